@@ -1,0 +1,53 @@
+import { IsOptional, Length, Matches, MaxLength } from 'class-validator';
+import { Directive, Field, ID, InputType, ObjectType } from 'type-graphql';
+
+/**
+ * A postal address. users keeps a customer's saved addresses and orders keeps
+ * the shipping address snapshotted at checkout; both serve this one GraphQL
+ * type, so it is defined once and is `@shareable`.
+ */
+@ObjectType({ description: 'A postal address' })
+@Directive('@shareable')
+export class Address {
+  @Field(() => ID, { description: 'Stable identifier' })
+  id!: string;
+
+  @Field({ description: 'Street and number' })
+  line1!: string;
+
+  @Field(() => String, { nullable: true, description: 'Apartment, suite, building' })
+  line2?: string | null;
+
+  @Field({ description: 'City or town' })
+  city!: string;
+
+  @Field({ description: 'Postal or ZIP code' })
+  postalCode!: string;
+
+  @Field({ description: 'ISO 3166-1 alpha-2 country code, e.g. "NL"' })
+  country!: string;
+}
+
+@InputType({ description: 'A postal address to save or ship to' })
+export class AddressInput {
+  @Field({ description: 'Street and number' })
+  @Length(1, 200)
+  line1!: string;
+
+  @Field(() => String, { nullable: true, description: 'Apartment, suite, building' })
+  @IsOptional()
+  @MaxLength(200)
+  line2?: string | null;
+
+  @Field({ description: 'City or town' })
+  @Length(1, 100)
+  city!: string;
+
+  @Field({ description: 'Postal or ZIP code' })
+  @Length(1, 20)
+  postalCode!: string;
+
+  @Field({ description: 'ISO 3166-1 alpha-2 country code, e.g. "NL"' })
+  @Matches(/^[A-Z]{2}$/, { message: 'country must be an ISO 3166-1 alpha-2 code such as "NL"' })
+  country!: string;
+}

@@ -1,0 +1,55 @@
+import { timingSafeEqual } from 'node:crypto';
+import type { IncomingHttpHeaders } from 'node:http';
+
+export enum Role {
+  CUSTOMER = 'CUSTOMER',
+  ADMIN = 'ADMIN',
+}
+
+/** Who is making a request, as established by the gateway. */
+export interface Viewer {
+  id: string;
+  role: Role;
+}
+
+/**
+ * Trust between processes: the gateway (or a sibling service) presents the
+ * internal secret, and only then does a subgraph believe the viewer header.
+ * A request to a subgraph port without it is refused, so the port is no way
+ * around the gateway's authentication.
+ */
+export const INTERNAL_SECRET_HEADER = 'x-internal-secret';
+export const VIEWER_HEADER = 'x-viewer';
+
+export function internalHeaders(secret: string, viewer: Viewer | null): Record<string, string> {
+  const headers: Record<string, string> = { [INTERNAL_SECRET_HEADER]: secret };
+  if (viewer) headers[VIEWER_HEADER] = JSON.stringify({ id: viewer.id, role: viewer.role });
+  return headers;
+}
+
+function firstHeader(value: string | string[] | undefined): string | undefined {
+  return Array.isArray(value) ? value[0] : value;
+}
+
+export function hasInternalCredential(headers: IncomingHttpHeaders, secret: string): boolean {
+  const presented = firstHeader(headers[INTERNAL_SECRET_HEADER]);
+  if (!presented) return false;
+  const a = Buffer.from(presented);
+  const b = Buffer.from(secret);
+  return a.length === b.length && timingSafeEqual(a, b);
+}
+
+/** The viewer a trusted caller forwarded; null for anonymous requests. */
+export function forwardedViewer(headers: IncomingHttpHeaders): Viewer | null {
+  const raw = firstHeader(headers[VIEWER_HEADER]);
+  if (!raw) return null;
+  try {
+    const parsed = JSON.parse(raw) as Partial<Viewer>;
+    if (typeof parsed.id === 'string' && (parsed.role === Role.ADMIN || parsed.role === Role.CUSTOMER)) {
+      return { id: parsed.id, role: parsed.role };
+    }
+  } catch {
+    // fall through: a malformed header from a trusted caller is a bug there, treat as anonymous
+  }
+  return null;
+}

@@ -1,0 +1,186 @@
+import { ApolloServer } from '@apollo/server';
+import { ApolloServerPluginInlineTraceDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import { expressMiddleware } from '@as-integrations/express5';
+import type { MikroORM } from '@mikro-orm/postgresql';
+import express, { type Express } from 'express';
+import type { GraphQLSchema } from 'graphql';
+import { commonEnv, databaseEnv, disableApolloTelemetry, port, readEnv } from './config';
+import { databaseName, databaseUrl, openDatabase, type DatabaseSpec, type EntityManager } from './database';
+import { ErrorCode } from './errors';
+import { buildFederatedSchema, type SchemaSpec } from './federation-schema';
+import { errorFormatter } from './format-error';
+import { listen, type ListeningServer } from './http';
+import { forwardedViewer, hasInternalCredential, type Viewer } from './identity';
+import { createLogger, type Logger } from './logger';
+
+export type SubgraphName = 'users' | 'catalog' | 'inventory' | 'cart' | 'orders';
+
+export const SUBGRAPH_NAMES: readonly SubgraphName[] = ['users', 'catalog', 'inventory', 'cart', 'orders'];
+
+export const DEFAULT_SUBGRAPH_PORTS: Record<SubgraphName, number> = {
+  users: 4001,
+  catalog: 4002,
+  inventory: 4003,
+  cart: 4004,
+  orders: 4005,
+};
+
+/** What every resolver and service of a subgraph gets for one request. */
+export interface SubgraphContext<Loaders = unknown> {
+  /** Forked per request: its identity map never leaks between requests. */
+  em: EntityManager;
+  viewer: Viewer | null;
+  loaders: Loaders;
+  log: Logger;
+}
+
+export interface SubgraphDefinition<Loaders = unknown> extends SchemaSpec<SubgraphContext<Loaders>> {
+  name: SubgraphName;
+  database: DatabaseSpec;
+  /** Request-scoped DataLoaders, built lazily per request. */
+  createLoaders(em: EntityManager): Loaders;
+  /** Loads the demo data; must be idempotent. */
+  seed?(em: EntityManager, log: Logger): Promise<void>;
+}
+
+export interface SubgraphDeps {
+  orm: MikroORM;
+  logger: Logger;
+  internalSecret: string;
+  production: boolean;
+}
+
+export interface SubgraphServer {
+  app: Express;
+  apollo: ApolloServer<SubgraphContext>;
+  schema: GraphQLSchema;
+  stop(): Promise<void>;
+}
+
+/** Builds a subgraph's HTTP app without listening, so tests can drive it. */
+export async function createSubgraphServer<Loaders>(definition: SubgraphDefinition<Loaders>, deps: SubgraphDeps): Promise<SubgraphServer> {
+  const { schema } = await buildFederatedSchema(definition);
+  const log = deps.logger;
+  const apollo = new ApolloServer<SubgraphContext<Loaders>>({
+    schema,
+    csrfPrevention: true,
+    introspection: true,
+    includeStacktraceInErrorResponses: !deps.production,
+    // No Apollo Studio here: skip the per-request trace (ftv1) work.
+    plugins: [ApolloServerPluginLandingPageDisabled(), ApolloServerPluginInlineTraceDisabled()],
+    formatError: errorFormatter(log, deps.production),
+  });
+  await apollo.start();
+
+  const app = express();
+  app.disable('x-powered-by');
+  app.get('/health', async (_req, res) => {
+    try {
+      await deps.orm.em.getConnection().execute('select 1');
+      res.json({ status: 'ok', subgraph: definition.name });
+    } catch (error) {
+      log.warn({ err: error }, 'health check failed');
+      res.status(503).json({ status: 'unavailable', subgraph: definition.name });
+    }
+  });
+  app.use(
+    '/graphql',
+    (req, res, next) => {
+      if (hasInternalCredential(req.headers, deps.internalSecret)) return next();
+      res.status(401).json({
+        errors: [{ message: 'Subgraphs only answer the gateway and sibling services', extensions: { code: ErrorCode.UNAUTHENTICATED } }],
+      });
+    },
+    express.json({ limit: '2mb' }),
+    expressMiddleware(apollo, {
+      context: async ({ req }) => {
+        const em = deps.orm.em.fork();
+        return { em, viewer: forwardedViewer(req.headers), loaders: definition.createLoaders(em), log };
+      },
+    }),
+  );
+  return { app, apollo: apollo as ApolloServer<SubgraphContext>, schema, stop: () => apollo.stop() };
+}
+
+export interface RunningSubgraph extends ListeningServer {
+  name: SubgraphName;
+  orm: MikroORM;
+  /** Stops HTTP, Apollo and the database pool. */
+  stop(): Promise<void>;
+}
+
+export interface StartSubgraphOptions {
+  serverUrl: string;
+  databasePrefix: string;
+  port: number;
+  host: string;
+  internalSecret: string;
+  production: boolean;
+  logger?: Logger;
+  poolMax?: number;
+}
+
+/** Opens (creating and migrating) the subgraph's database, then serves it. */
+export async function startSubgraph<Loaders>(definition: SubgraphDefinition<Loaders>, options: StartSubgraphOptions): Promise<RunningSubgraph> {
+  const logger = options.logger ?? createLogger(definition.name);
+  const orm = await openDatabase(definition.database, {
+    url: databaseUrl(options.serverUrl, databaseName(options.databasePrefix, definition.name)),
+    poolMax: options.poolMax,
+    logger,
+  });
+  try {
+    const server = await createSubgraphServer(definition, { orm, logger, internalSecret: options.internalSecret, production: options.production });
+    const listening = await listen(server.app, options.port, options.host);
+    return {
+      ...listening,
+      name: definition.name,
+      orm,
+      stop: async () => {
+        await listening.close();
+        await server.stop();
+        await orm.close(true);
+      },
+    };
+  } catch (error) {
+    await orm.close(true);
+    throw error;
+  }
+}
+
+/** Stops on SIGINT/SIGTERM, finishing in-flight requests first. */
+export function stopOnSignals(log: Logger, stop: () => Promise<void>): void {
+  let stopping = false;
+  const handler = (signal: NodeJS.Signals) => {
+    if (stopping) return;
+    stopping = true;
+    log.info({ signal }, 'shutting down');
+    stop().then(
+      () => process.exit(0),
+      (error) => {
+        log.error({ err: error }, 'shutdown failed');
+        process.exit(1);
+      },
+    );
+  };
+  process.once('SIGINT', handler);
+  process.once('SIGTERM', handler);
+}
+
+/** The body of a subgraph's entry file: read the environment, start, serve until signalled. */
+export async function runSubgraphMain<Loaders>(definition: SubgraphDefinition<Loaders>): Promise<void> {
+  disableApolloTelemetry();
+  const env = readEnv({ ...commonEnv, ...databaseEnv, PORT: port({ default: DEFAULT_SUBGRAPH_PORTS[definition.name] }) });
+  const logger = createLogger(definition.name, env.LOG_LEVEL);
+  const running = await startSubgraph(definition, {
+    serverUrl: env.DATABASE_URL,
+    databasePrefix: env.DATABASE_NAME_PREFIX,
+    port: env.PORT,
+    host: env.HOST,
+    internalSecret: env.INTERNAL_SECRET,
+    production: env.NODE_ENV === 'production',
+    poolMax: env.DATABASE_POOL_MAX,
+    logger,
+  });
+  logger.info({ url: `${running.url}/graphql` }, `${definition.name} subgraph ready`);
+  stopOnSignals(logger, running.stop);
+}

@@ -1,0 +1,78 @@
+import { Field, ID, InputType, Int, registerEnumType } from 'type-graphql';
+
+export enum ProductSort {
+  RELEVANCE = 'RELEVANCE',
+  NEWEST = 'NEWEST',
+  PRICE_ASC = 'PRICE_ASC',
+  PRICE_DESC = 'PRICE_DESC',
+  NAME_ASC = 'NAME_ASC',
+}
+
+registerEnumType(ProductSort, {
+  name: 'ProductSort',
+  description: 'Order of a product list',
+  valuesConfig: {
+    RELEVANCE: { description: 'Best full-text match first; only meaningful with filter.search, otherwise NEWEST' },
+    NEWEST: { description: 'Most recently added first' },
+    PRICE_ASC: { description: 'Cheapest first' },
+    PRICE_DESC: { description: 'Most expensive first' },
+    NAME_ASC: { description: 'Alphabetical by name' },
+  },
+});
+
+@InputType({ description: 'Narrows a product list; all given conditions must hold.' })
+export class ProductFilter {
+  @Field(() => String, { nullable: true, description: 'Full-text search over name and description (web-search syntax: words, "phrases", -exclusions)' })
+  search?: string | null;
+
+  @Field(() => ID, { nullable: true, description: "Only products of this category or any of its descendants" })
+  categoryId?: string | null;
+
+  @Field(() => Int, { nullable: true, description: 'Lowest price in minor units, inclusive' })
+  minPrice?: number | null;
+
+  @Field(() => Int, { nullable: true, description: 'Highest price in minor units, inclusive' })
+  maxPrice?: number | null;
+}
+
+@InputType({ description: 'A new product. The slug is generated from the name.' })
+export class CreateProductInput {
+  @Field({ description: 'Unique stock keeping unit' })
+  sku!: string;
+
+  @Field({ description: 'Display name' })
+  name!: string;
+
+  @Field({ description: 'Long description, plain text' })
+  description!: string;
+
+  @Field(() => Int, { description: 'Price in minor units, at least 0' })
+  priceAmount!: number;
+
+  @Field(() => String, { nullable: true, defaultValue: 'USD', description: 'ISO 4217 currency code' })
+  currency?: string | null;
+
+  @Field(() => ID, { description: 'An existing category' })
+  categoryId!: string;
+
+  @Field(() => String, { nullable: true, description: 'Absolute URL of the main image' })
+  imageUrl?: string | null;
+}
+
+@InputType({ description: 'Changes to a product; omitted fields stay as they are.' })
+export class UpdateProductInput {
+  @Field(() => String, { nullable: true, description: 'New display name' })
+  name?: string | null;
+
+  @Field(() => String, { nullable: true, description: 'New description' })
+  description?: string | null;
+
+  @Field(() => Int, { nullable: true, description: 'New price in minor units, at least 0' })
+  priceAmount?: number | null;
+
+  @Field(() => ID, { nullable: true, description: 'Move to this existing category' })
+  categoryId?: string | null;
+
+  @Field(() => String, { nullable: true, description: 'New image URL' })
+  imageUrl?: string | null;
+}

@@ -1,0 +1,72 @@
+import { Arg, Args, ArgsType, Authorized, Ctx, Field, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
+import { badUserInput, notImplemented } from '../../../lib/errors';
+import { Role } from '../../../lib/identity';
+import { money, Money } from '../../../lib/money';
+import type { CatalogContext } from '../catalog.context';
+import { Category } from '../category/category.entity';
+import { ProductConnection } from './product.connection';
+import { Product } from './product.entity';
+import { CreateProductInput, ProductFilter, ProductSort, UpdateProductInput } from './product.inputs';
+import { ProductService } from './product.service';
+
+@ArgsType()
+class ProductsArgs {
+  @Field(() => ProductFilter, { nullable: true, description: 'Conditions every returned product meets' })
+  filter?: ProductFilter | null;
+
+  @Field(() => ProductSort, { nullable: true, defaultValue: ProductSort.NEWEST, description: 'Order of the list' })
+  sort?: ProductSort | null;
+
+  @Field(() => Int, { nullable: true, defaultValue: 20, description: 'Page size, at most 100' })
+  first?: number | null;
+
+  @Field(() => String, { nullable: true, description: 'Cursor after which the page starts (pageInfo.endCursor of the previous page)' })
+  after?: string | null;
+}
+
+@Resolver(() => Product)
+export class ProductResolver {
+  private readonly productService = new ProductService();
+
+  @Query(() => Product, { nullable: true, description: 'One product by id or by slug (exactly one of them); null when it does not exist' })
+  async product(
+    @Ctx() ctx: CatalogContext,
+    @Arg('id', () => ID, { nullable: true, description: 'The product id' }) id?: string | null,
+    @Arg('slug', () => String, { nullable: true, description: 'The product slug' }) slug?: string | null,
+  ): Promise<Product | null> {
+    if ((id == null) === (slug == null)) throw badUserInput('Pass exactly one of "id" and "slug"');
+    return id != null ? ctx.loaders.productById.load(id) : this.productService.bySlug(ctx, slug!);
+  }
+
+  @Query(() => ProductConnection, { description: 'Products, filtered, sorted and paginated' })
+  async products(@Ctx() ctx: CatalogContext, @Args(() => ProductsArgs) args: ProductsArgs): Promise<ProductConnection> {
+    return this.productService.page(ctx, args);
+  }
+
+  @Authorized(Role.ADMIN)
+  @Mutation(() => Product, { description: 'Adds a product to the catalog. ADMIN only.' })
+  async createProduct(@Arg('input', () => CreateProductInput) _input: CreateProductInput): Promise<Product> {
+    throw notImplemented('createProduct');
+  }
+
+  @Authorized(Role.ADMIN)
+  @Mutation(() => Product, { description: 'Changes a product. ADMIN only.' })
+  async updateProduct(
+    @Arg('id', () => ID, { description: 'The product to change' }) _id: string,
+    @Arg('input', () => UpdateProductInput) _input: UpdateProductInput,
+  ): Promise<Product> {
+    throw notImplemented('updateProduct');
+  }
+
+  @FieldResolver(() => Money, { description: 'Current price' })
+  price(@Root() product: Product): Money {
+    return money(product.priceAmount, product.currency);
+  }
+
+  @FieldResolver(() => Category, { description: 'The category the product belongs to' })
+  async category(@Root() product: Product, @Ctx() ctx: CatalogContext): Promise<Category> {
+    const category = await ctx.loaders.categoryById.load(product.category.id);
+    if (!category) throw new Error(`Product ${product.id} references missing category ${product.category.id}`);
+    return category;
+  }
+}

@@ -1,0 +1,22 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { startEmbeddedPostgres, type EmbeddedPostgresHandle } from '../lib/embedded-postgres';
+
+declare global {
+  // eslint-disable-next-line no-var
+  var embeddedPostgres: EmbeddedPostgresHandle | undefined;
+}
+
+/**
+ * Tests use the PostgreSQL server in DATABASE_URL when set (CI), otherwise a
+ * throwaway embedded one. Workers inherit the URL through the environment.
+ */
+export default async function globalSetup(): Promise<void> {
+  process.env.APOLLO_TELEMETRY_DISABLED ??= 'true';
+  if (process.env.DATABASE_URL) return;
+  const dataDir = path.join(mkdtempSync(path.join(tmpdir(), 'commerce-test-pg-')), 'data');
+  const port = 55_432 + Math.floor(Math.random() * 1000);
+  globalThis.embeddedPostgres = await startEmbeddedPostgres({ dataDir, port, persistent: false });
+  process.env.DATABASE_URL = globalThis.embeddedPostgres.url;
+}
