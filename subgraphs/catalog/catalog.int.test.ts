@@ -1,5 +1,5 @@
 import { demoCatalog } from '../../lib/demo-data';
-import { startTestSubgraph, type TestSubgraph } from '../../test/subgraph-harness';
+import { startTestSubgraph, type GraphQLResult, type TestSubgraph } from '../../test/subgraph-harness';
 import { catalogSubgraph } from './catalog.server';
 
 const PAGE = `query Page($first: Int, $after: String, $sort: ProductSort, $filter: ProductFilter) {
@@ -31,7 +31,7 @@ describe('catalog subgraph', () => {
     const edges: Page['products']['edges'] = [];
     let after: string | null = null;
     for (let i = 0; i < 50; i += 1) {
-      const result = await catalog.query<Page>(PAGE, { ...variables, first: 37, after });
+      const result: GraphQLResult<Page> = await catalog.query<Page>(PAGE, { ...variables, first: 37, after });
       expect(result.errors).toBeUndefined();
       edges.push(...result.data!.products.edges);
       if (!result.data!.products.pageInfo.hasNextPage) return edges;
