@@ -2,6 +2,7 @@ import DataLoader from 'dataloader';
 import { GraphQLError, type GraphQLFormattedError } from 'graphql';
 import { Agent, fetch } from 'undici';
 import { internalHeaders, type Viewer } from './identity';
+import { SUBGRAPH_NAMES, type SubgraphName } from './subgraph-names';
 
 export interface GraphQLResponse<T> {
   data?: T | null;
@@ -62,4 +63,15 @@ export class SubgraphClient {
   async close(): Promise<void> {
     await this.dispatcher.close();
   }
+}
+
+/** One client per sibling subgraph, shared by all requests of a process. */
+export type SubgraphClients = Record<SubgraphName, SubgraphClient>;
+
+export function createSubgraphClients(urls: Record<SubgraphName, string>, internalSecret: string): SubgraphClients {
+  return Object.fromEntries(SUBGRAPH_NAMES.map((name) => [name, new SubgraphClient(name, urls[name], internalSecret)])) as SubgraphClients;
+}
+
+export async function closeSubgraphClients(clients: SubgraphClients): Promise<void> {
+  await Promise.all(Object.values(clients).map((client) => client.close()));
 }

@@ -4,7 +4,7 @@ import { expressMiddleware } from '@as-integrations/express5';
 import type { MikroORM } from '@mikro-orm/postgresql';
 import express, { type Express } from 'express';
 import type { GraphQLSchema } from 'graphql';
-import { commonEnv, databaseEnv, disableApolloTelemetry, port, readEnv } from './config';
+import { commonEnv, databaseEnv, disableApolloTelemetry, port, readEnv, subgraphUrlEnv } from './config';
 import { databaseName, databaseUrl, openDatabase, type DatabaseSpec, type EntityManager } from './database';
 import { ErrorCode } from './errors';
 import { buildFederatedSchema, type SchemaSpec } from './federation-schema';
@@ -12,18 +12,16 @@ import { errorFormatter } from './format-error';
 import { listen, type ListeningServer } from './http';
 import { forwardedViewer, hasInternalCredential, type Viewer } from './identity';
 import { createLogger, type Logger } from './logger';
+import { closeSubgraphClients, createSubgraphClients, type SubgraphClients } from './subgraph-client';
+import { DEFAULT_SUBGRAPH_PORTS, subgraphUrlsFromEnv, type SubgraphName } from './subgraph-names';
 
-export type SubgraphName = 'users' | 'catalog' | 'inventory' | 'cart' | 'orders';
+export { DEFAULT_SUBGRAPH_PORTS, SUBGRAPH_NAMES, type SubgraphName } from './subgraph-names';
 
-export const SUBGRAPH_NAMES: readonly SubgraphName[] = ['users', 'catalog', 'inventory', 'cart', 'orders'];
-
-export const DEFAULT_SUBGRAPH_PORTS: Record<SubgraphName, number> = {
-  users: 4001,
-  catalog: 4002,
-  inventory: 4003,
-  cart: 4004,
-  orders: 4005,
-};
+/** What a request's loaders may depend on besides the entity manager. */
+export interface LoaderScope {
+  viewer: Viewer | null;
+  clients: SubgraphClients;
+}
 
 /** What every resolver and service of a subgraph gets for one request. */
 export interface SubgraphContext<Loaders = unknown> {
@@ -32,13 +30,15 @@ export interface SubgraphContext<Loaders = unknown> {
   viewer: Viewer | null;
   loaders: Loaders;
   log: Logger;
+  /** Sibling subgraphs, for service-to-service calls (pass `viewer` on). */
+  clients: SubgraphClients;
 }
 
 export interface SubgraphDefinition<Loaders = unknown> extends SchemaSpec<SubgraphContext<Loaders>> {
   name: SubgraphName;
   database: DatabaseSpec;
   /** Request-scoped DataLoaders, built lazily per request. */
-  createLoaders(em: EntityManager): Loaders;
+  createLoaders(em: EntityManager, scope: LoaderScope): Loaders;
   /** Loads the demo data; must be idempotent. */
   seed?(em: EntityManager, log: Logger): Promise<void>;
 }
@@ -48,6 +48,7 @@ export interface SubgraphDeps {
   logger: Logger;
   internalSecret: string;
   production: boolean;
+  clients: SubgraphClients;
 }
 
 export interface SubgraphServer {
@@ -95,7 +96,8 @@ export async function createSubgraphServer<Loaders>(definition: SubgraphDefiniti
     expressMiddleware(apollo, {
       context: async ({ req }) => {
         const em = deps.orm.em.fork();
-        return { em, viewer: forwardedViewer(req.headers), loaders: definition.createLoaders(em), log };
+        const viewer = forwardedViewer(req.headers);
+        return { em, viewer, loaders: definition.createLoaders(em, { viewer, clients: deps.clients }), log, clients: deps.clients };
       },
     }),
   );
@@ -118,6 +120,8 @@ export interface StartSubgraphOptions {
   production: boolean;
   logger?: Logger;
   poolMax?: number;
+  /** Where sibling subgraphs listen; defaults to localhost ports. */
+  subgraphUrls?: Partial<Record<SubgraphName, string>>;
 }
 
 /** Opens (creating and migrating) the subgraph's database, then serves it. */
@@ -128,8 +132,9 @@ export async function startSubgraph<Loaders>(definition: SubgraphDefinition<Load
     poolMax: options.poolMax,
     logger,
   });
+  const clients = createSubgraphClients({ ...subgraphUrlsFromEnv({}), ...options.subgraphUrls }, options.internalSecret);
   try {
-    const server = await createSubgraphServer(definition, { orm, logger, internalSecret: options.internalSecret, production: options.production });
+    const server = await createSubgraphServer(definition, { orm, logger, internalSecret: options.internalSecret, production: options.production, clients });
     const listening = await listen(server.app, options.port, options.host);
     return {
       ...listening,
@@ -138,10 +143,12 @@ export async function startSubgraph<Loaders>(definition: SubgraphDefinition<Load
       stop: async () => {
         await listening.close();
         await server.stop();
+        await closeSubgraphClients(clients);
         await orm.close(true);
       },
     };
   } catch (error) {
+    await closeSubgraphClients(clients);
     await orm.close(true);
     throw error;
   }
@@ -169,7 +176,7 @@ export function stopOnSignals(log: Logger, stop: () => Promise<void>): void {
 /** The body of a subgraph's entry file: read the environment, start, serve until signalled. */
 export async function runSubgraphMain<Loaders>(definition: SubgraphDefinition<Loaders>): Promise<void> {
   disableApolloTelemetry();
-  const env = readEnv({ ...commonEnv, ...databaseEnv, PORT: port({ default: DEFAULT_SUBGRAPH_PORTS[definition.name] }) });
+  const env = readEnv({ ...commonEnv, ...databaseEnv, ...subgraphUrlEnv, PORT: port({ default: DEFAULT_SUBGRAPH_PORTS[definition.name] }) });
   const logger = createLogger(definition.name, env.LOG_LEVEL);
   const running = await startSubgraph(definition, {
     serverUrl: env.DATABASE_URL,
@@ -179,6 +186,7 @@ export async function runSubgraphMain<Loaders>(definition: SubgraphDefinition<Lo
     internalSecret: env.INTERNAL_SECRET,
     production: env.NODE_ENV === 'production',
     poolMax: env.DATABASE_POOL_MAX,
+    subgraphUrls: subgraphUrlsFromEnv(env),
     logger,
   });
   logger.info({ url: `${running.url}/graphql` }, `${definition.name} subgraph ready`);

@@ -39,7 +39,13 @@ export interface TestSubgraph {
 }
 
 /** Starts one subgraph on a fresh database of this worker, listening on a free port. */
-export async function startTestSubgraph(definition: SubgraphDefinition<any>, options: { seed?: boolean } = {}): Promise<TestSubgraph> {
+export interface TestSubgraphOptions {
+  seed?: boolean;
+  /** URLs of sibling test subgraphs this one calls (e.g. cart -> catalog). */
+  subgraphUrls?: Partial<Record<SubgraphName, string>>;
+}
+
+export async function startTestSubgraph(definition: SubgraphDefinition<any>, options: TestSubgraphOptions = {}): Promise<TestSubgraph> {
   await dropTestDatabase(definition.name);
   const logger = createLogger(definition.name, process.env.LOG_LEVEL ?? 'silent');
   const running = await startSubgraph(definition, {
@@ -49,6 +55,7 @@ export async function startTestSubgraph(definition: SubgraphDefinition<any>, opt
     host: '127.0.0.1',
     internalSecret: TEST_INTERNAL_SECRET,
     production: false,
+    subgraphUrls: options.subgraphUrls,
     logger,
   });
   if (options.seed && definition.seed) await definition.seed(running.orm.em.fork(), logger);
