@@ -1,20 +1,13 @@
 // Three tiers by file suffix: *.test.ts (unit, no I/O), *.int.test.ts (one
 // subgraph against real PostgreSQL/Redis), *.e2e.test.ts (the whole supergraph
-// through the gateway).
-const swc = [
-  '@swc/jest',
-  {
-    jsc: {
-      parser: { syntax: 'typescript', decorators: true },
-      transform: { legacyDecorator: true, decoratorMetadata: true, useDefineForClassFields: false },
-      target: 'es2022',
-    },
-    module: { type: 'commonjs' },
-  },
-];
+// through the gateway). Tests compile with the same swc settings as the build.
+const { readFileSync } = require('node:fs');
+const path = require('node:path');
+
+const { exclude: _buildOnly, $schema: _schema, ...swcOptions } = JSON.parse(readFileSync(path.join(__dirname, '.swcrc'), 'utf8'));
 
 const common = {
-  transform: { '^.+\\.ts$': swc },
+  transform: { '^.+\\.ts$': ['@swc/jest', { ...swcOptions, swcrc: false }] },
   testEnvironment: 'node',
   moduleFileExtensions: ['ts', 'js', 'json'],
   testPathIgnorePatterns: ['/node_modules/', '/dist/'],

@@ -15,7 +15,9 @@ export class ConfigError extends Error {
 type Specs = { [key: string]: ValidatorSpec<unknown> };
 
 export function readEnv<S extends Specs>(specs: S, env: NodeJS.ProcessEnv = process.env): CleanedEnv<S> {
-  return cleanEnv(env, specs, {
+  // envalid decides on devDefault from the raw NODE_ENV, so apply our default first.
+  const withMode = { ...env, NODE_ENV: env.NODE_ENV || 'development' };
+  return cleanEnv(withMode, specs, {
     reporter: ({ errors }) => {
       const problems = Object.entries(errors).map(([name, error]) => `${name}: ${(error as Error).message}`);
       if (problems.length > 0) throw new ConfigError(problems);

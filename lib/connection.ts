@@ -31,7 +31,7 @@ export interface Connection<T> {
  * `ProductConnection` and `ProductEdge` for `Product`.
  */
 export function connectionTypes<T extends object>(nodeType: ClassType<T>, nodeName: string) {
-  @ObjectType(`${nodeName}Edge`, { description: `A ${nodeName} in a page, with its cursor.` })
+  @ObjectType(`${nodeName}Edge`, { description: `One ${nodeName} of a page, with its cursor.` })
   class EdgeType implements Edge<T> {
     @Field({ description: 'Opaque position of this edge; pass it as `after` to continue from here' })
     cursor!: string;

@@ -33,8 +33,8 @@ function quoteIdentifier(name: string): string {
   return `"${name.replace(/"/g, '""')}"`;
 }
 
-/** Creates the database of `url` on its server if it does not exist yet. */
-export async function ensureDatabase(url: string): Promise<void> {
+/** Creates the database of `url` on its server if it does not exist yet; true when it did. */
+export async function ensureDatabase(url: string): Promise<boolean> {
   const target = new URL(url);
   const name = decodeURIComponent(target.pathname.slice(1));
   const maintenance = new URL(url);
@@ -43,13 +43,14 @@ export async function ensureDatabase(url: string): Promise<void> {
   await client.connect();
   try {
     const { rowCount } = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [name]);
-    if (!rowCount) {
-      try {
-        await client.query(`CREATE DATABASE ${quoteIdentifier(name)}`);
-      } catch (error) {
-        // Another process created it between our check and our create.
-        if ((error as { code?: string }).code !== '42P04' && (error as { code?: string }).code !== '23505') throw error;
-      }
+    if (rowCount) return false;
+    try {
+      await client.query(`CREATE DATABASE ${quoteIdentifier(name)}`);
+      return true;
+    } catch (error) {
+      // Another process created it between our check and our create.
+      if ((error as { code?: string }).code !== '42P04' && (error as { code?: string }).code !== '23505') throw error;
+      return false;
     }
   } finally {
     await client.end();
@@ -81,8 +82,8 @@ export interface OpenDatabaseOptions {
  * Opens a subgraph's database: creates it if missing and applies the committed
  * migrations, so a fresh server works with no manual step.
  */
-export async function openDatabase(spec: DatabaseSpec, options: OpenDatabaseOptions): Promise<MikroORM> {
-  await ensureDatabase(options.url);
+export async function openDatabase(spec: DatabaseSpec, options: OpenDatabaseOptions): Promise<{ orm: MikroORM; created: boolean }> {
+  const created = await ensureDatabase(options.url);
   const orm = await MikroORM.init({
     clientUrl: options.url,
     entities: spec.entities,
@@ -105,5 +106,5 @@ export async function openDatabase(spec: DatabaseSpec, options: OpenDatabaseOpti
   if (applied.length > 0) {
     options.logger?.info({ database: spec.name, migrations: applied.map((m) => m.name) }, 'applied migrations');
   }
-  return orm;
+  return { orm, created };
 }

@@ -1,10 +1,19 @@
 import { Directive, Field, ID, ObjectType } from 'type-graphql';
 
 /**
+ * Descriptions of entities that several subgraphs declare. Composition keeps
+ * one description per type, so every declaration uses the same text.
+ */
+export const ENTITY_DESCRIPTIONS = {
+  Product: 'Something the shop sells. Owned by catalog; inventory adds stock fields.',
+  User: 'A registered account. Owned by users; cart adds `cart`, orders adds `orders`.',
+} as const;
+
+/**
  * A Product as subgraphs other than catalog and inventory see it: a key only.
  * The gateway fetches every other field from the owners.
  */
-@ObjectType('Product', { description: 'Something the shop sells. Owned by catalog.' })
+@ObjectType('Product', { description: ENTITY_DESCRIPTIONS.Product })
 @Directive('@key(fields: "id", resolvable: false)')
 export class ProductReference {
   @Field(() => ID, { description: 'Stable identifier' })

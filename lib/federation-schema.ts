@@ -10,6 +10,17 @@ import type { Role, Viewer } from './identity';
 export const FEDERATION_LINK =
   'extend schema @link(url: "https://specs.apollo.dev/federation/v2.7", import: ["@key", "@shareable", "@external", "@requires", "@provides", "@inaccessible", "@tag"])';
 
+/** type-graphql cannot describe root types, so their descriptions are added to the printed SDL. */
+const ROOT_TYPE_DESCRIPTIONS: Record<string, string> = {
+  Query: 'Reads. Every field is owned by one subgraph; the gateway plans across them.',
+  Mutation: 'Writes. Each mutation is owned by one subgraph.',
+  Subscription: 'Live updates, served by the gateway over graphql-ws at /graphql.',
+};
+
+function describeRootTypes(sdl: string): string {
+  return sdl.replace(/^type (Query|Mutation|Subscription) \{/gm, (line, name: string) => `"""${ROOT_TYPE_DESCRIPTIONS[name]}"""\n${line}`);
+}
+
 export type ReferenceResolver<Context> = (reference: { __typename: string; id: string } & Record<string, unknown>, context: Context) => unknown;
 
 export interface SchemaSpec<Context> {
@@ -59,7 +70,7 @@ export async function buildFederatedSchema<Context>(spec: SchemaSpec<Context>, p
     authChecker,
     pubSub,
   });
-  const sdl = `${FEDERATION_LINK}\n\n${printSchemaWithDirectives(typeGraphQLSchema)}\n`;
+  const sdl = `${FEDERATION_LINK}\n\n${describeRootTypes(printSchemaWithDirectives(typeGraphQLSchema))}\n`;
   const resolvers = createResolversMap(typeGraphQLSchema) as GraphQLResolverMap<Context>;
   for (const [typeName, resolveReference] of Object.entries(spec.referenceResolvers ?? {})) {
     resolvers[typeName] = { ...(resolvers[typeName] as object), __resolveReference: resolveReference } as never;

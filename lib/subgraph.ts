@@ -12,6 +12,7 @@ import { errorFormatter } from './format-error';
 import { listen, type ListeningServer } from './http';
 import { forwardedViewer, hasInternalCredential, type Viewer } from './identity';
 import { createLogger, type Logger } from './logger';
+import { stopOnSignals } from './shutdown';
 import { closeSubgraphClients, createSubgraphClients, type SubgraphClients } from './subgraph-client';
 import { DEFAULT_SUBGRAPH_PORTS, subgraphUrlsFromEnv, type SubgraphName } from './subgraph-names';
 
@@ -107,6 +108,8 @@ export async function createSubgraphServer<Loaders>(definition: SubgraphDefiniti
 export interface RunningSubgraph extends ListeningServer {
   name: SubgraphName;
   orm: MikroORM;
+  /** True when this start created the database (so it has no data yet). */
+  createdDatabase: boolean;
   /** Stops HTTP, Apollo and the database pool. */
   stop(): Promise<void>;
 }
@@ -127,7 +130,7 @@ export interface StartSubgraphOptions {
 /** Opens (creating and migrating) the subgraph's database, then serves it. */
 export async function startSubgraph<Loaders>(definition: SubgraphDefinition<Loaders>, options: StartSubgraphOptions): Promise<RunningSubgraph> {
   const logger = options.logger ?? createLogger(definition.name);
-  const orm = await openDatabase(definition.database, {
+  const { orm, created } = await openDatabase(definition.database, {
     url: databaseUrl(options.serverUrl, databaseName(options.databasePrefix, definition.name)),
     poolMax: options.poolMax,
     logger,
@@ -140,6 +143,7 @@ export async function startSubgraph<Loaders>(definition: SubgraphDefinition<Load
       ...listening,
       name: definition.name,
       orm,
+      createdDatabase: created,
       stop: async () => {
         await listening.close();
         await server.stop();
@@ -152,25 +156,6 @@ export async function startSubgraph<Loaders>(definition: SubgraphDefinition<Load
     await orm.close(true);
     throw error;
   }
-}
-
-/** Stops on SIGINT/SIGTERM, finishing in-flight requests first. */
-export function stopOnSignals(log: Logger, stop: () => Promise<void>): void {
-  let stopping = false;
-  const handler = (signal: NodeJS.Signals) => {
-    if (stopping) return;
-    stopping = true;
-    log.info({ signal }, 'shutting down');
-    stop().then(
-      () => process.exit(0),
-      (error) => {
-        log.error({ err: error }, 'shutdown failed');
-        process.exit(1);
-      },
-    );
-  };
-  process.once('SIGINT', handler);
-  process.once('SIGTERM', handler);
 }
 
 /** The body of a subgraph's entry file: read the environment, start, serve until signalled. */

@@ -22,7 +22,7 @@ async function main(): Promise<void> {
   const scratch = databaseUrl(env.DATABASE_URL, `migration_scratch_${definition.name}`);
   await dropDatabase(scratch);
   const folder = path.resolve(__dirname, '..', '..', 'subgraphs', definition.name, 'migrations');
-  const orm = await openDatabase(definition.database, {
+  const { orm } = await openDatabase(definition.database, {
     url: scratch,
     logger: log,
     overrides: {

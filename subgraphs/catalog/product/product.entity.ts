@@ -2,6 +2,7 @@ import { Entity, Index, ManyToOne, PrimaryKey, Property } from '@mikro-orm/core'
 import { randomUUID } from 'node:crypto';
 import { Directive, Field, ID, ObjectType } from 'type-graphql';
 import { Category } from '../category/category.entity';
+import { ENTITY_DESCRIPTIONS } from '../../../lib/entity-references';
 
 /**
  * Weighted full-text document: names matter more than descriptions. A stored
@@ -11,7 +12,7 @@ import { Category } from '../category/category.entity';
 const SEARCH_DOCUMENT =
   "setweight(to_tsvector('english', coalesce(name, '')), 'A') || setweight(to_tsvector('english', coalesce(description, '')), 'B')";
 
-@ObjectType({ description: 'Something the shop sells. Owned by catalog; inventory adds stock fields.' })
+@ObjectType({ description: ENTITY_DESCRIPTIONS.Product })
 @Directive('@key(fields: "id")')
 @Entity({ tableName: 'product' })
 @Index({ name: 'product_created_at_id_idx', properties: ['createdAt', 'id'] })

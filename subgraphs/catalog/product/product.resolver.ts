@@ -24,16 +24,31 @@ class ProductsArgs {
   after?: string | null;
 }
 
+/** Arguments as classes: type-graphql prints separate @Arg parameters in reverse order. */
+@ArgsType()
+class ProductLookupArgs {
+  @Field(() => ID, { nullable: true, description: 'The product id' })
+  id?: string | null;
+
+  @Field(() => String, { nullable: true, description: 'The product slug' })
+  slug?: string | null;
+}
+
+@ArgsType()
+class UpdateProductArgs {
+  @Field(() => ID, { description: 'The product to change' })
+  id!: string;
+
+  @Field(() => UpdateProductInput, { description: 'The changes' })
+  input!: UpdateProductInput;
+}
+
 @Resolver(() => Product)
 export class ProductResolver {
   private readonly productService = new ProductService();
 
   @Query(() => Product, { nullable: true, description: 'One product by id or by slug (exactly one of them); null when it does not exist' })
-  async product(
-    @Ctx() ctx: CatalogContext,
-    @Arg('id', () => ID, { nullable: true, description: 'The product id' }) id?: string | null,
-    @Arg('slug', () => String, { nullable: true, description: 'The product slug' }) slug?: string | null,
-  ): Promise<Product | null> {
+  async product(@Ctx() ctx: CatalogContext, @Args(() => ProductLookupArgs) { id, slug }: ProductLookupArgs): Promise<Product | null> {
     if ((id == null) === (slug == null)) throw badUserInput('Pass exactly one of "id" and "slug"');
     return id != null ? ctx.loaders.productById.load(id) : this.productService.bySlug(ctx, slug!);
   }
@@ -51,10 +66,7 @@ export class ProductResolver {
 
   @Authorized(Role.ADMIN)
   @Mutation(() => Product, { description: 'Changes a product. ADMIN only.' })
-  async updateProduct(
-    @Arg('id', () => ID, { description: 'The product to change' }) _id: string,
-    @Arg('input', () => UpdateProductInput) _input: UpdateProductInput,
-  ): Promise<Product> {
+  async updateProduct(@Args(() => UpdateProductArgs) _args: UpdateProductArgs): Promise<Product> {
     throw notImplemented('updateProduct');
   }
 

@@ -132,7 +132,7 @@ export class ProductService {
 
     const countQuery = applyFilter(knex('product as p').count<{ count: string }[]>({ count: '*' }));
     const [rows, counted] = await Promise.all([
-      size > 0 ? ctx.em.getConnection().execute<Record<string, unknown>[]>(rowsQuery) : Promise.resolve([]),
+      ctx.em.getConnection().execute<Record<string, unknown>[]>(rowsQuery),
       ctx.em.getConnection().execute<{ count: string }[]>(countQuery),
     ]);
     const cursors = new Map<Product, string>();

@@ -1,0 +1,6 @@
+import type { Viewer } from '../lib/identity';
+
+/** Per-request state of the gateway. */
+export interface GatewayContext {
+  viewer: Viewer | null;
+}

@@ -1,0 +1,19 @@
+import { disableApolloTelemetry } from '../lib/config';
+import { createLogger } from '../lib/logger';
+import { stopOnSignals } from '../lib/shutdown';
+import { readGatewayConfig } from './gateway.config';
+import { startGateway } from './gateway.server';
+
+async function main(): Promise<void> {
+  disableApolloTelemetry();
+  const config = readGatewayConfig();
+  const logger = createLogger('gateway', config.logLevel);
+  const running = await startGateway(config, logger);
+  logger.info({ url: `${running.url}/graphql`, subgraphs: config.subgraphUrls }, 'gateway ready');
+  stopOnSignals(logger, running.stop);
+}
+
+main().catch((error) => {
+  console.error(error instanceof Error ? error.message : error);
+  process.exit(1);
+});

@@ -1,0 +1,100 @@
+import { readGatewayConfig, type GatewayConfig } from '../gateway/gateway.config';
+import { startGateway, type RunningGateway } from '../gateway/gateway.server';
+import { createLogger, type Logger } from '../lib/logger';
+import { DEFAULT_GATEWAY_PORT, DEFAULT_SUBGRAPH_PORTS, SUBGRAPH_NAMES, type SubgraphName } from '../lib/subgraph-names';
+import { startSubgraph, type RunningSubgraph } from '../lib/subgraph';
+import { subgraphDefinitions } from './subgraph-definitions';
+
+export interface LocalSupergraphOptions {
+  /** PostgreSQL server; each subgraph gets `<databasePrefix>_<name>` on it. */
+  serverUrl: string;
+  databasePrefix: string;
+  host: string;
+  /** 0 picks free ports (tests). */
+  gatewayPort?: number;
+  subgraphPorts?: Partial<Record<SubgraphName, number>>;
+  internalSecret: string;
+  jwtSecret: string;
+  production?: boolean;
+  /** `created`: seed databases this start created (npm start); `always`; `never`. */
+  seed: 'created' | 'always' | 'never';
+  logLevel?: string;
+  /** Gateway settings beyond the ones above (e.g. the supergraph file). */
+  gateway?: Partial<GatewayConfig>;
+  onProgress?: (message: string) => void;
+}
+
+export interface LocalSupergraph {
+  gateway: RunningGateway;
+  gatewayUrl: string;
+  subgraphs: Record<SubgraphName, RunningSubgraph>;
+  seeded: SubgraphName[];
+  stop(): Promise<void>;
+}
+
+/**
+ * All five subgraphs and the gateway in this process, each on its own port,
+ * the gateway still calling the subgraphs over HTTP. Subgraphs start in
+ * dependency order (users, catalog, inventory, cart, orders) so each knows
+ * the URLs of the siblings it calls.
+ */
+export async function startLocalSupergraph(options: LocalSupergraphOptions): Promise<LocalSupergraph> {
+  const progress = options.onProgress ?? (() => undefined);
+  const logLevel = options.logLevel ?? process.env.LOG_LEVEL ?? 'info';
+  const loggers = new Map<string, Logger>();
+  const loggerFor = (name: string) => loggers.get(name) ?? loggers.set(name, createLogger(name, logLevel)).get(name)!;
+  const subgraphs: Partial<Record<SubgraphName, RunningSubgraph>> = {};
+  const urls: Partial<Record<SubgraphName, string>> = {};
+  const seeded: SubgraphName[] = [];
+  const stopAll = async () => {
+    await Promise.allSettled(Object.values(subgraphs).map((subgraph) => subgraph.stop()));
+  };
+  try {
+    for (const name of SUBGRAPH_NAMES) {
+      const definition = subgraphDefinitions[name]!;
+      const running = await startSubgraph(definition, {
+        serverUrl: options.serverUrl,
+        databasePrefix: options.databasePrefix,
+        port: options.subgraphPorts?.[name] ?? DEFAULT_SUBGRAPH_PORTS[name],
+        host: options.host,
+        internalSecret: options.internalSecret,
+        production: options.production ?? false,
+        subgraphUrls: urls,
+        logger: loggerFor(name),
+      });
+      subgraphs[name] = running;
+      urls[name] = `${running.url}/graphql`;
+      const shouldSeed = options.seed === 'always' || (options.seed === 'created' && running.createdDatabase);
+      if (shouldSeed && definition.seed) {
+        progress(`seeding ${name} demo data`);
+        await definition.seed(running.orm.em.fork(), loggerFor(name));
+        seeded.push(name);
+      }
+      progress(`${name} subgraph ready at ${urls[name]}`);
+    }
+    const config: GatewayConfig = {
+      ...readGatewayConfig({ ...process.env, NODE_ENV: options.production ? 'production' : 'development' }),
+      host: options.host,
+      port: options.gatewayPort ?? DEFAULT_GATEWAY_PORT,
+      logLevel,
+      jwtSecret: options.jwtSecret,
+      internalSecret: options.internalSecret,
+      subgraphUrls: urls as Record<SubgraphName, string>,
+      ...options.gateway,
+    };
+    const gateway = await startGateway(config, loggerFor('gateway'));
+    return {
+      gateway,
+      gatewayUrl: `${gateway.url}/graphql`,
+      subgraphs: subgraphs as Record<SubgraphName, RunningSubgraph>,
+      seeded,
+      stop: async () => {
+        await gateway.stop();
+        await stopAll();
+      },
+    };
+  } catch (error) {
+    await stopAll();
+    throw error;
+  }
+}

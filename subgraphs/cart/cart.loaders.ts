@@ -1,0 +1,35 @@
+import DataLoader from 'dataloader';
+import type { EntityManager } from '../../lib/database';
+import { entityLoader, groupLoader, isUuid } from '../../lib/loaders';
+import type { LoaderScope } from '../../lib/subgraph';
+import { Cart, CartStatus } from './cart/cart.entity';
+import { CartItem } from './cart-item/cart-item.entity';
+
+/** What cart needs to know about a catalog product: its current price. */
+export interface CatalogProductPrice {
+  id: string;
+  price: { amount: number; currency: string };
+}
+
+export function createCartLoaders(em: EntityManager, scope: LoaderScope) {
+  return {
+    cartById: entityLoader(em, Cart),
+    itemsByCartId: groupLoader(
+      (cartIds: readonly string[]) => em.find(CartItem, { cart: { $in: [...cartIds] } }, { orderBy: { createdAt: 'asc', id: 'asc' } }),
+      (item) => item.cart.id,
+    ),
+    activeCartByUserId: new DataLoader<string, Cart | null>(async (userIds) => {
+      const valid = userIds.filter(isUuid);
+      const carts = valid.length > 0 ? await em.find(Cart, { userId: { $in: valid }, status: CartStatus.ACTIVE }) : [];
+      const byUser = new Map(carts.map((cart) => [cart.userId, cart]));
+      return userIds.map((id) => byUser.get(id) ?? null);
+    }),
+    /**
+     * Prices are catalog's and may change at any time, so they are read when
+     * a cart is shown: one `_entities` call for every product of the request.
+     */
+    productPriceById: scope.clients.catalog.entityLoader<CatalogProductPrice>('Product', 'id price { amount currency }', scope.viewer),
+  };
+}
+
+export type CartLoaders = ReturnType<typeof createCartLoaders>;

@@ -1,0 +1,32 @@
+import { createSubgraphServer, type SubgraphDefinition, type SubgraphDeps } from '../../lib/subgraph';
+import { Cart } from './cart/cart.entity';
+import { CartResolver } from './cart/cart.resolver';
+import { CartService } from './cart/cart.service';
+import type { CartContext } from './cart.context';
+import { createCartLoaders, type CartLoaders } from './cart.loaders';
+import { CartItem } from './cart-item/cart-item.entity';
+import { CartItemResolver } from './cart-item/cart-item.resolver';
+import { cartMigrations } from './migrations';
+import { UserCartResolver } from './user/user.resolver';
+import { UserCart, userCart } from './user/user.type';
+
+const cartService = new CartService();
+
+/** Carts start empty, so there is no demo data to seed. */
+export const cartSubgraph: SubgraphDefinition<CartLoaders> = {
+  name: 'cart',
+  database: { name: 'cart', entities: [Cart, CartItem], migrations: cartMigrations },
+  resolvers: [CartResolver, CartItemResolver, UserCartResolver],
+  // Only reachable through `_entities`, so no field of ours leads to it.
+  orphanedTypes: [UserCart],
+  referenceResolvers: {
+    // The same visibility as Query.cart: a cart id is no way around it.
+    Cart: (reference, ctx: CartContext) => cartService.visibleById(ctx, reference.id),
+    User: (reference) => userCart(reference.id),
+  },
+  createLoaders: createCartLoaders,
+};
+
+export function createServer(deps: SubgraphDeps) {
+  return createSubgraphServer(cartSubgraph, deps);
+}

@@ -1,0 +1,91 @@
+import { Role, type Viewer } from '../../../lib/identity';
+import { isUuid } from '../../../lib/loaders';
+import { money, type Money } from '../../../lib/money';
+import type { CartContext } from '../cart.context';
+import type { CatalogProductPrice } from '../cart.loaders';
+import type { CartItem } from '../cart-item/cart-item.entity';
+import { Cart, CartStatus } from './cart.entity';
+
+/** The currency of an empty cart's subtotal: the shop's, since there is no line to take it from. */
+export const DEFAULT_CURRENCY = 'USD';
+
+/** A cart line together with its product's current catalog price. */
+export interface PricedLine {
+  item: CartItem;
+  price: CatalogProductPrice['price'];
+}
+
+export class CartService {
+  /** A guest cart is open to whoever has its id; a user's cart only to that user or an ADMIN. */
+  canSee(viewer: Viewer | null, cart: Cart): boolean {
+    if (cart.userId == null) return true;
+    if (!viewer) return false;
+    return viewer.id === cart.userId || viewer.role === Role.ADMIN;
+  }
+
+  /**
+   * An ACTIVE cart the viewer may see, or null. Unknown, malformed, finished
+   * and other users' carts all look the same from outside: null.
+   */
+  async visibleById(ctx: CartContext, id: string): Promise<Cart | null> {
+    if (!isUuid(id)) return null;
+    const cart = await ctx.loaders.cartById.load(id);
+    if (!cart || cart.status !== CartStatus.ACTIVE || !this.canSee(ctx.viewer, cart)) return null;
+    return cart;
+  }
+
+  /** The signed-in viewer's ACTIVE cart; null when anonymous or when there is none. */
+  async viewerCart(ctx: CartContext): Promise<Cart | null> {
+    return ctx.viewer ? ctx.loaders.activeCartByUserId.load(ctx.viewer.id) : null;
+  }
+
+  /** A user's ACTIVE cart, shown only to that user or an ADMIN. */
+  async activeCartOfUser(ctx: CartContext, userId: string): Promise<Cart | null> {
+    const viewer = ctx.viewer;
+    if (!viewer || (viewer.id !== userId && viewer.role !== Role.ADMIN)) return null;
+    return ctx.loaders.activeCartByUserId.load(userId);
+  }
+
+  /**
+   * The cart's lines priced at current catalog prices, oldest first. A line
+   * whose product catalog no longer knows cannot be priced or bought, so it is
+   * left out of the items, the item count and the subtotal alike; its row is
+   * kept, and it shows again if the product comes back.
+   */
+  async pricedLines(ctx: CartContext, cart: Cart): Promise<PricedLine[]> {
+    const items = await ctx.loaders.itemsByCartId.load(cart.id);
+    const products = await Promise.all(items.map((item) => ctx.loaders.productPriceById.load(item.productId)));
+    const lines: PricedLine[] = [];
+    items.forEach((item, index) => {
+      const product = products[index];
+      if (product) lines.push({ item, price: product.price });
+    });
+    return lines;
+  }
+
+  async items(ctx: CartContext, cart: Cart): Promise<CartItem[]> {
+    return (await this.pricedLines(ctx, cart)).map((line) => line.item);
+  }
+
+  async itemCount(ctx: CartContext, cart: Cart): Promise<number> {
+    return (await this.pricedLines(ctx, cart)).reduce((sum, line) => sum + line.item.quantity, 0);
+  }
+
+  /**
+   * Sum of the line totals. A cart holds one currency (adding a product in
+   * another currency is to be refused), so a mix here is a broken invariant:
+   * failed loudly (and logged) rather than summed into a meaningless number.
+   */
+  async subtotal(ctx: CartContext, cart: Cart): Promise<Money> {
+    const lines = await this.pricedLines(ctx, cart);
+    const currency = lines[0]?.price.currency ?? DEFAULT_CURRENCY;
+    let amount = 0;
+    for (const line of lines) {
+      if (line.price.currency !== currency) {
+        throw new Error(`Cart ${cart.id} mixes ${currency} and ${line.price.currency} prices`);
+      }
+      amount += line.price.amount * line.item.quantity;
+    }
+    return money(amount, currency);
+  }
+}

@@ -1,0 +1,6 @@
+import type { MigrationObject } from '@mikro-orm/core';
+import { migration } from '../../../lib/database';
+import { Migration20261122025709_initial } from './Migration20261122025709_initial';
+
+/** Applied in this order at start; append new migrations, never edit applied ones. */
+export const cartMigrations: MigrationObject[] = [migration('Migration20261122025709_initial', Migration20261122025709_initial)];

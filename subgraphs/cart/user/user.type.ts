@@ -1,0 +1,19 @@
+import { Directive, Field, ID, ObjectType } from 'type-graphql';
+import { ENTITY_DESCRIPTIONS } from '../../../lib/entity-references';
+
+/**
+ * The users subgraph's User, as far as this subgraph is concerned: its key,
+ * to which this subgraph adds `cart`.
+ */
+@ObjectType('User', { description: ENTITY_DESCRIPTIONS.User })
+@Directive('@key(fields: "id")')
+export class UserCart {
+  @Field(() => ID, { description: 'Stable identifier' })
+  id!: string;
+}
+
+export function userCart(id: string): UserCart {
+  const user = new UserCart();
+  user.id = id;
+  return user;
+}

@@ -1,0 +1,27 @@
+import { Authorized, Ctx, FieldResolver, Int, Resolver, Root } from 'type-graphql';
+import { Role } from '../../../lib/identity';
+import type { InventoryContext } from '../inventory.context';
+import { StockLevel } from '../stock/stock-level.entity';
+import { ProductStock } from './product-stock';
+import { ProductStockService } from './product-stock.service';
+
+@Resolver(() => ProductStock)
+export class ProductStockResolver {
+  private readonly productStockService = new ProductStockService();
+
+  @FieldResolver(() => Boolean, { description: 'Whether at least one unit is available in some warehouse' })
+  async inStock(@Root() product: ProductStock, @Ctx() ctx: InventoryContext): Promise<boolean> {
+    return this.productStockService.inStock(ctx, product.id);
+  }
+
+  @FieldResolver(() => Int, { description: 'Units that can be ordered now: on hand minus reserved, over all warehouses' })
+  async availableQuantity(@Root() product: ProductStock, @Ctx() ctx: InventoryContext): Promise<number> {
+    return this.productStockService.availableQuantity(ctx, product.id);
+  }
+
+  @Authorized(Role.ADMIN)
+  @FieldResolver(() => [StockLevel], { description: 'Stock per warehouse, by warehouse code. ADMIN only.' })
+  async stockLevels(@Root() product: ProductStock, @Ctx() ctx: InventoryContext): Promise<StockLevel[]> {
+    return this.productStockService.stockLevels(ctx, product.id);
+  }
+}

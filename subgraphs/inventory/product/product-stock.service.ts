@@ -1,0 +1,19 @@
+import { isUuid } from '../../../lib/loaders';
+import type { InventoryContext } from '../inventory.context';
+import type { StockLevel } from '../stock/stock-level.entity';
+
+/** Stock figures of products, always through the request's loaders. */
+export class ProductStockService {
+  async availableQuantity(ctx: InventoryContext, productId: string): Promise<number> {
+    return ctx.loaders.availabilityByProductId.load(productId);
+  }
+
+  async inStock(ctx: InventoryContext, productId: string): Promise<boolean> {
+    return (await this.availableQuantity(ctx, productId)) > 0;
+  }
+
+  async stockLevels(ctx: InventoryContext, productId: string): Promise<StockLevel[]> {
+    // PostgreSQL prints uuids in lowercase, so the grouping key must be too.
+    return isUuid(productId) ? ctx.loaders.stockLevelsByProductId.load(productId.toLowerCase()) : [];
+  }
+}

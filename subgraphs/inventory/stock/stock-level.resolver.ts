@@ -1,0 +1,28 @@
+import { Args, Authorized, Ctx, FieldResolver, Int, Mutation, Resolver, Root } from 'type-graphql';
+import { notImplemented } from '../../../lib/errors';
+import { Role } from '../../../lib/identity';
+import type { InventoryContext } from '../inventory.context';
+import { Warehouse } from '../warehouse/warehouse.entity';
+import { StockLevel } from './stock-level.entity';
+import { AdjustStockArgs } from './stock-level.inputs';
+
+@Resolver(() => StockLevel)
+export class StockLevelResolver {
+  @Authorized(Role.ADMIN)
+  @Mutation(() => StockLevel, { description: 'Adds (positive delta) or removes (negative delta) units of a product in a warehouse; on hand never drops below reserved. ADMIN only.' })
+  async adjustStock(@Args(() => AdjustStockArgs) _args: AdjustStockArgs): Promise<StockLevel> {
+    throw notImplemented('adjustStock');
+  }
+
+  @FieldResolver(() => Warehouse)
+  async warehouse(@Root() level: StockLevel, @Ctx() ctx: InventoryContext): Promise<Warehouse> {
+    const warehouse = await ctx.loaders.warehouseById.load(level.warehouse.id);
+    if (!warehouse) throw new Error(`Stock level ${level.id} references missing warehouse ${level.warehouse.id}`);
+    return warehouse;
+  }
+
+  @FieldResolver(() => Int, { description: 'Units that can be ordered now: onHand minus reserved' })
+  available(@Root() level: StockLevel): number {
+    return level.onHand - level.reserved;
+  }
+}

@@ -1,0 +1,58 @@
+import { decodeCursor, encodeCursor, pageSize, toConnection, type Connection } from '../../../lib/connection';
+import { badUserInput, forbidden, unauthenticated } from '../../../lib/errors';
+import { Role, type Viewer } from '../../../lib/identity';
+import { isUuid } from '../../../lib/loaders';
+import type { OrdersContext } from '../orders.context';
+import type { OrderPageKey } from '../orders.loaders';
+import { Order } from './order.entity';
+
+/** Cursor ordering name of a user's orders: newest first, over (createdAt, id). */
+const NEWEST = 'ORDERS_NEWEST';
+
+export interface OrderPageArgs {
+  first?: number | null;
+  after?: string | null;
+}
+
+/** An order is visible to its buyer and to ADMINs, and to no one else. */
+export function canViewOrdersOf(viewer: Viewer | null, userId: string): boolean {
+  return viewer != null && (viewer.role === Role.ADMIN || viewer.id === userId);
+}
+
+function cursorOf(order: Order): string {
+  return encodeCursor(NEWEST, [order.createdAt.toISOString(), order.id]);
+}
+
+function decodeAfter(after: string): NonNullable<OrderPageKey['after']> {
+  const [createdAt, id] = decodeCursor(after, NEWEST, 2);
+  // The values go into a typed SQL comparison: reject what would fail the cast.
+  if (typeof createdAt !== 'string' || Number.isNaN(Date.parse(createdAt)) || typeof id !== 'string' || !isUuid(id)) {
+    throw badUserInput('"after" is not a cursor of this list and ordering', { argumentName: 'after' });
+  }
+  return { createdAt: new Date(createdAt).toISOString(), id };
+}
+
+export class OrderService {
+  /** The order if the viewer may see it; null for unknown or malformed ids and for other people's orders. */
+  async visibleOrder(ctx: OrdersContext, id: string): Promise<Order | null> {
+    const order = await ctx.loaders.orderById.load(id);
+    return order && canViewOrdersOf(ctx.viewer, order.userId) ? order : null;
+  }
+
+  /**
+   * A user's orders, newest first, with keyset pagination. Pages and counts
+   * go through loaders, so many users' pages in one request share statements.
+   */
+  async pageForUser(ctx: OrdersContext, userId: string, args: OrderPageArgs): Promise<Connection<Order>> {
+    if (!ctx.viewer) throw unauthenticated();
+    if (!canViewOrdersOf(ctx.viewer, userId)) throw forbidden("Only the user themself or an ADMIN may see a user's orders");
+    const size = pageSize(args.first);
+    const after = args.after ? decodeAfter(args.after) : null;
+    const [rows, totalCount] = await Promise.all([
+      // Even for `first: 0` the one extra row tells whether anything follows the position.
+      ctx.loaders.orderPageByUser.load({ userId, limit: size + 1, after }),
+      ctx.loaders.orderCountByUserId.load(userId),
+    ]);
+    return toConnection(rows, size, cursorOf, totalCount);
+  }
+}

@@ -1,0 +1,33 @@
+import { createSubgraphServer, type SubgraphDefinition, type SubgraphDeps } from '../../lib/subgraph';
+import { ordersMigrations } from './migrations';
+import { OrderItem } from './order-item/order-item.entity';
+import { OrderItemResolver } from './order-item/order-item.resolver';
+import { OrderStatusEvent } from './order-status/order-status-event.entity';
+import { Order } from './order/order.entity';
+import { OrderResolver } from './order/order.resolver';
+import { OrderService } from './order/order.service';
+import { ShippingAddress } from './order/shipping-address.embeddable';
+import type { OrdersContext } from './orders.context';
+import { createOrdersLoaders, type OrdersLoaders } from './orders.loaders';
+import { seedOrders } from './orders.seed';
+import { UserOrdersResolver } from './user/user.resolver';
+import { userOrders } from './user/user.type';
+
+const orderService = new OrderService();
+
+export const ordersSubgraph: SubgraphDefinition<OrdersLoaders> = {
+  name: 'orders',
+  database: { name: 'orders', entities: [Order, OrderItem, OrderStatusEvent, ShippingAddress], migrations: ordersMigrations },
+  resolvers: [OrderResolver, OrderItemResolver, UserOrdersResolver],
+  referenceResolvers: {
+    // The same rule as Query.order: other people's orders do not exist for the caller.
+    Order: (reference, ctx: OrdersContext) => orderService.visibleOrder(ctx, reference.id),
+    User: (reference) => userOrders(reference.id),
+  },
+  createLoaders: createOrdersLoaders,
+  seed: seedOrders,
+};
+
+export function createServer(deps: SubgraphDeps) {
+  return createSubgraphServer(ordersSubgraph, deps);
+}

@@ -1,0 +1,21 @@
+import { Ctx, FieldResolver, Query, Resolver, Root } from 'type-graphql';
+import { Address } from '../../../lib/address';
+import type { UsersContext } from '../users.context';
+import type { UserAddress } from '../address/user-address.entity';
+import { User } from './user.entity';
+import { UserService } from './user.service';
+
+@Resolver(() => User)
+export class UserResolver {
+  private readonly userService = new UserService();
+
+  @Query(() => User, { nullable: true, description: 'The signed-in user; null when anonymous' })
+  async me(@Ctx() ctx: UsersContext): Promise<User | null> {
+    return this.userService.me(ctx);
+  }
+
+  @FieldResolver(() => [Address], { description: 'Saved addresses, oldest first' })
+  async addresses(@Root() user: User, @Ctx() ctx: UsersContext): Promise<UserAddress[]> {
+    return this.userService.addresses(ctx, user);
+  }
+}

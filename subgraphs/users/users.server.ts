@@ -1,0 +1,29 @@
+import { createSubgraphServer, type SubgraphDefinition, type SubgraphDeps } from '../../lib/subgraph';
+import { AuthResolver } from './account/auth.resolver';
+import { RefreshToken } from './account/refresh-token.entity';
+import { User } from './account/user.entity';
+import { UserResolver } from './account/user.resolver';
+import { UserService } from './account/user.service';
+import { AddressResolver } from './address/address.resolver';
+import { UserAddress } from './address/user-address.entity';
+import { usersMigrations } from './migrations';
+import type { UsersContext } from './users.context';
+import { createUsersLoaders, type UsersLoaders } from './users.loaders';
+import { seedUsers } from './users.seed';
+
+const userService = new UserService();
+
+export const usersSubgraph: SubgraphDefinition<UsersLoaders> = {
+  name: 'users',
+  database: { name: 'users', entities: [User, UserAddress, RefreshToken], migrations: usersMigrations },
+  resolvers: [UserResolver, AuthResolver, AddressResolver],
+  referenceResolvers: {
+    User: (reference, ctx: UsersContext) => userService.visible(ctx, reference.id),
+  },
+  createLoaders: createUsersLoaders,
+  seed: seedUsers,
+};
+
+export function createServer(deps: SubgraphDeps) {
+  return createSubgraphServer(usersSubgraph, deps);
+}
