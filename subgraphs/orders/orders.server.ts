@@ -6,7 +6,7 @@ import { OrderStatusEvent } from './order-status/order-status-event.entity';
 import { Order } from './order/order.entity';
 import { OrderResolver } from './order/order.resolver';
 import { OrderService } from './order/order.service';
-import { ShippingAddress } from './order/shipping-address.embeddable';
+import { PostalAddress } from '../../lib/address';
 import type { OrdersContext } from './orders.context';
 import { createOrdersLoaders, type OrdersLoaders } from './orders.loaders';
 import { seedOrders } from './orders.seed';
@@ -17,7 +17,7 @@ const orderService = new OrderService();
 
 export const ordersSubgraph: SubgraphDefinition<OrdersLoaders> = {
   name: 'orders',
-  database: { name: 'orders', entities: [Order, OrderItem, OrderStatusEvent, ShippingAddress], migrations: ordersMigrations },
+  database: { name: 'orders', entities: [Order, OrderItem, OrderStatusEvent, PostalAddress], migrations: ordersMigrations },
   resolvers: [OrderResolver, OrderItemResolver, UserOrdersResolver],
   referenceResolvers: {
     // The same rule as Query.order: other people's orders do not exist for the caller.

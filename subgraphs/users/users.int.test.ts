@@ -34,8 +34,8 @@ describe('users subgraph', () => {
       const user = em.create(User, { email: `Shopper${i}@Example.com`, name: `Shopper ${i}`, role: Role.CUSTOMER, passwordHash });
       extraIds.push(user.id);
       // The later address is inserted first: the order must come from createdAt, not insertion.
-      em.create(UserAddress, { user, line1: `${i} Second Street`, city: 'Later', postalCode: '2000', country: 'US', createdAt: new Date(Date.UTC(2026, 2, 1)) });
-      em.create(UserAddress, { user, line1: `${i} First Street`, city: 'Earlier', postalCode: '1000', country: 'US', createdAt: new Date(Date.UTC(2026, 1, 1)) });
+      em.create(UserAddress, { user, address: { line1: `${i} Second Street`, city: 'Later', postalCode: '2000', country: 'US' }, createdAt: new Date(Date.UTC(2026, 2, 1)) });
+      em.create(UserAddress, { user, address: { line1: `${i} First Street`, city: 'Earlier', postalCode: '1000', country: 'US' }, createdAt: new Date(Date.UTC(2026, 1, 1)) });
     }
     await em.flush();
   });

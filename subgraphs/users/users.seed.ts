@@ -11,11 +11,7 @@ const CUSTOMER_EMAIL = 'customer@example.com';
 /** The demo customer's saved address; the id is derived so re-seeding finds it. */
 const DEMO_ADDRESS = {
   id: demoId('address', CUSTOMER_EMAIL),
-  line1: 'Keizersgracht 123',
-  line2: null,
-  city: 'Amsterdam',
-  postalCode: '1015 CJ',
-  country: 'NL',
+  address: { line1: 'Keizersgracht 123', line2: null, city: 'Amsterdam', postalCode: '1015 CJ', country: 'NL' },
 };
 
 /** Inserts the demo accounts (and the customer's address) that are missing; existing rows are left alone. */

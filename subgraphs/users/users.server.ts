@@ -6,6 +6,7 @@ import { UserResolver } from './account/user.resolver';
 import { UserService } from './account/user.service';
 import { AddressResolver } from './address/address.resolver';
 import { UserAddress } from './address/user-address.entity';
+import { PostalAddress } from '../../lib/address';
 import { usersMigrations } from './migrations';
 import type { UsersContext } from './users.context';
 import { createUsersLoaders, type UsersLoaders } from './users.loaders';
@@ -15,7 +16,7 @@ const userService = new UserService();
 
 export const usersSubgraph: SubgraphDefinition<UsersLoaders> = {
   name: 'users',
-  database: { name: 'users', entities: [User, UserAddress, RefreshToken], migrations: usersMigrations },
+  database: { name: 'users', entities: [User, UserAddress, PostalAddress, RefreshToken], migrations: usersMigrations },
   resolvers: [UserResolver, AuthResolver, AddressResolver],
   referenceResolvers: {
     User: (reference, ctx: UsersContext) => userService.visible(ctx, reference.id),

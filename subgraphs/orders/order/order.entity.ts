@@ -4,7 +4,7 @@ import { Directive, Field, ID, ObjectType } from 'type-graphql';
 import { OrderItem } from '../order-item/order-item.entity';
 import { OrderStatusEvent } from '../order-status/order-status-event.entity';
 import { OrderStatus } from '../order-status/order-status.enum';
-import { ShippingAddress } from './shipping-address.embeddable';
+import { PostalAddress } from '../../../lib/address';
 
 /**
  * Order numbers come from a PostgreSQL sequence (created with the table), so
@@ -48,8 +48,8 @@ export class Order {
   @Property({ length: 3 })
   currency!: string;
 
-  @Embedded(() => ShippingAddress, { prefix: 'shipping_' })
-  shippingAddress!: ShippingAddress;
+  @Embedded(() => PostalAddress, { prefix: 'shipping_' })
+  shippingAddress!: PostalAddress;
 
   /**
    * The client's key for one checkout attempt: a retry with the same key

@@ -1,5 +1,5 @@
 import { Arg, Args, Authorized, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root, Subscription } from 'type-graphql';
-import { Address } from '../../../lib/address';
+import { Address, toAddress } from '../../../lib/address';
 import { notImplemented } from '../../../lib/errors';
 import { Role } from '../../../lib/identity';
 import { money, Money } from '../../../lib/money';
@@ -10,7 +10,6 @@ import { UserOrders, userOrders } from '../user/user.type';
 import { Order } from './order.entity';
 import { CheckoutInput, UpdateOrderStatusArgs } from './order.inputs';
 import { OrderService } from './order.service';
-import { toAddress } from './shipping-address.embeddable';
 
 @Resolver(() => Order)
 export class OrderResolver {

@@ -1,7 +1,6 @@
 import { Ctx, FieldResolver, Query, Resolver, Root } from 'type-graphql';
-import { Address } from '../../../lib/address';
+import { Address, toAddress } from '../../../lib/address';
 import type { UsersContext } from '../users.context';
-import type { UserAddress } from '../address/user-address.entity';
 import { User } from './user.entity';
 import { UserService } from './user.service';
 
@@ -15,7 +14,7 @@ export class UserResolver {
   }
 
   @FieldResolver(() => [Address], { description: 'Saved addresses, oldest first' })
-  async addresses(@Root() user: User, @Ctx() ctx: UsersContext): Promise<UserAddress[]> {
-    return this.userService.addresses(ctx, user);
+  async addresses(@Root() user: User, @Ctx() ctx: UsersContext): Promise<Address[]> {
+    return (await this.userService.addresses(ctx, user)).map((row) => toAddress(row.id, row.address));
   }
 }
