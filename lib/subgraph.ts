@@ -33,6 +33,14 @@ export interface SubgraphContext<Loaders = unknown> {
   log: Logger;
   /** Sibling subgraphs, for service-to-service calls (pass `viewer` on). */
   clients: SubgraphClients;
+  settings: SubgraphSettings;
+}
+
+/** Process-wide settings a resolver or service may need. */
+export interface SubgraphSettings {
+  production: boolean;
+  /** Key of access tokens (users signs them; the gateway verifies them). */
+  jwtSecret: string;
 }
 
 export interface SubgraphDefinition<Loaders = unknown> extends SchemaSpec<SubgraphContext<Loaders>> {
@@ -48,6 +56,7 @@ export interface SubgraphDeps {
   orm: MikroORM;
   logger: Logger;
   internalSecret: string;
+  jwtSecret: string;
   production: boolean;
   clients: SubgraphClients;
 }
@@ -63,6 +72,7 @@ export interface SubgraphServer {
 export async function createSubgraphServer<Loaders>(definition: SubgraphDefinition<Loaders>, deps: SubgraphDeps): Promise<SubgraphServer> {
   const { schema } = await buildFederatedSchema(definition);
   const log = deps.logger;
+  const settings: SubgraphSettings = { production: deps.production, jwtSecret: deps.jwtSecret };
   const apollo = new ApolloServer<SubgraphContext<Loaders>>({
     schema,
     csrfPrevention: true,
@@ -98,7 +108,7 @@ export async function createSubgraphServer<Loaders>(definition: SubgraphDefiniti
       context: async ({ req }) => {
         const em = deps.orm.em.fork();
         const viewer = forwardedViewer(req.headers);
-        return { em, viewer, loaders: definition.createLoaders(em, { viewer, clients: deps.clients }), log, clients: deps.clients };
+        return { em, viewer, loaders: definition.createLoaders(em, { viewer, clients: deps.clients }), log, clients: deps.clients, settings };
       },
     }),
   );
@@ -120,6 +130,7 @@ export interface StartSubgraphOptions {
   port: number;
   host: string;
   internalSecret: string;
+  jwtSecret: string;
   production: boolean;
   logger?: Logger;
   poolMax?: number;
@@ -137,7 +148,14 @@ export async function startSubgraph<Loaders>(definition: SubgraphDefinition<Load
   });
   const clients = createSubgraphClients({ ...subgraphUrlsFromEnv({}), ...options.subgraphUrls }, options.internalSecret);
   try {
-    const server = await createSubgraphServer(definition, { orm, logger, internalSecret: options.internalSecret, production: options.production, clients });
+    const server = await createSubgraphServer(definition, {
+      orm,
+      logger,
+      internalSecret: options.internalSecret,
+      jwtSecret: options.jwtSecret,
+      production: options.production,
+      clients,
+    });
     const listening = await listen(server.app, options.port, options.host);
     return {
       ...listening,
@@ -169,6 +187,7 @@ export async function runSubgraphMain<Loaders>(definition: SubgraphDefinition<Lo
     port: env.PORT,
     host: env.HOST,
     internalSecret: env.INTERNAL_SECRET,
+    jwtSecret: env.JWT_SECRET,
     production: env.NODE_ENV === 'production',
     poolMax: env.DATABASE_POOL_MAX,
     subgraphUrls: subgraphUrlsFromEnv(env),

@@ -58,6 +58,7 @@ export async function startLocalSupergraph(options: LocalSupergraphOptions): Pro
         port: options.subgraphPorts?.[name] ?? DEFAULT_SUBGRAPH_PORTS[name],
         host: options.host,
         internalSecret: options.internalSecret,
+        jwtSecret: options.jwtSecret,
         production: options.production ?? false,
         subgraphUrls: urls,
         logger: loggerFor(name),

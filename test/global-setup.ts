@@ -14,6 +14,8 @@ declare global {
  */
 export default async function globalSetup(): Promise<void> {
   process.env.APOLLO_TELEMETRY_DISABLED ??= 'true';
+  // Databases are named per run and worker, so concurrent runs on one server never collide.
+  process.env.TEST_RUN_ID ??= `${process.pid}`;
   if (process.env.DATABASE_URL) return;
   const dataDir = path.join(mkdtempSync(path.join(tmpdir(), 'commerce-test-pg-')), 'data');
   const port = 55_432 + Math.floor(Math.random() * 1000);

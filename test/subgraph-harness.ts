@@ -8,9 +8,9 @@ import { startSubgraph, type RunningSubgraph, type SubgraphDefinition, type Subg
 export const TEST_INTERNAL_SECRET = 'test-internal-secret';
 export const TEST_JWT_SECRET = 'test-jwt-secret-at-least-32-characters-long';
 
-/** Databases of this Jest worker: `test_w<worker>_<subgraph>`, so workers never share rows. */
+/** Databases of this run and Jest worker: `test_r<run>_w<worker>_<subgraph>`, so neither workers nor concurrent runs share rows. */
 export function testDatabasePrefix(): string {
-  return `test_w${process.env.JEST_WORKER_ID ?? '0'}`;
+  return `test_r${process.env.TEST_RUN_ID ?? process.ppid}_w${process.env.JEST_WORKER_ID ?? '0'}`;
 }
 
 export function testServerUrl(): string {
@@ -54,6 +54,7 @@ export async function startTestSubgraph(definition: SubgraphDefinition<any>, opt
     port: 0,
     host: '127.0.0.1',
     internalSecret: TEST_INTERNAL_SECRET,
+    jwtSecret: TEST_JWT_SECRET,
     production: false,
     subgraphUrls: options.subgraphUrls,
     logger,
