@@ -12,6 +12,7 @@ import { errorFormatter } from './format-error';
 import { listen, type ListeningServer } from './http';
 import { forwardedViewer, hasInternalCredential, type Viewer } from './identity';
 import { createLogger, type Logger } from './logger';
+import type { BackgroundTask } from './periodic-task';
 import { stopOnSignals } from './shutdown';
 import { closeSubgraphClients, createSubgraphClients, type SubgraphClients } from './subgraph-client';
 import { DEFAULT_SUBGRAPH_PORTS, subgraphUrlsFromEnv, type SubgraphName } from './subgraph-names';
@@ -50,6 +51,15 @@ export interface SubgraphDefinition<Loaders = unknown> extends SchemaSpec<Subgra
   createLoaders(em: EntityManager, scope: LoaderScope): Loaders;
   /** Loads the demo data; must be idempotent. */
   seed?(em: EntityManager, log: Logger): Promise<void>;
+  /** Work that runs beside the server (sweepers, the outbox relay); stopped before the database closes. */
+  startBackgroundTasks?(context: BackgroundTaskContext): BackgroundTask[];
+}
+
+export interface BackgroundTaskContext {
+  orm: MikroORM;
+  logger: Logger;
+  clients: SubgraphClients;
+  settings: SubgraphSettings;
 }
 
 export interface SubgraphDeps {
@@ -120,6 +130,7 @@ export interface RunningSubgraph extends ListeningServer {
   orm: MikroORM;
   /** True when this start created the database (so it has no data yet). */
   createdDatabase: boolean;
+  backgroundTasks: BackgroundTask[];
   /** Stops HTTP, Apollo and the database pool. */
   stop(): Promise<void>;
 }
@@ -136,6 +147,8 @@ export interface StartSubgraphOptions {
   poolMax?: number;
   /** Where sibling subgraphs listen; defaults to localhost ports. */
   subgraphUrls?: Partial<Record<SubgraphName, string>>;
+  /** Off in tests that drive sweepers themselves. */
+  backgroundTasks?: boolean;
 }
 
 /** Opens (creating and migrating) the subgraph's database, then serves it. */
@@ -157,12 +170,17 @@ export async function startSubgraph<Loaders>(definition: SubgraphDefinition<Load
       clients,
     });
     const listening = await listen(server.app, options.port, options.host);
+    const settings: SubgraphSettings = { production: options.production, jwtSecret: options.jwtSecret };
+    const backgroundTasks =
+      options.backgroundTasks === false ? [] : (definition.startBackgroundTasks?.({ orm, logger, clients, settings }) ?? []);
     return {
       ...listening,
       name: definition.name,
       orm,
       createdDatabase: created,
+      backgroundTasks,
       stop: async () => {
+        await Promise.all(backgroundTasks.map((task) => task.stop()));
         await listening.close();
         await server.stop();
         await closeSubgraphClients(clients);

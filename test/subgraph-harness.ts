@@ -43,6 +43,8 @@ export interface TestSubgraphOptions {
   seed?: boolean;
   /** URLs of sibling test subgraphs this one calls (e.g. cart -> catalog). */
   subgraphUrls?: Partial<Record<SubgraphName, string>>;
+  /** Start the subgraph's sweepers and relays (default off: tests run them explicitly). */
+  backgroundTasks?: boolean;
 }
 
 export async function startTestSubgraph(definition: SubgraphDefinition<any>, options: TestSubgraphOptions = {}): Promise<TestSubgraph> {
@@ -57,6 +59,7 @@ export async function startTestSubgraph(definition: SubgraphDefinition<any>, opt
     jwtSecret: TEST_JWT_SECRET,
     production: false,
     subgraphUrls: options.subgraphUrls,
+    backgroundTasks: options.backgroundTasks ?? false,
     logger,
   });
   if (options.seed && definition.seed) await definition.seed(running.orm.em.fork(), logger);
