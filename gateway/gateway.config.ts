@@ -1,7 +1,8 @@
 import path from 'node:path';
-import { bool, commonEnv, port, readEnv, str, subgraphUrlEnv } from '../lib/config';
+import { bool, commonEnv, port, readEnv, redisEnv, str, subgraphUrlEnv } from '../lib/config';
 import { schemaDir } from '../lib/paths';
 import { DEFAULT_GATEWAY_PORT, subgraphUrlsFromEnv, type SubgraphName } from '../lib/subgraph-names';
+import { persistedQueriesConfig, persistedQueriesEnv, type PersistedQueriesConfig } from './persisted-queries/persisted-queries.config';
 
 export interface GatewayConfig {
   production: boolean;
@@ -13,6 +14,14 @@ export interface GatewayConfig {
   introspection: boolean;
   supergraphPath: string;
   subgraphUrls: Record<SubgraphName, string>;
+  /** Redis for the APQ cache shared by replicas; in memory when unset. */
+  redisUrl?: string;
+  /** Prefix of every Redis key, for environments sharing one Redis. */
+  redisNamespace: string;
+  /** APQ, the safelist manifest and API keys. */
+  persistedQueries: PersistedQueriesConfig;
+  /** Results a slow subscriber may fall behind by; the oldest are dropped beyond it. */
+  subscriptionQueueSize: number;
 }
 
 export function readGatewayConfig(env: NodeJS.ProcessEnv = process.env): GatewayConfig {
@@ -20,9 +29,12 @@ export function readGatewayConfig(env: NodeJS.ProcessEnv = process.env): Gateway
     {
       ...commonEnv,
       ...subgraphUrlEnv,
+      ...redisEnv,
+      ...persistedQueriesEnv,
       PORT: port({ default: DEFAULT_GATEWAY_PORT }),
       GRAPHQL_INTROSPECTION: bool({ default: undefined, desc: 'serve introspection; on outside production by default' }),
       SUPERGRAPH_PATH: str({ default: path.join(schemaDir(), 'supergraph.graphql'), desc: 'the composed supergraph to serve' }),
+      SUBSCRIPTION_QUEUE_SIZE: port({ default: 100, desc: 'results a slow subscriber may fall behind by before the oldest are dropped' }),
     },
     env,
   );
@@ -37,5 +49,9 @@ export function readGatewayConfig(env: NodeJS.ProcessEnv = process.env): Gateway
     introspection: values.GRAPHQL_INTROSPECTION ?? !production,
     supergraphPath: values.SUPERGRAPH_PATH,
     subgraphUrls: subgraphUrlsFromEnv(values),
+    redisUrl: values.REDIS_URL,
+    redisNamespace: values.REDIS_NAMESPACE,
+    persistedQueries: persistedQueriesConfig(values, production),
+    subscriptionQueueSize: values.SUBSCRIPTION_QUEUE_SIZE,
   };
 }

@@ -5,6 +5,7 @@ import { ApolloServerPluginLandingPageDisabled, ApolloServerPluginUsageReporting
 import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin/landingPage/default';
 import { expressMiddleware } from '@as-integrations/express5';
 import express, { type Express } from 'express';
+import type { Server } from 'node:http';
 import { errorFormatter } from '../lib/format-error';
 import { listen, type ListeningServer } from '../lib/http';
 import type { Logger } from '../lib/logger';
@@ -12,11 +13,16 @@ import { SUBGRAPH_NAMES, type SubgraphName } from '../lib/subgraph-names';
 import { authenticate, authorizationHeader } from './authentication';
 import type { GatewayConfig } from './gateway.config';
 import type { GatewayContext } from './gateway.context';
+import { GatewayMetrics } from './metrics';
+import { createPersistedQueries } from './persisted-queries';
 import { SubgraphDataSource } from './subgraph-data-source';
+import { attachSubscriptionServer, type SubscriptionServer } from './subscriptions/subscription-server';
 
 export interface GatewayServer {
   app: Express;
   apollo: ApolloServer<GatewayContext>;
+  /** Serves subscriptions (and operations) over graphql-ws on /graphql of a listening server. */
+  attachSubscriptions(server: Server): SubscriptionServer;
   stop(): Promise<void>;
 }
 
@@ -27,20 +33,32 @@ export interface GatewayServer {
  */
 export async function createGateway(config: GatewayConfig, logger: Logger): Promise<GatewayServer> {
   const supergraphSdl = readFileSync(config.supergraphPath, 'utf8');
-  const dataSources: SubgraphDataSource[] = [];
+  const dataSources: Record<string, SubgraphDataSource> = {};
   const gateway = new ApolloGateway({
     supergraphSdl,
     logger,
     buildService: ({ name, url }) => {
       const override = SUBGRAPH_NAMES.includes(name as SubgraphName) ? config.subgraphUrls[name as SubgraphName] : undefined;
       const dataSource = new SubgraphDataSource({ url: override ?? url!, internalSecret: config.internalSecret });
-      dataSources.push(dataSource);
+      dataSources[name] = dataSource;
       return dataSource;
     },
   });
 
+  const metrics = new GatewayMetrics();
+  const persistedQueries = await createPersistedQueries({
+    config: config.persistedQueries,
+    redisUrl: config.redisUrl,
+    redisNamespace: config.redisNamespace,
+    introspection: config.introspection,
+    supergraphSdl,
+    logger,
+    metrics,
+  });
+
   const apollo = new ApolloServer<GatewayContext>({
     gateway,
+    persistedQueries: persistedQueries.apq,
     csrfPrevention: true,
     introspection: config.introspection,
     includeStacktraceInErrorResponses: !config.production,
@@ -49,6 +67,7 @@ export async function createGateway(config: GatewayConfig, logger: Logger): Prom
       config.production ? ApolloServerPluginLandingPageDisabled() : ApolloServerPluginLandingPageLocalDefault({ embed: true, includeCookies: false }),
       ApolloServerPluginUsageReportingDisabled(),
       ApolloServerPluginSchemaReportingDisabled(),
+      persistedQueries.plugin,
     ],
   });
   await apollo.start();
@@ -58,6 +77,7 @@ export async function createGateway(config: GatewayConfig, logger: Logger): Prom
   app.get('/health', (_req, res) => {
     res.json({ status: 'ok' });
   });
+  app.get('/metrics', metrics.handler);
   app.get('/ready', async (_req, res) => {
     const checks = await Promise.all(
       SUBGRAPH_NAMES.map(async (name) => {
@@ -85,26 +105,52 @@ export async function createGateway(config: GatewayConfig, logger: Logger): Prom
     }),
   );
 
+  const attachSubscriptions = (server: Server) =>
+    attachSubscriptionServer({
+      server,
+      supergraphSdl,
+      subgraphUrls: Object.fromEntries(Object.entries(dataSources).map(([name, dataSource]) => [name, dataSource.url])),
+      dataSources,
+      internalSecret: config.internalSecret,
+      jwtSecret: config.jwtSecret,
+      queueSize: config.subscriptionQueueSize,
+      logger,
+      executeOperation: async (request, viewer) => {
+        const response = await apollo.executeOperation(
+          { query: request.query, variables: request.variables ?? undefined, operationName: request.operationName ?? undefined },
+          { contextValue: { viewer } },
+        );
+        return response.body.kind === 'single' ? response.body.singleResult : { errors: [{ message: 'Incremental delivery is not supported over WebSocket' }] };
+      },
+    });
+
   return {
     app,
     apollo,
+    attachSubscriptions,
     stop: async () => {
       await apollo.stop();
-      await Promise.all(dataSources.map((dataSource) => dataSource.close()));
+      await persistedQueries.close();
+      await Promise.all(Object.values(dataSources).map((dataSource) => dataSource.close()));
     },
   };
 }
 
 export interface RunningGateway extends ListeningServer {
+  subscriptions: SubscriptionServer;
   stop(): Promise<void>;
 }
 
 export async function startGateway(config: GatewayConfig, logger: Logger): Promise<RunningGateway> {
   const gateway = await createGateway(config, logger);
   const listening = await listen(gateway.app, config.port, config.host);
+  const subscriptions = gateway.attachSubscriptions(listening.server);
   return {
     ...listening,
+    subscriptions,
     stop: async () => {
+      // Open subscriptions end with `complete`, not a dropped socket.
+      await subscriptions.drain();
       await listening.close();
       await gateway.stop();
     },

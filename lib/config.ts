@@ -44,6 +44,7 @@ export const databaseEnv = {
 
 export const redisEnv = {
   REDIS_URL: url({ default: undefined, desc: 'Redis for events and the APQ cache; in-process when unset' }),
+  REDIS_NAMESPACE: str({ default: '', desc: 'prefix of Redis keys and channels, for environments sharing one Redis' }),
 };
 
 /** URLs of the subgraphs, for the gateway and for service-to-service calls. */

@@ -66,7 +66,8 @@ export async function buildFederatedSchema<Context>(spec: SchemaSpec<Context>, p
     resolvers: spec.resolvers,
     orphanedTypes: spec.orphanedTypes,
     skipCheck: true,
-    validate: { forbidUnknownValues: false },
+    // Never echo rejected values (a password) or the whole input back in validation errors.
+    validate: { forbidUnknownValues: false, validationError: { target: false, value: false } },
     authChecker,
     pubSub,
   });

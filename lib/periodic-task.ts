@@ -17,9 +17,13 @@ export interface PeriodicTask extends BackgroundTask {
  */
 export function startPeriodicTask(name: string, intervalMs: number, work: () => Promise<void>, logger: Logger): PeriodicTask {
   let running: Promise<void> = Promise.resolve();
+  /** A run queued behind the current one; further requests join it instead of queueing more. */
+  let queued: Promise<void> | null = null;
   let stopped = false;
   const runOnce = (): Promise<void> => {
-    running = running.then(async () => {
+    if (queued) return queued;
+    const next = running.then(async () => {
+      queued = null;
       if (stopped) return;
       try {
         await work();
@@ -27,7 +31,9 @@ export function startPeriodicTask(name: string, intervalMs: number, work: () => 
         logger.error({ err: error, task: name }, 'background task failed; retrying at the next tick');
       }
     });
-    return running;
+    queued = next;
+    running = next;
+    return next;
   };
   const timer = setInterval(() => void runOnce(), intervalMs);
   timer.unref();

@@ -2,18 +2,24 @@ import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginInlineTraceDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { expressMiddleware } from '@as-integrations/express5';
 import type { MikroORM } from '@mikro-orm/postgresql';
+import DataLoader from 'dataloader';
 import express, { type Express } from 'express';
+import type { Server } from 'node:http';
+import { useServer } from 'graphql-ws/use/ws';
+import { WebSocketServer } from 'ws';
 import type { GraphQLSchema } from 'graphql';
-import { commonEnv, databaseEnv, disableApolloTelemetry, port, readEnv, subgraphUrlEnv } from './config';
+import { commonEnv, ConfigError, databaseEnv, disableApolloTelemetry, port, readEnv, redisEnv, subgraphUrlEnv } from './config';
 import { databaseName, databaseUrl, openDatabase, type DatabaseSpec, type EntityManager } from './database';
 import { ErrorCode } from './errors';
 import { buildFederatedSchema, type SchemaSpec } from './federation-schema';
 import { errorFormatter } from './format-error';
 import { listen, type ListeningServer } from './http';
-import { forwardedViewer, hasInternalCredential, type Viewer } from './identity';
+import { forwardedViewer, hasInternalCredential, INTERNAL_SECRET_HEADER, VIEWER_HEADER, type Viewer } from './identity';
 import { createLogger, type Logger } from './logger';
 import type { BackgroundTask } from './periodic-task';
 import { stopOnSignals } from './shutdown';
+import { createEventBus, type EventBus } from './event-bus';
+import { startOutboxRelay, type OutboxRelay } from './outbox-relay';
 import { closeSubgraphClients, createSubgraphClients, type SubgraphClients } from './subgraph-client';
 import { DEFAULT_SUBGRAPH_PORTS, subgraphUrlsFromEnv, type SubgraphName } from './subgraph-names';
 
@@ -35,6 +41,8 @@ export interface SubgraphContext<Loaders = unknown> {
   /** Sibling subgraphs, for service-to-service calls (pass `viewer` on). */
   clients: SubgraphClients;
   settings: SubgraphSettings;
+  /** Domain events, for subscription resolvers that filter or authorize themselves. */
+  events: EventBus;
 }
 
 /** Process-wide settings a resolver or service may need. */
@@ -51,7 +59,9 @@ export interface SubgraphDefinition<Loaders = unknown> extends SchemaSpec<Subgra
   createLoaders(em: EntityManager, scope: LoaderScope): Loaders;
   /** Loads the demo data; must be idempotent. */
   seed?(em: EntityManager, log: Logger): Promise<void>;
-  /** Work that runs beside the server (sweepers, the outbox relay); stopped before the database closes. */
+  /** True for subgraphs with an outbox (lib/outbox.ts): a relay publishes it to the event bus. */
+  publishesEvents?: boolean;
+  /** Work that runs beside the server (sweepers); stopped before the database closes. */
   startBackgroundTasks?(context: BackgroundTaskContext): BackgroundTask[];
 }
 
@@ -62,6 +72,19 @@ export interface BackgroundTaskContext {
   settings: SubgraphSettings;
 }
 
+/**
+ * A subscription's context lives as long as the subscription, so each event
+ * must start from current data, not from what earlier events left in the
+ * identity map and the loaders. Subscription resolvers call this first
+ * (graphql-ws runs the events of one subscription one after another).
+ */
+export function refreshForEvent(ctx: SubgraphContext<unknown>): void {
+  ctx.em.clear();
+  for (const loader of Object.values(ctx.loaders as Record<string, unknown>)) {
+    if (loader instanceof DataLoader) loader.clearAll();
+  }
+}
+
 export interface SubgraphDeps {
   orm: MikroORM;
   logger: Logger;
@@ -69,20 +92,27 @@ export interface SubgraphDeps {
   jwtSecret: string;
   production: boolean;
   clients: SubgraphClients;
+  events: EventBus;
 }
 
 export interface SubgraphServer {
   app: Express;
   apollo: ApolloServer<SubgraphContext>;
   schema: GraphQLSchema;
+  /** Serves subscriptions over graphql-ws on `/graphql` of a listening server (for the gateway). */
+  attachSubscriptions(server: Server): { dispose(): Promise<void> };
   stop(): Promise<void>;
 }
 
 /** Builds a subgraph's HTTP app without listening, so tests can drive it. */
 export async function createSubgraphServer<Loaders>(definition: SubgraphDefinition<Loaders>, deps: SubgraphDeps): Promise<SubgraphServer> {
-  const { schema } = await buildFederatedSchema(definition);
+  const { schema } = await buildFederatedSchema(definition, deps.events.pubSub);
   const log = deps.logger;
   const settings: SubgraphSettings = { production: deps.production, jwtSecret: deps.jwtSecret };
+  const contextFor = (viewer: Viewer | null): SubgraphContext<Loaders> => {
+    const em = deps.orm.em.fork();
+    return { em, viewer, loaders: definition.createLoaders(em, { viewer, clients: deps.clients }), log, clients: deps.clients, settings, events: deps.events };
+  };
   const apollo = new ApolloServer<SubgraphContext<Loaders>>({
     schema,
     csrfPrevention: true,
@@ -115,14 +145,32 @@ export async function createSubgraphServer<Loaders>(definition: SubgraphDefiniti
     },
     express.json({ limit: '2mb' }),
     expressMiddleware(apollo, {
-      context: async ({ req }) => {
-        const em = deps.orm.em.fork();
-        const viewer = forwardedViewer(req.headers);
-        return { em, viewer, loaders: definition.createLoaders(em, { viewer, clients: deps.clients }), log, clients: deps.clients, settings };
-      },
+      context: async ({ req }) => contextFor(forwardedViewer(req.headers)),
     }),
   );
-  return { app, apollo: apollo as ApolloServer<SubgraphContext>, schema, stop: () => apollo.stop() };
+
+  const attachSubscriptions = (server: Server) => {
+    const wss = new WebSocketServer({ server, path: '/graphql' });
+    const disposable = useServer<Record<string, unknown>>(
+      {
+        schema,
+        // The connection proves it is the gateway; the viewer travels per operation, because one
+        // gateway connection carries the subscriptions of many clients.
+        onConnect: ({ connectionParams }) =>
+          hasInternalCredential({ [INTERNAL_SECRET_HEADER]: connectionParams?.[INTERNAL_SECRET_HEADER] as string | undefined }, deps.internalSecret),
+        context: (_ctx, _id, payload) =>
+          contextFor(forwardedViewer({ [VIEWER_HEADER]: payload.extensions?.[VIEWER_HEADER] as string | undefined })),
+      },
+      wss,
+    );
+    return {
+      dispose: async () => {
+        await disposable.dispose();
+      },
+    };
+  };
+
+  return { app, apollo: apollo as ApolloServer<SubgraphContext>, schema, attachSubscriptions, stop: () => apollo.stop() };
 }
 
 export interface RunningSubgraph extends ListeningServer {
@@ -131,6 +179,9 @@ export interface RunningSubgraph extends ListeningServer {
   /** True when this start created the database (so it has no data yet). */
   createdDatabase: boolean;
   backgroundTasks: BackgroundTask[];
+  /** Present when the subgraph publishes events and background tasks run. */
+  outboxRelay?: OutboxRelay;
+  events: EventBus;
   /** Stops HTTP, Apollo and the database pool. */
   stop(): Promise<void>;
 }
@@ -149,6 +200,8 @@ export interface StartSubgraphOptions {
   subgraphUrls?: Partial<Record<SubgraphName, string>>;
   /** Off in tests that drive sweepers themselves. */
   backgroundTasks?: boolean;
+  /** Shared by all subgraphs of one process; a private in-process bus when absent. */
+  events?: EventBus;
 }
 
 /** Opens (creating and migrating) the subgraph's database, then serves it. */
@@ -160,6 +213,7 @@ export async function startSubgraph<Loaders>(definition: SubgraphDefinition<Load
     logger,
   });
   const clients = createSubgraphClients({ ...subgraphUrlsFromEnv({}), ...options.subgraphUrls }, options.internalSecret);
+  const events = options.events ?? createEventBus();
   try {
     const server = await createSubgraphServer(definition, {
       orm,
@@ -168,8 +222,11 @@ export async function startSubgraph<Loaders>(definition: SubgraphDefinition<Load
       jwtSecret: options.jwtSecret,
       production: options.production,
       clients,
+      events,
     });
     const listening = await listen(server.app, options.port, options.host);
+    const subscriptions = server.attachSubscriptions(listening.server);
+    const outboxRelay = definition.publishesEvents && options.backgroundTasks !== false ? startOutboxRelay({ orm, bus: events, logger }) : undefined;
     const settings: SubgraphSettings = { production: options.production, jwtSecret: options.jwtSecret };
     const backgroundTasks =
       options.backgroundTasks === false ? [] : (definition.startBackgroundTasks?.({ orm, logger, clients, settings }) ?? []);
@@ -179,11 +236,16 @@ export async function startSubgraph<Loaders>(definition: SubgraphDefinition<Load
       orm,
       createdDatabase: created,
       backgroundTasks,
+      outboxRelay,
+      events,
       stop: async () => {
         await Promise.all(backgroundTasks.map((task) => task.stop()));
+        await subscriptions.dispose();
         await listening.close();
         await server.stop();
+        await outboxRelay?.stop();
         await closeSubgraphClients(clients);
+        if (!options.events) await events.close();
         await orm.close(true);
       },
     };
@@ -197,8 +259,15 @@ export async function startSubgraph<Loaders>(definition: SubgraphDefinition<Load
 /** The body of a subgraph's entry file: read the environment, start, serve until signalled. */
 export async function runSubgraphMain<Loaders>(definition: SubgraphDefinition<Loaders>): Promise<void> {
   disableApolloTelemetry();
-  const env = readEnv({ ...commonEnv, ...databaseEnv, ...subgraphUrlEnv, PORT: port({ default: DEFAULT_SUBGRAPH_PORTS[definition.name] }) });
+  const env = readEnv({ ...commonEnv, ...databaseEnv, ...subgraphUrlEnv, ...redisEnv, PORT: port({ default: DEFAULT_SUBGRAPH_PORTS[definition.name] }) });
+  if (definition.publishesEvents && !env.REDIS_URL) {
+    // In-process delivery only reaches subscribers in this process; alone, that would silently drop events.
+    throw new ConfigError([
+      `REDIS_URL: required when ${definition.name} runs as its own process, so its events reach every process serving subscriptions (use \`npm start\` to run everything in one process without Redis)`,
+    ]);
+  }
   const logger = createLogger(definition.name, env.LOG_LEVEL);
+  const events = createEventBus({ redisUrl: env.REDIS_URL, namespace: env.REDIS_NAMESPACE, logger });
   const running = await startSubgraph(definition, {
     serverUrl: env.DATABASE_URL,
     databasePrefix: env.DATABASE_NAME_PREFIX,
@@ -209,8 +278,12 @@ export async function runSubgraphMain<Loaders>(definition: SubgraphDefinition<Lo
     production: env.NODE_ENV === 'production',
     poolMax: env.DATABASE_POOL_MAX,
     subgraphUrls: subgraphUrlsFromEnv(env),
+    events,
     logger,
   });
-  logger.info({ url: `${running.url}/graphql` }, `${definition.name} subgraph ready`);
-  stopOnSignals(logger, running.stop);
+  logger.info({ url: `${running.url}/graphql`, events: events.kind }, `${definition.name} subgraph ready`);
+  stopOnSignals(logger, async () => {
+    await running.stop();
+    await events.close();
+  });
 }

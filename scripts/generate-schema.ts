@@ -14,6 +14,7 @@ async function main(): Promise<void> {
       console.log(`  unchanged  schema/${artifact.file}`);
       continue;
     }
+    mkdirSync(path.dirname(path.join(schemaDir(), artifact.file)), { recursive: true });
     writeFileSync(path.join(schemaDir(), artifact.file), artifact.content);
     console.log(`  wrote      schema/${artifact.file}`);
   }

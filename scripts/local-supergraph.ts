@@ -1,5 +1,6 @@
 import { readGatewayConfig, type GatewayConfig } from '../gateway/gateway.config';
 import { startGateway, type RunningGateway } from '../gateway/gateway.server';
+import { createEventBus, type EventBus } from '../lib/event-bus';
 import { createLogger, type Logger } from '../lib/logger';
 import { DEFAULT_GATEWAY_PORT, DEFAULT_SUBGRAPH_PORTS, SUBGRAPH_NAMES, type SubgraphName } from '../lib/subgraph-names';
 import { startSubgraph, type RunningSubgraph } from '../lib/subgraph';
@@ -19,6 +20,10 @@ export interface LocalSupergraphOptions {
   /** `created`: seed databases this start created (npm start); `always`; `never`. */
   seed: 'created' | 'always' | 'never';
   logLevel?: string;
+  /** Redis for events between processes; in-process delivery when absent (one process only). */
+  redisUrl?: string;
+  /** Prefix of Redis channels (tests). */
+  redisNamespace?: string;
   /** Gateway settings beyond the ones above (e.g. the supergraph file). */
   gateway?: Partial<GatewayConfig>;
   onProgress?: (message: string) => void;
@@ -29,6 +34,7 @@ export interface LocalSupergraph {
   gatewayUrl: string;
   subgraphs: Record<SubgraphName, RunningSubgraph>;
   seeded: SubgraphName[];
+  events: EventBus;
   stop(): Promise<void>;
 }
 
@@ -46,8 +52,10 @@ export async function startLocalSupergraph(options: LocalSupergraphOptions): Pro
   const subgraphs: Partial<Record<SubgraphName, RunningSubgraph>> = {};
   const urls: Partial<Record<SubgraphName, string>> = {};
   const seeded: SubgraphName[] = [];
+  const events = createEventBus({ redisUrl: options.redisUrl, namespace: options.redisNamespace, logger: loggerFor('events') });
   const stopAll = async () => {
     await Promise.allSettled(Object.values(subgraphs).map((subgraph) => subgraph.stop()));
+    await events.close();
   };
   try {
     for (const name of SUBGRAPH_NAMES) {
@@ -61,6 +69,7 @@ export async function startLocalSupergraph(options: LocalSupergraphOptions): Pro
         jwtSecret: options.jwtSecret,
         production: options.production ?? false,
         subgraphUrls: urls,
+        events,
         logger: loggerFor(name),
       });
       subgraphs[name] = running;
@@ -89,6 +98,7 @@ export async function startLocalSupergraph(options: LocalSupergraphOptions): Pro
       gatewayUrl: `${gateway.url}/graphql`,
       subgraphs: subgraphs as Record<SubgraphName, RunningSubgraph>,
       seeded,
+      events,
       stop: async () => {
         await gateway.stop();
         await stopAll();

@@ -5,6 +5,7 @@ import { parse } from 'graphql';
 import { buildFederatedSchema } from '../lib/federation-schema';
 import { schemaDir } from '../lib/paths';
 import { defaultSubgraphUrl, SUBGRAPH_NAMES } from '../lib/subgraph-names';
+import { buildClientArtifacts } from './client-artifacts';
 import { subgraphDefinitions } from './subgraph-definitions';
 
 export interface SchemaArtifact {
@@ -23,7 +24,9 @@ export class CompositionError extends Error {
 /**
  * Prints every subgraph's SDL from code and composes them into the
  * supergraph the gateway serves. Subgraph URLs in the supergraph are the
- * local defaults; the gateway overrides them from the environment.
+ * local defaults; the gateway overrides them from the environment. The
+ * client artifacts (persisted query manifest, typed documents) follow from
+ * that supergraph and the canonical operations.
  */
 export async function buildSchemaArtifacts(): Promise<SchemaArtifact[]> {
   const subgraphs = [];
@@ -35,9 +38,11 @@ export async function buildSchemaArtifacts(): Promise<SchemaArtifact[]> {
   }
   const composition = composeServices(subgraphs.map(({ name, sdl }) => ({ name, typeDefs: parse(sdl), url: defaultSubgraphUrl(name) })));
   if (composition.errors) throw new CompositionError(composition.errors.map((error) => error.message));
+  const supergraphSdl = `${composition.supergraphSdl.trimEnd()}\n`;
   return [
     ...subgraphs.map(({ name, sdl }) => ({ file: `${name}.graphql`, content: sdl })),
-    { file: 'supergraph.graphql', content: `${composition.supergraphSdl.trimEnd()}\n` },
+    { file: 'supergraph.graphql', content: supergraphSdl },
+    ...(await buildClientArtifacts(supergraphSdl)),
   ];
 }
 

@@ -1,6 +1,6 @@
 import 'reflect-metadata';
 import path from 'node:path';
-import { commonEnv, disableApolloTelemetry, port, readEnv, str, url } from '../lib/config';
+import { commonEnv, disableApolloTelemetry, port, readEnv, redisEnv, str, url } from '../lib/config';
 import { DEMO_USERS } from '../lib/demo-data';
 import { startEmbeddedPostgres, type EmbeddedPostgresHandle } from '../lib/embedded-postgres';
 import { createLogger } from '../lib/logger';
@@ -20,6 +20,7 @@ async function main(): Promise<void> {
   const env = readEnv({
     ...commonEnv,
     DATABASE_URL: url({ default: undefined }),
+    ...redisEnv,
     DATABASE_NAME_PREFIX: str({ default: 'commerce' }),
     PORT: port({ default: 4000 }),
     EMBEDDED_POSTGRES_DIR: str({ default: path.join(repoRoot(), '.data', 'postgres') }),
@@ -46,6 +47,8 @@ async function main(): Promise<void> {
       jwtSecret: env.JWT_SECRET,
       production: env.NODE_ENV === 'production',
       seed: 'created',
+      redisUrl: env.REDIS_URL,
+      redisNamespace: env.REDIS_NAMESPACE,
       logLevel: env.LOG_LEVEL,
       onProgress: say,
     });

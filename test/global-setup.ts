@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -16,6 +17,8 @@ export default async function globalSetup(): Promise<void> {
   process.env.APOLLO_TELEMETRY_DISABLED ??= 'true';
   // Databases are named per run and worker, so concurrent runs on one server never collide.
   process.env.TEST_RUN_ID ??= `${process.pid}`;
+  // Tests that run services as separate processes start them from dist/, as deployments do.
+  execFileSync('npm', ['run', 'build', '--silent'], { stdio: 'inherit' });
   if (process.env.DATABASE_URL) return;
   const dataDir = path.join(mkdtempSync(path.join(tmpdir(), 'commerce-test-pg-')), 'data');
   const port = 55_432 + Math.floor(Math.random() * 1000);

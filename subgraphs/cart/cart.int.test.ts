@@ -1,9 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import { demoCatalog } from '../../lib/demo-data';
+import { demoCatalog, DEMO_WAREHOUSES } from '../../lib/demo-data';
 import { Role, type Viewer } from '../../lib/identity';
 import { countStatements } from '../../test/sql-counter';
 import { startTestSubgraph, type TestSubgraph } from '../../test/subgraph-harness';
 import { catalogSubgraph } from '../catalog/catalog.server';
+import { Product } from '../catalog/product/product.entity';
+import { inventorySubgraph } from '../inventory/inventory.server';
 import { Cart, CartStatus } from './cart/cart.entity';
 import { CartItem } from './cart-item/cart-item.entity';
 import { cartSubgraph } from './cart.server';
@@ -30,6 +32,7 @@ interface CartData {
 
 describe('cart subgraph', () => {
   let catalog: TestSubgraph;
+  let inventory: TestSubgraph;
   let cart: TestSubgraph;
   const products = demoCatalog().products;
   const usd = new Intl.NumberFormat('en-US', { style: 'currency', currency: 'USD' });
@@ -44,7 +47,8 @@ describe('cart subgraph', () => {
   /** Inserts a cart and its lines straight through the ORM; lines get increasing creation times. */
   async function insertCart(userId: string | null, lines: [productId: string, quantity: number][], status = CartStatus.ACTIVE): Promise<string> {
     const em = cart.orm.em.fork();
-    const row = em.create(Cart, { userId, status, createdAt: new Date(clock), updatedAt: new Date(clock) });
+    const orderId = status === CartStatus.CHECKED_OUT ? randomUUID() : null;
+    const row = em.create(Cart, { userId, status, orderId, createdAt: new Date(clock), updatedAt: new Date(clock) });
     for (const [productId, quantity] of lines) {
       clock += 1000;
       em.create(CartItem, { cart: row, productId, quantity, createdAt: new Date(clock) });
@@ -54,12 +58,12 @@ describe('cart subgraph', () => {
   }
 
   beforeAll(async () => {
-    catalog = await startTestSubgraph(catalogSubgraph, { seed: true });
-    cart = await startTestSubgraph(cartSubgraph, { subgraphUrls: { catalog: catalog.url } });
+    [catalog, inventory] = await Promise.all([startTestSubgraph(catalogSubgraph, { seed: true }), startTestSubgraph(inventorySubgraph, { seed: true })]);
+    cart = await startTestSubgraph(cartSubgraph, { subgraphUrls: { catalog: catalog.url, inventory: inventory.url } });
   });
   afterAll(async () => {
     await cart?.stop();
-    await catalog?.stop();
+    await Promise.all([catalog?.stop(), inventory?.stop()]);
   });
 
   it('prices every line at the current catalog price', async () => {
@@ -276,29 +280,528 @@ describe('cart subgraph', () => {
   });
 
   describe('mutations', () => {
-    it('exist in the schema and are not implemented yet', async () => {
-      const productId = products[0].id;
-      const result = await cart.query(
-        `mutation($productId: ID!) {
-          a: addToCart(productId: $productId, quantity: 1) { id }
-        }`,
-        { productId },
-        alice,
-      );
-      expect(result.errors?.[0].extensions?.code).toBe('NOT_IMPLEMENTED');
-      for (const mutation of [
-        `mutation { updateCartItem(itemId: "${randomUUID()}", quantity: 1) { id } }`,
-        `mutation { removeCartItem(itemId: "${randomUUID()}") { id } }`,
-        `mutation { mergeGuestCart(guestCartId: "${randomUUID()}") { id } }`,
-      ]) {
-        const answer = await cart.query(mutation, {}, alice);
-        expect(answer.errors?.[0].extensions?.code).toBe('NOT_IMPLEMENTED');
+    const demo = demoCatalog();
+    const soldOut = products.find((p) => demo.stock.filter((s) => s.productId === p.id).every((s) => s.onHand === 0))!;
+    const stocked = products.filter((p) => demo.stock.some((s) => s.productId === p.id && s.onHand > 0));
+    let nextProduct = 60;
+    /** A product no other test uses, with exactly `available` units available (spread over two warehouses). */
+    async function productWith(available: number) {
+      const product = stocked[nextProduct++];
+      await setAvailable(product.id, available);
+      return product;
+    }
+    async function setAvailable(productId: string, available: number) {
+      const connection = inventory.orm.em.getConnection();
+      await connection.execute('delete from stock_level where product_id = ?', [productId]);
+      const first = Math.floor(available / 2);
+      // Reserved units are not available: the cart must use on hand minus reserved.
+      for (const [warehouse, onHand, reserved] of [
+        [DEMO_WAREHOUSES[0], first + 3, 3],
+        [DEMO_WAREHOUSES[1], available - first, 0],
+      ] as const) {
+        await connection.execute('insert into stock_level (id, product_id, warehouse_id, on_hand, reserved, updated_at) values (?, ?, ?, ?, ?, now())', [
+          randomUUID(),
+          productId,
+          warehouse.id,
+          onHand,
+          reserved,
+        ]);
       }
+    }
+
+    const ADD = `mutation($cartId: ID, $productId: ID!, $quantity: Int!) {
+      addToCart(cartId: $cartId, productId: $productId, quantity: $quantity) { ${CART_FIELDS} }
+    }`;
+    const UPDATE = `mutation($cartId: ID, $itemId: ID!, $quantity: Int!) {
+      updateCartItem(cartId: $cartId, itemId: $itemId, quantity: $quantity) { ${CART_FIELDS} }
+    }`;
+    const REMOVE = `mutation($cartId: ID, $itemId: ID!) { removeCartItem(cartId: $cartId, itemId: $itemId) { ${CART_FIELDS} } }`;
+    const MERGE = `mutation($guestCartId: ID!) { mergeGuestCart(guestCartId: $guestCartId) { ${CART_FIELDS} } }`;
+    const COMPLETE = `mutation($cartId: ID!, $orderId: ID!) { completeCheckout(cartId: $cartId, orderId: $orderId) }`;
+
+    const add = (viewer: Viewer | null, productId: string, quantity: number, cartId?: string | null) =>
+      cart.query<{ addToCart: CartData }>(ADD, { cartId, productId, quantity }, viewer);
+    const update = (viewer: Viewer | null, itemId: string, quantity: number, cartId?: string | null) =>
+      cart.query<{ updateCartItem: CartData }>(UPDATE, { cartId, itemId, quantity }, viewer);
+    const remove = (viewer: Viewer | null, itemId: string, cartId?: string | null) => cart.query<{ removeCartItem: CartData }>(REMOVE, { cartId, itemId }, viewer);
+    const merge = (viewer: Viewer | null, guestCartId: string) => cart.query<{ mergeGuestCart: CartData }>(MERGE, { guestCartId }, viewer);
+    const complete = (viewer: Viewer | null, cartId: string, orderId: string) => cart.query<{ completeCheckout: boolean }>(COMPLETE, { cartId, orderId }, viewer);
+    const codeOf = (result: { errors?: readonly { extensions?: Record<string, unknown> }[] }) => result.errors?.[0]?.extensions?.code;
+    const newUser = (role = Role.CUSTOMER): Viewer => ({ id: randomUUID(), role });
+
+    /** What the database holds for a cart, straight from its tables. */
+    async function stored(cartId: string) {
+      const em = cart.orm.em.fork();
+      const row = await em.findOne(Cart, cartId);
+      const lines = await em.find(CartItem, { cart: cartId }, { orderBy: { createdAt: 'asc' } });
+      return { row, lines: lines.map((line) => [line.productId, line.quantity]) };
+    }
+    const cartCount = () => cart.orm.em.fork().count(Cart, {});
+
+    describe('addToCart', () => {
+      it('creates a guest cart for an anonymous caller, then adds to it by id', async () => {
+        const [a, b] = [await productWith(50), await productWith(50)];
+        const created = await add(null, a.id, 2);
+        expect(created.errors).toBeUndefined();
+        const guest = created.data!.addToCart;
+        expect(guest.id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+        expect(guest.items.map((item) => [item.product.id, item.quantity])).toEqual([[a.id, 2]]);
+        expect(guest.subtotal).toEqual({ amount: a.priceAmount * 2, currency: 'USD', formatted: usd.format((a.priceAmount * 2) / 100) });
+        expect((await stored(guest.id)).row).toMatchObject({ userId: null, status: CartStatus.ACTIVE });
+
+        // Anyone holding the id may add to a guest cart, signed in or not.
+        const again = await add(null, a.id, 3, guest.id);
+        expect(again.errors).toBeUndefined();
+        const third = await add(bob, b.id, 1, guest.id);
+        expect(third.errors).toBeUndefined();
+        const final = third.data!.addToCart;
+        expect(final.id).toBe(guest.id);
+        expect(final.items.map((item) => [item.product.id, item.quantity])).toEqual([
+          [a.id, 5],
+          [b.id, 1],
+        ]);
+        expect(final.itemCount).toBe(6);
+        expect(final.subtotal.amount).toBe(a.priceAmount * 5 + b.priceAmount);
+        expect(Date.parse(final.updatedAt)).toBeGreaterThan(Date.parse(guest.updatedAt));
+        expect((await stored(guest.id)).lines).toEqual([
+          [a.id, 5],
+          [b.id, 1],
+        ]);
+      });
+
+      it("gives every new guest cart a different random id", async () => {
+        const product = await productWith(50);
+        const ids = new Set<string>();
+        for (let i = 0; i < 5; i += 1) ids.add((await add(null, product.id, 1)).data!.addToCart.id);
+        expect(ids.size).toBe(5);
+      });
+
+      it("uses the signed-in viewer's active cart, creating it on the first add", async () => {
+        const dana = newUser();
+        const [a, b] = [await productWith(10), await productWith(10)];
+        const first = await add(dana, a.id, 1);
+        expect(first.errors).toBeUndefined();
+        const second = await add(dana, b.id, 2);
+        expect(second.data!.addToCart.id).toBe(first.data!.addToCart.id);
+        expect((await stored(first.data!.addToCart.id)).row).toMatchObject({ userId: dana.id, status: CartStatus.ACTIVE });
+        const mine = await cart.query<{ cart: CartData }>(CART_BY_ID, { id: null }, dana);
+        expect(mine.data!.cart.id).toBe(first.data!.addToCart.id);
+        expect(mine.data!.cart.itemCount).toBe(3);
+        // Their own cart by id works too.
+        expect((await add(dana, a.id, 1, first.data!.addToCart.id)).data!.addToCart.itemCount).toBe(4);
+      });
+
+      it('accepts a product id in capitals as the same product', async () => {
+        const product = await productWith(10);
+        const guest = (await add(null, product.id, 1)).data!.addToCart;
+        const again = await add(null, product.id.toUpperCase(), 1, guest.id);
+        expect(again.errors).toBeUndefined();
+        expect(again.data!.addToCart.items.map((item) => [item.product.id, item.quantity])).toEqual([[product.id, 2]]);
+      });
+
+      it.each([0, -1, -100])('refuses quantity %d with BAD_USER_INPUT and writes nothing', async (quantity) => {
+        const product = await productWith(10);
+        const before = await cartCount();
+        const result = await add(null, product.id, quantity);
+        expect(codeOf(result)).toBe('BAD_USER_INPUT');
+        expect(result.errors![0].message).toMatch(/quantity/);
+        expect(await cartCount()).toBe(before);
+      });
+
+      it('refuses a quantity that is not an integer before running', async () => {
+        const result = await cart.query(ADD, { productId: stocked[0].id, quantity: 1.5 });
+        expect(codeOf(result)).toBe('BAD_USER_INPUT');
+      });
+
+      it('answers an unknown or malformed product with NOT_FOUND, and writes nothing', async () => {
+        const before = await cartCount();
+        for (const productId of [randomUUID(), 'not-a-product']) {
+          const result = await add(null, productId, 1);
+          expect(codeOf(result)).toBe('NOT_FOUND');
+          expect(result.errors![0].message).toBe(`Product ${productId} does not exist in the catalog`);
+        }
+        const eve = newUser();
+        expect(codeOf(await add(eve, randomUUID(), 1))).toBe('NOT_FOUND');
+        expect(await cartCount()).toBe(before);
+      });
+
+      it('refuses a sold-out product with OUT_OF_STOCK', async () => {
+        const result = await add(null, soldOut.id, 1);
+        expect(codeOf(result)).toBe('OUT_OF_STOCK');
+        expect(result.errors![0].extensions).toMatchObject({ productIds: [soldOut.id], availableQuantity: 0, requestedQuantity: 1 });
+      });
+
+      it('refuses to let a line grow beyond availableQuantity, and writes nothing', async () => {
+        // 7 available: 10 on hand, 3 of them reserved.
+        const product = await productWith(7);
+        expect(codeOf(await add(null, product.id, 8))).toBe('OUT_OF_STOCK');
+        const guest = (await add(null, product.id, 5)).data!.addToCart;
+        const before = await stored(guest.id);
+        const tooMany = await add(null, product.id, 3, guest.id);
+        expect(codeOf(tooMany)).toBe('OUT_OF_STOCK');
+        expect(tooMany.errors![0].extensions).toMatchObject({ productIds: [product.id], availableQuantity: 7, requestedQuantity: 8 });
+        expect(await stored(guest.id)).toEqual(before);
+        expect((await add(null, product.id, 2, guest.id)).data!.addToCart.items[0].quantity).toBe(7);
+      });
+
+      it("creates no cart for a signed-in user's first add when it is refused", async () => {
+        const fay = newUser();
+        expect(codeOf(await add(fay, soldOut.id, 1))).toBe('OUT_OF_STOCK');
+        expect(await cart.orm.em.fork().count(Cart, { userId: fay.id })).toBe(0);
+      });
+
+      it("answers unknown, finished and other users' carts with NOT_FOUND alike", async () => {
+        const product = await productWith(10);
+        const gus = newUser();
+        const gusCart = (await add(gus, product.id, 1)).data!.addToCart.id;
+        const finished = await insertCart(null, [], CartStatus.MERGED);
+        const checkedOut = await insertCart(gus.id, [], CartStatus.CHECKED_OUT);
+        const answers = [];
+        for (const [viewer, cartId] of [
+          [bob, gusCart],
+          [null, gusCart],
+          [bob, randomUUID()],
+          [bob, 'not-a-cart'],
+          [null, finished],
+          [gus, checkedOut],
+        ] as const) {
+          const result = await add(viewer, product.id, 1, cartId);
+          answers.push([codeOf(result), result.errors![0].message]);
+        }
+        expect(answers).toEqual([
+          ['NOT_FOUND', `Cart ${gusCart} does not exist`],
+          ['NOT_FOUND', `Cart ${gusCart} does not exist`],
+          ['NOT_FOUND', expect.stringMatching(/^Cart .* does not exist$/)],
+          ['NOT_FOUND', 'Cart not-a-cart does not exist'],
+          ['NOT_FOUND', `Cart ${finished} does not exist`],
+          ['NOT_FOUND', `Cart ${checkedOut} does not exist`],
+        ]);
+        expect((await stored(gusCart)).lines).toEqual([[product.id, 1]]);
+      });
+
+      it("tells an ADMIN, who can see any cart, that they may not change another user's", async () => {
+        const product = await productWith(10);
+        const hal = newUser();
+        const halCart = (await add(hal, product.id, 1)).data!.addToCart.id;
+        expect(codeOf(await add(admin, product.id, 1, halCart))).toBe('FORBIDDEN');
+        expect((await stored(halCart)).lines).toEqual([[product.id, 1]]);
+      });
+
+      it('keeps one currency per cart', async () => {
+        const usdProduct = await productWith(10);
+        const eurProduct = await catalogProduct('EUR', 1500);
+        await setAvailable(eurProduct, 10);
+        const guest = (await add(null, usdProduct.id, 1)).data!.addToCart;
+        const mixed = await add(null, eurProduct, 1, guest.id);
+        expect(codeOf(mixed)).toBe('BAD_USER_INPUT');
+        expect(mixed.errors![0].extensions).toMatchObject({ productIds: [eurProduct], cartCurrency: 'USD', productCurrency: 'EUR' });
+        expect((await stored(guest.id)).lines).toEqual([[usdProduct.id, 1]]);
+        // A cart takes the currency of its first product.
+        const euros = await add(null, eurProduct, 2);
+        expect(euros.errors).toBeUndefined();
+        expect(euros.data!.addToCart.subtotal).toEqual({ amount: 3000, currency: 'EUR', formatted: '€30.00' });
+      });
     });
 
-    it('refuses mergeGuestCart to anonymous callers', async () => {
-      const result = await cart.query(`mutation { mergeGuestCart(guestCartId: "${randomUUID()}") { id } }`);
-      expect(result.errors?.[0].extensions?.code).toBe('UNAUTHENTICATED');
+    describe('updateCartItem and removeCartItem', () => {
+      let ivy: Viewer;
+      let ivyCart: string;
+      let product: (typeof products)[number];
+      let itemId: string;
+
+      beforeEach(async () => {
+        ivy = newUser();
+        product = await productWith(6);
+        const other = await productWith(6);
+        await add(ivy, other.id, 1);
+        const result = await add(ivy, product.id, 2);
+        ivyCart = result.data!.addToCart.id;
+        itemId = result.data!.addToCart.items.find((item) => item.product.id === product.id)!.id;
+      });
+
+      it('sets the quantity, within the available stock', async () => {
+        const set = await update(ivy, itemId, 6);
+        expect(set.errors).toBeUndefined();
+        const line = set.data!.updateCartItem.items.find((item) => item.id === itemId)!;
+        expect(line.quantity).toBe(6);
+        expect(line.lineTotal.amount).toBe(product.priceAmount * 6);
+        const tooMany = await update(ivy, itemId, 7, ivyCart);
+        expect(codeOf(tooMany)).toBe('OUT_OF_STOCK');
+        expect((await stored(ivyCart)).lines[1]).toEqual([product.id, 6]);
+      });
+
+      it('lets a quantity go down even when stock has fallen below it', async () => {
+        await update(ivy, itemId, 5);
+        await setAvailable(product.id, 1);
+        const lower = await update(ivy, itemId, 3);
+        expect(lower.errors).toBeUndefined();
+        expect((await stored(ivyCart)).lines[1]).toEqual([product.id, 3]);
+        expect(codeOf(await update(ivy, itemId, 4))).toBe('OUT_OF_STOCK');
+        await setAvailable(product.id, 6);
+      });
+
+      it('removes the line with quantity 0', async () => {
+        const before = Date.parse((await stored(ivyCart)).row!.updatedAt.toISOString());
+        const result = await update(ivy, itemId, 0);
+        expect(result.errors).toBeUndefined();
+        expect(result.data!.updateCartItem.items.map((item) => item.id)).not.toContain(itemId);
+        expect(result.data!.updateCartItem.itemCount).toBe(1);
+        expect(Date.parse(result.data!.updateCartItem.updatedAt)).toBeGreaterThan(before);
+        expect((await stored(ivyCart)).lines).toHaveLength(1);
+      });
+
+      it.each([-1, -5])('refuses quantity %d with BAD_USER_INPUT', async (quantity) => {
+        expect(codeOf(await update(ivy, itemId, quantity))).toBe('BAD_USER_INPUT');
+        expect((await stored(ivyCart)).lines[1]).toEqual([product.id, 2]);
+      });
+
+      it('removes a line, and answers a second removal with NOT_FOUND', async () => {
+        const removed = await remove(ivy, itemId, ivyCart);
+        expect(removed.errors).toBeUndefined();
+        expect(removed.data!.removeCartItem.items).toHaveLength(1);
+        expect(codeOf(await remove(ivy, itemId))).toBe('NOT_FOUND');
+        expect(codeOf(await update(ivy, itemId, 1))).toBe('NOT_FOUND');
+      });
+
+      it('answers unknown lines, lines of another cart, and other carts with NOT_FOUND', async () => {
+        const guest = (await add(null, product.id, 1)).data!.addToCart;
+        const guestItem = guest.items[0].id;
+        for (const result of [
+          await update(ivy, randomUUID(), 1),
+          await update(ivy, 'not-an-item', 1),
+          await remove(ivy, guestItem),
+          await update(ivy, guestItem, 1, ivyCart),
+          await update(ivy, itemId, 1, guest.id),
+          await update(bob, itemId, 1, ivyCart),
+          await remove(bob, itemId, ivyCart),
+          await remove(bob, itemId),
+          await remove(null, itemId, ivyCart),
+        ]) {
+          expect(codeOf(result)).toBe('NOT_FOUND');
+        }
+        expect((await stored(ivyCart)).lines[1]).toEqual([product.id, 2]);
+        expect((await stored(guest.id)).lines).toEqual([[product.id, 1]]);
+        // The guest's own line, through the guest cart's id, by anyone holding it.
+        expect((await update(null, guestItem, 2, guest.id)).data!.updateCartItem.itemCount).toBe(2);
+        expect((await remove(bob, guestItem, guest.id)).data!.removeCartItem.items).toEqual([]);
+      });
+
+      it('asks an anonymous caller without a cartId for one', async () => {
+        const result = await update(null, itemId, 1);
+        expect(codeOf(result)).toBe('BAD_USER_INPUT');
+        expect(result.errors![0].extensions?.argumentName).toBe('cartId');
+        expect(codeOf(await remove(null, itemId))).toBe('BAD_USER_INPUT');
+      });
     });
+
+    describe('concurrency', () => {
+      it('loses no update when many adds hit one cart at once', async () => {
+        const product = await productWith(100);
+        const guest = (await add(null, product.id, 1)).data!.addToCart.id;
+        const results = await Promise.all(Array.from({ length: 25 }, () => add(null, product.id, 1, guest)));
+        expect(results.filter((result) => result.errors)).toEqual([]);
+        expect((await stored(guest)).lines).toEqual([[product.id, 26]]);
+      });
+
+      it('never lets concurrent adds take a line beyond the stock', async () => {
+        const product = await productWith(5);
+        const guest = (await add(null, product.id, 1)).data!.addToCart.id;
+        const results = await Promise.all(Array.from({ length: 12 }, () => add(null, product.id, 1, guest)));
+        expect(results.filter((result) => !result.errors)).toHaveLength(4);
+        expect(results.filter((result) => codeOf(result) === 'OUT_OF_STOCK')).toHaveLength(8);
+        expect((await stored(guest)).lines).toEqual([[product.id, 5]]);
+      });
+
+      it("creates one active cart when a user's first adds race", async () => {
+        const jo = newUser();
+        const lineProducts = await Promise.all(Array.from({ length: 8 }, () => productWith(10)));
+        const results = await Promise.all(lineProducts.map((product) => add(jo, product.id, 2)));
+        expect(results.filter((result) => result.errors)).toEqual([]);
+        const carts = await cart.orm.em.fork().find(Cart, { userId: jo.id });
+        expect(carts).toHaveLength(1);
+        expect(new Set(results.map((result) => result.data!.addToCart.id))).toEqual(new Set([carts[0].id]));
+        expect((await stored(carts[0].id)).lines.map(([productId]) => productId).sort()).toEqual(lineProducts.map((p) => p.id).sort());
+      });
+    });
+
+    describe('mergeGuestCart', () => {
+      it("folds a guest cart into the user's cart, adding up quantities and capping them at the stock", async () => {
+        const kim = newUser();
+        const [shared, guestOnly, capped, userOnly] = [await productWith(10), await productWith(10), await productWith(4), await productWith(10)];
+        const userCart = await insertCart(kim.id, [
+          [shared.id, 3],
+          [userOnly.id, 1],
+        ]);
+        const guest = await insertCart(null, [
+          [shared.id, 2],
+          [guestOnly.id, 1],
+          [capped.id, 9],
+          [soldOut.id, 2],
+          [randomUUID(), 1],
+        ]);
+        const result = await merge(kim, guest);
+        expect(result.errors).toBeUndefined();
+        const merged = result.data!.mergeGuestCart;
+        expect(merged.id).toBe(userCart);
+        expect(merged.items.map((item) => [item.product.id, item.quantity])).toEqual([
+          [shared.id, 5],
+          [userOnly.id, 1],
+          [guestOnly.id, 1],
+          [capped.id, 4],
+        ]);
+        expect(merged.itemCount).toBe(11);
+        expect((await stored(guest)).row!.status).toBe(CartStatus.MERGED);
+        // The guest id stops working, for reading and for merging again.
+        expect((await cart.query<{ cart: null }>(CART_BY_ID, { id: guest })).data!.cart).toBeNull();
+        expect(codeOf(await merge(kim, guest))).toBe('NOT_FOUND');
+        expect(codeOf(await add(null, shared.id, 1, guest))).toBe('NOT_FOUND');
+      });
+
+      it("never lowers what the user's cart already held", async () => {
+        const lee = newUser();
+        const product = await productWith(10);
+        await insertCart(lee.id, [[product.id, 8]]);
+        await setAvailable(product.id, 5);
+        const guest = await insertCart(null, [[product.id, 2]]);
+        const result = await merge(lee, guest);
+        expect(result.data!.mergeGuestCart.items.map((item) => item.quantity)).toEqual([8]);
+      });
+
+      it('creates the user cart when there is none', async () => {
+        const max = newUser();
+        const product = await productWith(10);
+        const guest = (await add(null, product.id, 2)).data!.addToCart.id;
+        const result = await merge(max, guest);
+        expect(result.errors).toBeUndefined();
+        expect(result.data!.mergeGuestCart.id).not.toBe(guest);
+        expect(result.data!.mergeGuestCart.items.map((item) => [item.product.id, item.quantity])).toEqual([[product.id, 2]]);
+        const mine = await cart.query<{ cart: { id: string } }>(CART_BY_ID, { id: null }, max);
+        expect(mine.data!.cart.id).toBe(result.data!.mergeGuestCart.id);
+      });
+
+      it("answers unknown, finished and users' carts with NOT_FOUND, and anonymous callers with UNAUTHENTICATED", async () => {
+        const ned = newUser();
+        const ownCart = await insertCart(ned.id, []);
+        const otherUsers = await insertCart(randomUUID(), []);
+        const checkedOut = await insertCart(null, [], CartStatus.CHECKED_OUT);
+        for (const id of [randomUUID(), 'nope', ownCart, otherUsers, checkedOut]) expect(codeOf(await merge(ned, id))).toBe('NOT_FOUND');
+        const guest = await insertCart(null, []);
+        expect(codeOf(await merge(null, guest))).toBe('UNAUTHENTICATED');
+        expect((await stored(guest)).row!.status).toBe(CartStatus.ACTIVE);
+      });
+
+      it('refuses a guest cart in another currency and changes nothing', async () => {
+        const oli = newUser();
+        const usdProduct = await productWith(10);
+        const eurProduct = await catalogProduct('EUR', 900);
+        await setAvailable(eurProduct, 10);
+        const userCart = await insertCart(oli.id, [[usdProduct.id, 1]]);
+        const guest = await insertCart(null, [[eurProduct, 1]]);
+        const result = await merge(oli, guest);
+        expect(codeOf(result)).toBe('BAD_USER_INPUT');
+        expect((await stored(guest)).row!.status).toBe(CartStatus.ACTIVE);
+        expect((await stored(userCart)).lines).toEqual([[usdProduct.id, 1]]);
+      });
+    });
+
+    describe('completeCheckout', () => {
+      it('checks the cart out for its owner, once per order', async () => {
+        const pat = newUser();
+        const product = await productWith(10);
+        const cartId = (await add(pat, product.id, 1)).data!.addToCart.id;
+        const orderId = randomUUID();
+        expect((await complete(pat, cartId, orderId)).data).toEqual({ completeCheckout: true });
+        expect((await stored(cartId)).row).toMatchObject({ status: CartStatus.CHECKED_OUT, orderId, userId: pat.id });
+        // A retry of the same order is harmless.
+        const retry = await complete(pat, cartId, orderId);
+        expect(retry.errors).toBeUndefined();
+        expect(retry.data).toEqual({ completeCheckout: true });
+        // Another order cannot check out the same cart.
+        expect(codeOf(await complete(pat, cartId, randomUUID()))).toBe('BAD_USER_INPUT');
+        // The user has no active cart any more; the next add starts a new one.
+        expect((await cart.query<{ cart: null }>(CART_BY_ID, { id: null }, pat)).data!.cart).toBeNull();
+        expect(codeOf(await add(pat, product.id, 1, cartId))).toBe('NOT_FOUND');
+        const next = await add(pat, product.id, 1);
+        expect(next.data!.addToCart.id).not.toBe(cartId);
+        expect(next.data!.addToCart.itemCount).toBe(1);
+        // One order checks out one cart.
+        expect(codeOf(await complete(pat, next.data!.addToCart.id, orderId))).toBe('BAD_USER_INPUT');
+        expect((await stored(next.data!.addToCart.id)).row!.status).toBe(CartStatus.ACTIVE);
+      });
+
+      it('lets only the owner check a cart out', async () => {
+        const quinn = newUser();
+        const product = await productWith(10);
+        const cartId = (await add(quinn, product.id, 1)).data!.addToCart.id;
+        expect(codeOf(await complete(bob, cartId, randomUUID()))).toBe('FORBIDDEN');
+        expect(codeOf(await complete(admin, cartId, randomUUID()))).toBe('FORBIDDEN');
+        expect(codeOf(await complete(null, cartId, randomUUID()))).toBe('UNAUTHENTICATED');
+        expect(codeOf(await complete(quinn, randomUUID(), randomUUID()))).toBe('NOT_FOUND');
+        expect(codeOf(await complete(quinn, cartId, 'not-an-order'))).toBe('BAD_USER_INPUT');
+        expect((await stored(cartId)).row).toMatchObject({ status: CartStatus.ACTIVE, orderId: null });
+      });
+
+      it('gives a checked-out guest cart to the buyer, and refuses a merged one', async () => {
+        const rae = newUser();
+        const product = await productWith(10);
+        const guest = (await add(null, product.id, 1)).data!.addToCart.id;
+        const orderId = randomUUID();
+        expect((await complete(rae, guest, orderId)).data).toEqual({ completeCheckout: true });
+        expect((await stored(guest)).row).toMatchObject({ status: CartStatus.CHECKED_OUT, userId: rae.id, orderId });
+        expect(codeOf(await complete(bob, guest, orderId))).toBe('FORBIDDEN');
+        const merged = await insertCart(null, [], CartStatus.MERGED);
+        expect(codeOf(await complete(rae, merged, randomUUID()))).toBe('BAD_USER_INPUT');
+      });
+
+      it('is not part of the public API', async () => {
+        const { data } = await cart.query<{ _service: { sdl: string } }>(`{ _service { sdl } }`);
+        expect(data!._service.sdl).toMatch(/completeCheckout\([^)]*\): Boolean! @inaccessible/s);
+      });
+    });
+
+    describe('statements', () => {
+      it('adds to a cart with a fixed number of statements and one call to each sibling', async () => {
+        const sam = newUser();
+        const lineProducts = await Promise.all(Array.from({ length: 6 }, () => productWith(10)));
+        for (const product of lineProducts.slice(0, 5)) await add(sam, product.id, 1);
+        const cartSql = countStatements(cart.orm);
+        const catalogSql = countStatements(catalog.orm);
+        const inventorySql = countStatements(inventory.orm);
+        try {
+          const result = await add(sam, lineProducts[5].id, 1);
+          expect(result.errors).toBeUndefined();
+          expect(result.data!.addToCart.items).toHaveLength(6);
+          // Peek at the products, then begin, lock the cart, read its lines, insert the line, update the cart, commit; then show the lines.
+          expect(cartSql.statements).toHaveLength(8);
+          expect(cartSql.statements.filter((sql) => /for update/i.test(sql))).toHaveLength(1);
+          // Prices of all 6 products in one catalog call (also used to show the cart), stock in one inventory call.
+          expect(catalogSql.count).toBe(1);
+          expect(inventorySql.count).toBe(1);
+        } finally {
+          cartSql.detach();
+          catalogSql.detach();
+          inventorySql.detach();
+        }
+      });
+    });
+
+    /** A catalog product in the given currency (the demo catalog is all USD). */
+    async function catalogProduct(currency: string, priceAmount: number): Promise<string> {
+      const em = catalog.orm.em.fork();
+      const sku = `TEST-${randomUUID().slice(0, 8)}`;
+      const product = em.create(Product, {
+        sku,
+        slug: sku.toLowerCase(),
+        name: `Imported ${sku}`,
+        description: 'Priced in another currency',
+        priceAmount,
+        currency,
+        category: demo.categories[1].id,
+        createdAt: new Date(),
+        updatedAt: new Date(),
+      });
+      await em.flush();
+      return product.id;
+    }
   });
 });

@@ -11,6 +11,12 @@ export interface CatalogProductPrice {
   price: { amount: number; currency: string };
 }
 
+/** What cart needs to know about a product's stock: how many units can be ordered now. */
+export interface InventoryProductStock {
+  id: string;
+  availableQuantity: number;
+}
+
 export function createCartLoaders(em: EntityManager, scope: LoaderScope) {
   return {
     cartById: entityLoader(em, Cart),
@@ -29,6 +35,11 @@ export function createCartLoaders(em: EntityManager, scope: LoaderScope) {
      * a cart is shown: one `_entities` call for every product of the request.
      */
     productPriceById: scope.clients.catalog.entityLoader<CatalogProductPrice>('Product', 'id price { amount currency }', scope.viewer),
+    /**
+     * Stock is inventory's and only checked when a cart grows (a cart
+     * reserves nothing): one `_entities` call for the products of a change.
+     */
+    productStockById: scope.clients.inventory.entityLoader<InventoryProductStock>('Product', 'id availableQuantity', scope.viewer),
   };
 }
 

@@ -1,10 +1,15 @@
+import { randomUUID } from 'node:crypto';
 import { DEMO_USERS, DEMO_WAREHOUSES, demoCatalog } from '../../lib/demo-data';
+import { Topics } from '../../lib/events';
 import { Role, type Viewer } from '../../lib/identity';
 import { createLogger } from '../../lib/logger';
+import { OutboxEvent } from '../../lib/outbox';
+import type { SubgraphClients } from '../../lib/subgraph-client';
 import { countStatements } from '../../test/sql-counter';
 import { startTestSubgraph, type TestSubgraph } from '../../test/subgraph-harness';
 import { inventorySubgraph } from './inventory.server';
 import { StockLevel } from './stock/stock-level.entity';
+import { StockMovement } from './stock/stock-movement.entity';
 import { Warehouse } from './warehouse/warehouse.entity';
 
 const ADMIN: Viewer = { id: DEMO_USERS.find((u) => u.role === 'ADMIN')!.id, role: Role.ADMIN };
@@ -167,14 +172,128 @@ describe('inventory subgraph', () => {
     expect(after).toEqual(before);
   });
 
-  it('declares adjustStock for ADMINs and stockChanged, not built yet', async () => {
-    const mutation = `mutation { adjustStock(productId: "${demo.products[0].id}", warehouseId: "${DEMO_WAREHOUSES[0].id}", delta: 1) { onHand } }`;
-    expect((await inventory.query(mutation, {}, CUSTOMER)).errors?.[0].extensions?.code).toBe('FORBIDDEN');
-    expect((await inventory.query(mutation, {}, ADMIN)).errors?.[0].extensions?.code).toBe('NOT_IMPLEMENTED');
+  describe('adjustStock', () => {
+    const ADJUST = `mutation Adjust($productId: ID!, $warehouseId: ID!, $delta: Int!, $reason: String) {
+      adjustStock(productId: $productId, warehouseId: $warehouseId, delta: $delta, reason: $reason) { warehouse { id code } onHand reserved available }
+    }`;
+    type Adjusted = { adjustStock: { warehouse: { id: string; code: string }; onHand: number; reserved: number; available: number } };
+    const adjust = (variables: Record<string, unknown>, viewer: Viewer | null = ADMIN) => inventory.query<Adjusted>(ADJUST, variables, viewer);
+    const [ams, chi] = DEMO_WAREHOUSES;
+    const events = async (productId: string) =>
+      (await inventory.orm.em.fork().find(OutboxEvent, { topic: Topics.STOCK_CHANGED, key: productId }, { orderBy: { id: 'asc' } })).map((e) => e.payload);
 
+    it('adds and removes units, recording the movement and a STOCK_CHANGED event', async () => {
+      const product = available.find((p) => demo.stock.some((s) => s.productId === p.id && s.warehouseId === ams.id && s.onHand > 0))!;
+      const onHand = demo.stock.find((s) => s.productId === product.id && s.warehouseId === ams.id)!.onHand;
+      const total = onHandOf.get(product.id)!;
+
+      const added = await adjust({ productId: product.id, warehouseId: ams.id, delta: 7, reason: '  cycle count  ' });
+      expect(added.errors).toBeUndefined();
+      expect(added.data!.adjustStock).toEqual({ warehouse: { id: ams.id, code: ams.code }, onHand: onHand + 7, reserved: 0, available: onHand + 7 });
+      const removed = await adjust({ productId: product.id, warehouseId: ams.id, delta: -7 });
+      expect(removed.data!.adjustStock.onHand).toBe(onHand);
+
+      // Two requests may fall in the same millisecond, so order by what they did.
+      const movements = await inventory.orm.em.fork().find(StockMovement, { productId: product.id }, { orderBy: { delta: 'desc' } });
+      expect(movements.map((m) => ({ kind: m.kind, warehouse: m.warehouse.id, delta: m.delta, reservedDelta: m.reservedDelta, reason: m.reason, actorId: m.actorId, orderId: m.orderId }))).toEqual([
+        { kind: 'ADJUSTMENT', warehouse: ams.id, delta: 7, reservedDelta: 0, reason: 'cycle count', actorId: ADMIN.id, orderId: null },
+        { kind: 'ADJUSTMENT', warehouse: ams.id, delta: -7, reservedDelta: 0, reason: null, actorId: ADMIN.id, orderId: null },
+      ]);
+      expect(await events(product.id)).toEqual([
+        { productId: product.id, availableQuantity: total + 7, inStock: true, changedAt: expect.any(String) },
+        { productId: product.id, availableQuantity: total, inStock: true, changedAt: expect.any(String) },
+      ]);
+    });
+
+    it('stocks a product id catalog may not know yet in a new warehouse', async () => {
+      const productId = randomUUID().toUpperCase();
+      const result = await adjust({ productId, warehouseId: chi.id, delta: 4 });
+      expect(result.errors).toBeUndefined();
+      expect(result.data!.adjustStock).toMatchObject({ warehouse: { code: chi.code }, onHand: 4, reserved: 0, available: 4 });
+      const stock = await inventory.query<{ _entities: ProductStock[] }>(ENTITIES, { representations: representations([productId]) });
+      expect(stock.data!._entities).toEqual([{ id: productId, inStock: true, availableQuantity: 4 }]);
+      expect(await events(productId.toLowerCase())).toEqual([{ productId: productId.toLowerCase(), availableQuantity: 4, inStock: true, changedAt: expect.any(String) }]);
+    });
+
+    it('never takes onHand below reserved or below zero', async () => {
+      const productId = randomUUID();
+      await adjust({ productId, warehouseId: ams.id, delta: 5 });
+      const reserve = await inventory.query('mutation($o: ID!, $l: [StockLineInput!]!) { reserveStock(orderId: $o, lines: $l) }', { o: randomUUID(), l: [{ productId, quantity: 3 }] });
+      expect(reserve.errors).toBeUndefined();
+
+      const tooMany = await adjust({ productId, warehouseId: ams.id, delta: -3 });
+      expect(tooMany.errors?.map((e) => e.extensions?.code)).toEqual(['BAD_USER_INPUT']);
+      expect(tooMany.errors![0].message).toMatch(/below the 3 reserved/);
+      const allowed = await adjust({ productId, warehouseId: ams.id, delta: -2 });
+      expect(allowed.data!.adjustStock).toMatchObject({ onHand: 3, reserved: 3, available: 0 });
+
+      // No stock row in that warehouse: nothing to remove, and no row is left behind.
+      const empty = await adjust({ productId, warehouseId: chi.id, delta: -1 });
+      expect(empty.errors?.map((e) => e.extensions?.code)).toEqual(['BAD_USER_INPUT']);
+      expect(await inventory.orm.em.fork().count(StockLevel, { productId })).toBe(1);
+      expect((await events(productId)).map((e) => e.availableQuantity)).toEqual([5, 2, 0]);
+    });
+
+    it('answers bad input with a stable code and changes nothing', async () => {
+      const product = demo.products[0].id;
+      const cases: [string, Record<string, unknown>, string][] = [
+        ['unknown warehouse', { productId: product, warehouseId: randomUUID(), delta: 1 }, 'NOT_FOUND'],
+        ['malformed warehouse id', { productId: product, warehouseId: 'AMS', delta: 1 }, 'NOT_FOUND'],
+        ['malformed product id', { productId: 'shoe-1', warehouseId: ams.id, delta: 1 }, 'BAD_USER_INPUT'],
+        ['zero delta', { productId: product, warehouseId: ams.id, delta: 0 }, 'BAD_USER_INPUT'],
+        ['reason too long', { productId: product, warehouseId: ams.id, delta: 1, reason: 'x'.repeat(501) }, 'BAD_USER_INPUT'],
+      ];
+      const movementsBefore = await inventory.orm.em.fork().count(StockMovement);
+      for (const [name, variables, code] of cases) {
+        const result = await adjust(variables);
+        expect({ name, codes: result.errors?.map((e) => e.extensions?.code) }).toEqual({ name, codes: [code] });
+        expect(result.data).toBeNull();
+      }
+      expect(await inventory.orm.em.fork().count(StockMovement)).toBe(movementsBefore);
+    });
+
+    it('is for ADMINs only', async () => {
+      const variables = { productId: demo.products[0].id, warehouseId: ams.id, delta: 1 };
+      expect((await adjust(variables, CUSTOMER)).errors?.map((e) => e.extensions?.code)).toEqual(['FORBIDDEN']);
+      expect((await adjust(variables, null)).errors?.map((e) => e.extensions?.code)).toEqual(['UNAUTHENTICATED']);
+    });
+  });
+
+  it('keeps the checkout operations out of the public API and declares stockChanged', async () => {
     const sdl = await inventory.query<{ _service: { sdl: string } }>('{ _service { sdl } }');
     const compact = sdl.data!._service.sdl.replace(/"""[\s\S]*?"""/g, '').replace(/\s+/g, ' ');
     expect(compact).toContain('stockChanged( productIds: [ID!] ): StockChange!');
     expect(compact).toContain('adjustStock( productId: ID! warehouseId: ID! delta: Int! reason: String ): StockLevel!');
+    expect(compact).toContain('reserveStock( orderId: ID! lines: [StockLineInput!]! ttlSeconds: Int = 900 ): Boolean! @inaccessible');
+    expect(compact).toContain('releaseReservation( orderId: ID! ): Boolean! @inaccessible');
+    expect(compact).toContain('commitReservation( orderId: ID! ): Boolean! @inaccessible');
+    expect(compact).toContain('input StockLineInput @inaccessible');
+  });
+
+  it('sweeps expired reservations in the background at RESERVATION_SWEEP_INTERVAL_MS', async () => {
+    const previous = process.env.RESERVATION_SWEEP_INTERVAL_MS;
+    process.env.RESERVATION_SWEEP_INTERVAL_MS = '100';
+    const tasks = inventorySubgraph.startBackgroundTasks!({
+      orm: inventory.orm,
+      logger: createLogger('inventory', 'silent'),
+      clients: {} as SubgraphClients,
+      settings: { production: false, jwtSecret: 'unused' },
+    });
+    try {
+      const productId = randomUUID();
+      await inventory.query('mutation($p: ID!, $w: ID!) { adjustStock(productId: $p, warehouseId: $w, delta: 2) { onHand } }', { p: productId, w: DEMO_WAREHOUSES[0].id }, ADMIN);
+      const reserved = await inventory.query('mutation($o: ID!, $l: [StockLineInput!]!) { reserveStock(orderId: $o, lines: $l, ttlSeconds: 1) }', { o: randomUUID(), l: [{ productId, quantity: 2 }] });
+      expect(reserved.errors).toBeUndefined();
+      const availability = async () =>
+        (await inventory.query<{ _entities: ProductStock[] }>(ENTITIES, { representations: representations([productId]) })).data!._entities[0].availableQuantity;
+      expect(await availability()).toBe(0);
+      const deadline = Date.now() + 5000;
+      while ((await availability()) === 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 100));
+      expect(await availability()).toBe(2);
+    } finally {
+      await Promise.all(tasks.map((task) => task.stop()));
+      if (previous === undefined) delete process.env.RESERVATION_SWEEP_INTERVAL_MS;
+      else process.env.RESERVATION_SWEEP_INTERVAL_MS = previous;
+    }
   });
 });

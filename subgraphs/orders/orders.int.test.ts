@@ -93,6 +93,9 @@ describe('orders subgraph', () => {
         shippingAddress: { line1: `Main Street ${i}`, city: 'Springfield', postalCode: '12345', country: 'US' },
         createdAt: at,
         updatedAt: at,
+        // Sold long ago: nothing owed to inventory or cart.
+        stockCommitted: true,
+        cartCompleted: true,
       });
       em.create(OrderItem, { order, productId: a.id, quantity: 1, unitPriceAmount: a.priceAmount, currency: 'USD' });
       em.create(OrderItem, { order, productId: b.id, quantity: 2, unitPriceAmount: b.priceAmount, currency: 'USD' });
@@ -105,7 +108,7 @@ describe('orders subgraph', () => {
     bulkOrderIds = [...created]
       .sort((x, y) => y.createdAt.getTime() - x.createdAt.getTime() || (x.id < y.id ? 1 : x.id > y.id ? -1 : 0))
       .map((order) => order.id);
-  });
+  }, 30_000);
   afterAll(() => orders?.stop());
 
   const userOrders = (userId: string, viewer: Viewer | null, variables: Record<string, unknown> = {}) =>
@@ -260,19 +263,63 @@ describe('orders subgraph', () => {
     }
   });
 
-  it('declares the order mutations with their authorization, not implemented yet', async () => {
+  it('validates checkout input before anything else, and requires a signed-in user', async () => {
     const address = { line1: 'Main Street 1', city: 'Springfield', postalCode: '12345', country: 'US' };
     const checkout = `mutation($input: CheckoutInput!) { checkout(input: $input) { id } }`;
-    const input = { shippingAddress: address, paymentToken: 'tok_visa', idempotencyKey: randomUUID() };
-    expect((await orders.query(checkout, { input }, null)).errors?.[0].extensions?.code).toBe('UNAUTHENTICATED');
-    expect((await orders.query(checkout, { input }, customer)).errors?.[0].extensions?.code).toBe('NOT_IMPLEMENTED');
+    const valid = { shippingAddress: address, paymentToken: 'tok_visa', idempotencyKey: randomUUID() };
+    expect((await orders.query(checkout, { input: valid }, null)).errors?.[0].extensions?.code).toBe('UNAUTHENTICATED');
 
-    const cancel = `mutation($id: ID!) { cancelOrder(id: $id) { id } }`;
+    const invalid: [string, Record<string, unknown>][] = [
+      ['unknown payment token', { ...valid, paymentToken: 'tok_mastercard' }],
+      ['empty idempotency key', { ...valid, idempotencyKey: '' }],
+      ['idempotency key over 200 characters', { ...valid, idempotencyKey: 'k'.repeat(201) }],
+      ['country not ISO alpha-2', { ...valid, shippingAddress: { ...address, country: 'Netherlands' } }],
+      ['empty street', { ...valid, shippingAddress: { ...address, line1: '' } }],
+      ['postal code too long', { ...valid, shippingAddress: { ...address, postalCode: '1'.repeat(21) } }],
+    ];
+    for (const [why, input] of invalid) {
+      const result = await orders.query(checkout, { input }, customer);
+      expect([why, result.errors?.[0].extensions?.code]).toEqual([why, 'BAD_USER_INPUT']);
+    }
+    // A cart id that cannot exist is NOT_FOUND without asking cart.
+    const malformed = await orders.query(checkout, { input: { ...valid, cartId: 'not-a-cart' } }, customer);
+    expect(malformed.errors?.[0].extensions?.code).toBe('NOT_FOUND');
+    expect(await orders.orm.em.fork().count(Order, { userId: customer.id })).toBe(2);
+  });
+
+  it('lets only the buyer or an ADMIN cancel, and hides other people\'s orders behind NOT_FOUND', async () => {
+    const cancel = `mutation($id: ID!) { cancelOrder(id: $id) { id status } }`;
     expect((await orders.query(cancel, { id: paidId }, null)).errors?.[0].extensions?.code).toBe('UNAUTHENTICATED');
-    expect((await orders.query(cancel, { id: paidId }, customer)).errors?.[0].extensions?.code).toBe('NOT_IMPLEMENTED');
+    for (const id of [paidId, randomUUID(), 'not-a-uuid']) {
+      const result = await orders.query(cancel, { id }, stranger);
+      expect(result.errors?.[0].extensions?.code).toBe('NOT_FOUND');
+    }
+    // A SHIPPED order cannot be cancelled, by its buyer or an ADMIN.
+    for (const viewer of [bulkUser, admin]) {
+      const shipped = await orders.query(cancel, { id: bulkOrderIds[0] }, viewer);
+      expect(shipped.errors?.[0].extensions).toMatchObject({ code: 'INVALID_STATUS_TRANSITION', from: 'SHIPPED', to: 'CANCELLED' });
+    }
+    expect((await orders.query(ORDER, { id: paidId }, customer)).data!.order.status).toBe('PAID');
+  });
 
-    const update = `mutation($id: ID!) { updateOrderStatus(id: $id, status: SHIPPED) { id } }`;
-    expect((await orders.query(update, { id: paidId }, customer)).errors?.[0].extensions?.code).toBe('FORBIDDEN');
-    expect((await orders.query(update, { id: paidId }, admin)).errors?.[0].extensions?.code).toBe('NOT_IMPLEMENTED');
+  it('lets only an ADMIN move an order along the state machine', async () => {
+    const update = `mutation($id: ID!, $status: OrderStatus!) { updateOrderStatus(id: $id, status: $status) { id status statusHistory { status } } }`;
+    const [target, other] = bulkOrderIds;
+    expect((await orders.query(update, { id: target, status: 'DELIVERED' }, bulkUser)).errors?.[0].extensions?.code).toBe('FORBIDDEN');
+    expect((await orders.query(update, { id: target, status: 'DELIVERED' }, null)).errors?.[0].extensions?.code).toBe('UNAUTHENTICATED');
+    for (const id of [randomUUID(), 'nope']) {
+      expect((await orders.query(update, { id, status: 'SHIPPED' }, admin)).errors?.[0].extensions?.code).toBe('NOT_FOUND');
+    }
+    for (const status of ['PAID', 'PENDING', 'SHIPPED', 'CANCELLED']) {
+      const refused = await orders.query(update, { id: target, status }, admin);
+      expect(refused.errors?.[0].extensions).toMatchObject({ code: 'INVALID_STATUS_TRANSITION', from: 'SHIPPED', to: status });
+    }
+    const delivered = await orders.query(update, { id: target, status: 'DELIVERED' }, admin);
+    expect(delivered.errors).toBeUndefined();
+    expect(delivered.data!.updateOrderStatus.status).toBe('DELIVERED');
+    expect(delivered.data!.updateOrderStatus.statusHistory.map((event: { status: string }) => event.status)).toEqual(['PENDING', 'PAID', 'SHIPPED', 'DELIVERED']);
+    const final = await orders.query(update, { id: target, status: 'SHIPPED' }, admin);
+    expect(final.errors?.[0].extensions).toMatchObject({ code: 'INVALID_STATUS_TRANSITION', from: 'DELIVERED' });
+    expect((await orders.query(ORDER, { id: other }, admin)).data!.order.status).toBe('SHIPPED');
   });
 });

@@ -69,6 +69,9 @@ export async function seedOrders(em: EntityManager, log: Logger): Promise<void> 
         currency,
         shippingAddress: DEMO_SHIPPING_ADDRESS,
         idempotencyKey: null,
+        // No reservation or cart behind demo orders: nothing for recovery to commit or complete.
+        stockCommitted: true,
+        cartCompleted: true,
         createdAt: new Date(demo.history[0].at),
         updatedAt: new Date(demo.history[demo.history.length - 1].at),
       });

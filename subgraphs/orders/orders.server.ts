@@ -7,6 +7,9 @@ import { Order } from './order/order.entity';
 import { OrderResolver } from './order/order.resolver';
 import { OrderService } from './order/order.service';
 import { PostalAddress } from '../../lib/address';
+import { OutboxEvent } from '../../lib/outbox';
+import { Payment } from './payment/payment.entity';
+import { startOrderRecovery } from './recovery/order-recovery';
 import type { OrdersContext } from './orders.context';
 import { createOrdersLoaders, type OrdersLoaders } from './orders.loaders';
 import { seedOrders } from './orders.seed';
@@ -17,7 +20,7 @@ const orderService = new OrderService();
 
 export const ordersSubgraph: SubgraphDefinition<OrdersLoaders> = {
   name: 'orders',
-  database: { name: 'orders', entities: [Order, OrderItem, OrderStatusEvent, PostalAddress], migrations: ordersMigrations },
+  database: { name: 'orders', entities: [Order, OrderItem, OrderStatusEvent, PostalAddress, Payment, OutboxEvent], migrations: ordersMigrations },
   resolvers: [OrderResolver, OrderItemResolver, UserOrdersResolver],
   referenceResolvers: {
     // The same rule as Query.order: other people's orders do not exist for the caller.
@@ -26,6 +29,8 @@ export const ordersSubgraph: SubgraphDefinition<OrdersLoaders> = {
   },
   createLoaders: createOrdersLoaders,
   seed: seedOrders,
+  publishesEvents: true,
+  startBackgroundTasks: startOrderRecovery,
 };
 
 export function createServer(deps: SubgraphDeps) {

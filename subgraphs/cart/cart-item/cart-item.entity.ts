@@ -1,4 +1,4 @@
-import { Check, Entity, ManyToOne, PrimaryKey, Property, Unique } from '@mikro-orm/core';
+import { Check, Entity, ManyToOne, OptionalProps, PrimaryKey, Property, Unique } from '@mikro-orm/core';
 import { randomUUID } from 'node:crypto';
 import { Field, ID, Int, ObjectType } from 'type-graphql';
 import { Cart } from '../cart/cart.entity';
@@ -9,6 +9,8 @@ import { Cart } from '../cart/cart.entity';
 @Unique({ name: 'cart_item_cart_id_product_id_unique', properties: ['cart', 'productId'] })
 @Check<CartItem>({ name: 'cart_item_quantity_positive', expression: (columns) => `${columns.quantity} > 0` })
 export class CartItem {
+  [OptionalProps]?: 'createdAt';
+
   @Field(() => ID, { description: 'Stable identifier of the line, used to change or remove it' })
   @PrimaryKey({ type: 'uuid' })
   id: string = randomUUID();

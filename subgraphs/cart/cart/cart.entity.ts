@@ -1,4 +1,4 @@
-import { Entity, Enum, PrimaryKey, Property, Unique } from '@mikro-orm/core';
+import { Check, Entity, Enum, OptionalProps, PrimaryKey, Property, Unique } from '@mikro-orm/core';
 import { randomUUID } from 'node:crypto';
 import { Directive, Field, ID, ObjectType } from 'type-graphql';
 
@@ -15,7 +15,10 @@ export enum CartStatus {
   CHECKED_OUT = 'CHECKED_OUT',
 }
 
-@ObjectType({ description: 'A shopping cart: a guest cart (known only by its id) or a signed-in user\'s cart. Prices are always the current catalog prices.' })
+@ObjectType({
+  description:
+    "A shopping cart: a guest cart or a signed-in user's cart. A guest cart belongs to no account: its id is a bearer capability, so whoever holds the id can read and change the cart; keep it as secret as a session token. A user's cart is visible only to that user (and to an ADMIN). Prices are always the current catalog prices.",
+})
 @Directive('@key(fields: "id")')
 @Entity({ tableName: 'cart' })
 // A user has at most one ACTIVE cart; guest carts (no user) and finished carts are not limited.
@@ -23,14 +26,29 @@ export enum CartStatus {
   name: 'cart_user_id_active_unique',
   expression: `create unique index "cart_user_id_active_unique" on "cart" ("user_id") where "user_id" is not null and "status" = 'ACTIVE'`,
 })
+// A checked-out cart always names its order, and only a checked-out cart does.
+@Check({ name: 'cart_order_id_when_checked_out', expression: `("status" = 'CHECKED_OUT') = ("order_id" is not null)` })
 export class Cart {
-  @Field(() => ID, { description: 'Stable identifier; a guest keeps it to find the cart again' })
+  [OptionalProps]?: 'status' | 'createdAt' | 'updatedAt';
+
+  @Field(() => ID, {
+    description:
+      'Stable identifier, random and unguessable. For a guest cart it is the only key to the cart (a bearer capability): store it like a session token and never share it.',
+  })
   @PrimaryKey({ type: 'uuid' })
   id: string = randomUUID();
 
   /** The owning user (owned by the users subgraph); null for a guest cart. */
   @Property({ type: 'uuid', nullable: true })
   userId?: string | null;
+
+  /**
+   * The order (orders subgraph) that bought this cart: set when the cart is
+   * checked out, so a retried checkout of the same order is recognised.
+   * Unique: one order buys one cart.
+   */
+  @Property({ type: 'uuid', nullable: true, unique: 'cart_order_id_unique' })
+  orderId?: string | null;
 
   @Enum({ items: () => CartStatus, default: CartStatus.ACTIVE })
   status: CartStatus = CartStatus.ACTIVE;

@@ -1,20 +1,25 @@
-import { Arg, Args, Authorized, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
-import { notImplemented } from '../../../lib/errors';
+import { Arg, Args, Authorized, Ctx, Directive, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
 import { Money } from '../../../lib/money';
 import type { CartContext } from '../cart.context';
 import { CartItem } from '../cart-item/cart-item.entity';
 import { Cart } from './cart.entity';
-import { AddToCartArgs, RemoveCartItemArgs, UpdateCartItemArgs } from './cart.inputs';
+import { CartCheckoutService } from './cart-checkout.service';
+import { CartLinesService } from './cart-lines.service';
+import { CartMergeService } from './cart-merge.service';
+import { AddToCartArgs, CompleteCheckoutArgs, RemoveCartItemArgs, UpdateCartItemArgs } from './cart.inputs';
 import { CartService } from './cart.service';
 
 @Resolver(() => Cart)
 export class CartResolver {
   private readonly cartService = new CartService();
+  private readonly linesService = new CartLinesService();
+  private readonly mergeService = new CartMergeService();
+  private readonly checkoutService = new CartCheckoutService();
 
   @Query(() => Cart, {
     nullable: true,
     description:
-      "With an id: that cart, if it is a guest cart or the viewer's own (an ADMIN may see any). Without: the signed-in viewer's active cart. Null when there is no such active cart.",
+      "With an id: that cart, if it is a guest cart (anyone holding a guest cart's id may read it) or the viewer's own (an ADMIN may see any). Without: the signed-in viewer's active cart. Null when there is no such active cart.",
   })
   async cart(
     @Ctx() ctx: CartContext,
@@ -39,25 +44,47 @@ export class CartResolver {
   }
 
   @Mutation(() => Cart, {
-    description: 'Adds units of a product to a cart (raising the quantity if the product is already in it). Anonymous with no cartId creates a guest cart.',
+    description:
+      "Adds units of a product to a cart and returns the cart; a product already in it gets its quantity raised. Without cartId: the signed-in user's active cart (created if there is none), or, anonymously, a new guest cart whose id is its only key (a bearer capability: keep it secret). NOT_FOUND for an unknown product or a cart the caller may not change; OUT_OF_STOCK when the line would exceed the product's availableQuantity; BAD_USER_INPUT for a quantity below 1 or a product in another currency than the cart's.",
   })
-  async addToCart(@Args(() => AddToCartArgs) _args: AddToCartArgs): Promise<Cart> {
-    throw notImplemented('addToCart');
+  async addToCart(@Ctx() ctx: CartContext, @Args(() => AddToCartArgs) args: AddToCartArgs): Promise<Cart> {
+    return this.linesService.addToCart(ctx, args);
   }
 
-  @Mutation(() => Cart, { description: 'Sets the quantity of a cart line; quantity 0 removes the line.' })
-  async updateCartItem(@Args(() => UpdateCartItemArgs) _args: UpdateCartItemArgs): Promise<Cart> {
-    throw notImplemented('updateCartItem');
+  @Mutation(() => Cart, {
+    description:
+      "Sets the quantity of a cart line and returns the cart; quantity 0 removes the line. Raising it is checked against stock (OUT_OF_STOCK); a negative quantity is BAD_USER_INPUT; a line that is not in the cart is NOT_FOUND. Without cartId: the signed-in user's active cart.",
+  })
+  async updateCartItem(@Ctx() ctx: CartContext, @Args(() => UpdateCartItemArgs) args: UpdateCartItemArgs): Promise<Cart> {
+    return this.linesService.updateCartItem(ctx, args);
   }
 
-  @Mutation(() => Cart, { description: 'Removes a line from a cart.' })
-  async removeCartItem(@Args(() => RemoveCartItemArgs) _args: RemoveCartItemArgs): Promise<Cart> {
-    throw notImplemented('removeCartItem');
+  @Mutation(() => Cart, {
+    description: "Removes a line from a cart and returns the cart; NOT_FOUND when the line is not in it. Without cartId: the signed-in user's active cart.",
+  })
+  async removeCartItem(@Ctx() ctx: CartContext, @Args(() => RemoveCartItemArgs) args: RemoveCartItemArgs): Promise<Cart> {
+    return this.linesService.removeCartItem(ctx, args);
   }
 
   @Authorized()
-  @Mutation(() => Cart, { description: "Folds a guest cart into the signed-in user's active cart and returns that cart. Signed in only." })
-  async mergeGuestCart(@Arg('guestCartId', () => ID, { description: 'The guest cart to fold in' }) _guestCartId: string): Promise<Cart> {
-    throw notImplemented('mergeGuestCart');
+  @Mutation(() => Cart, {
+    description:
+      "Folds a guest cart into the signed-in user's active cart (created if there is none) and returns that cart; call it after signing in. Quantities of a product in both add up, capped at the product's availableQuantity (never below what the user's cart held); sold-out guest lines are left out. The guest cart's id stops working. NOT_FOUND for an unknown, already merged or user-owned cart. Signed in only.",
+  })
+  async mergeGuestCart(
+    @Ctx() ctx: CartContext,
+    @Arg('guestCartId', () => ID, { description: 'The guest cart to fold in' }) guestCartId: string,
+  ): Promise<Cart> {
+    return this.mergeService.mergeGuestCart(ctx, guestCartId);
+  }
+
+  @Authorized()
+  @Directive('@inaccessible')
+  @Mutation(() => Boolean, {
+    description:
+      "Marks the cart CHECKED_OUT by this order (so it is no longer the user's active cart: the cart is emptied for the user). Idempotent for the same orderId; only the cart's owner (viewer forwarded) may do it. Internal: called by orders at the end of a checkout.",
+  })
+  async completeCheckout(@Ctx() ctx: CartContext, @Args(() => CompleteCheckoutArgs) args: CompleteCheckoutArgs): Promise<boolean> {
+    return this.checkoutService.completeCheckout(ctx, args.cartId, args.orderId);
   }
 }

@@ -1,4 +1,4 @@
-import { Entity, Index, ManyToOne, PrimaryKey, Property } from '@mikro-orm/core';
+import { Check, Entity, Index, ManyToOne, OptionalProps, PrimaryKey, Property } from '@mikro-orm/core';
 import { randomUUID } from 'node:crypto';
 import { Directive, Field, ID, ObjectType } from 'type-graphql';
 import { Category } from '../category/category.entity';
@@ -18,8 +18,11 @@ const SEARCH_DOCUMENT =
 @Index({ name: 'product_created_at_id_idx', properties: ['createdAt', 'id'] })
 @Index({ name: 'product_price_amount_id_idx', properties: ['priceAmount', 'id'] })
 @Index({ name: 'product_name_id_idx', properties: ['name', 'id'] })
+@Check({ name: 'product_price_amount_check', expression: 'price_amount >= 0' })
 @Index({ name: 'product_search_vector_idx', expression: 'create index "product_search_vector_idx" on "product" using gin ("search_vector")' })
 export class Product {
+  [OptionalProps]?: 'currency' | 'createdAt' | 'updatedAt';
+
   @Field(() => ID, { description: 'Stable identifier' })
   @PrimaryKey({ type: 'uuid' })
   id: string = randomUUID();

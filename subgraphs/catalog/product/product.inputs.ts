@@ -35,36 +35,36 @@ export class ProductFilter {
   maxPrice?: number | null;
 }
 
-@InputType({ description: 'A new product. The slug is generated from the name.' })
+@InputType({ description: 'A new product. The slug is generated from the name; text fields are trimmed.' })
 export class CreateProductInput {
-  @Field({ description: 'Unique stock keeping unit' })
+  @Field({ description: 'Unique stock keeping unit: letters, digits, ".", "_", "-", at most 64; stored in upper case, so uniqueness ignores case' })
   sku!: string;
 
-  @Field({ description: 'Display name' })
+  @Field({ description: 'Display name, 1 to 200 characters' })
   name!: string;
 
-  @Field({ description: 'Long description, plain text' })
+  @Field({ description: 'Long description, plain text, 1 to 10000 characters' })
   description!: string;
 
   @Field(() => Int, { description: 'Price in minor units, at least 0' })
   priceAmount!: number;
 
-  @Field(() => String, { nullable: true, defaultValue: 'USD', description: 'ISO 4217 currency code' })
+  @Field(() => String, { nullable: true, defaultValue: 'USD', description: 'ISO 4217 currency code, e.g. "EUR"' })
   currency?: string | null;
 
   @Field(() => ID, { description: 'An existing category' })
   categoryId!: string;
 
-  @Field(() => String, { nullable: true, description: 'Absolute URL of the main image' })
+  @Field(() => String, { nullable: true, description: 'Absolute http(s) URL of the main image' })
   imageUrl?: string | null;
 }
 
-@InputType({ description: 'Changes to a product; omitted fields stay as they are.' })
+@InputType({ description: 'Changes to a product. Omitted or null fields stay as they are, except imageUrl, which null removes. The slug never changes.' })
 export class UpdateProductInput {
-  @Field(() => String, { nullable: true, description: 'New display name' })
+  @Field(() => String, { nullable: true, description: 'New display name, 1 to 200 characters; the slug stays as it is' })
   name?: string | null;
 
-  @Field(() => String, { nullable: true, description: 'New description' })
+  @Field(() => String, { nullable: true, description: 'New description, 1 to 10000 characters' })
   description?: string | null;
 
   @Field(() => Int, { nullable: true, description: 'New price in minor units, at least 0' })
@@ -73,6 +73,6 @@ export class UpdateProductInput {
   @Field(() => ID, { nullable: true, description: 'Move to this existing category' })
   categoryId?: string | null;
 
-  @Field(() => String, { nullable: true, description: 'New image URL' })
+  @Field(() => String, { nullable: true, description: 'New absolute http(s) image URL; null removes the image' })
   imageUrl?: string | null;
 }

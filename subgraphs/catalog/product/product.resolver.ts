@@ -1,5 +1,5 @@
 import { Arg, Args, ArgsType, Authorized, Ctx, Field, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
-import { badUserInput, notImplemented } from '../../../lib/errors';
+import { badUserInput } from '../../../lib/errors';
 import { Role } from '../../../lib/identity';
 import { money, Money } from '../../../lib/money';
 import type { CatalogContext } from '../catalog.context';
@@ -59,15 +59,15 @@ export class ProductResolver {
   }
 
   @Authorized(Role.ADMIN)
-  @Mutation(() => Product, { description: 'Adds a product to the catalog. ADMIN only.' })
-  async createProduct(@Arg('input', () => CreateProductInput) _input: CreateProductInput): Promise<Product> {
-    throw notImplemented('createProduct');
+  @Mutation(() => Product, { description: 'Adds a product to the catalog, with a unique slug made from its name ("-2", "-3" ... appended when taken). It is out of stock until inventory stocks it. ADMIN only.' })
+  async createProduct(@Ctx() ctx: CatalogContext, @Arg('input', () => CreateProductInput) input: CreateProductInput): Promise<Product> {
+    return this.productService.create(ctx, input);
   }
 
   @Authorized(Role.ADMIN)
-  @Mutation(() => Product, { description: 'Changes a product. ADMIN only.' })
-  async updateProduct(@Args(() => UpdateProductArgs) _args: UpdateProductArgs): Promise<Product> {
-    throw notImplemented('updateProduct');
+  @Mutation(() => Product, { description: 'Changes a product. The slug stays the same when the name changes, so product URLs keep working. ADMIN only.' })
+  async updateProduct(@Ctx() ctx: CatalogContext, @Args(() => UpdateProductArgs) { id, input }: UpdateProductArgs): Promise<Product> {
+    return this.productService.update(ctx, id, input);
   }
 
   @FieldResolver(() => Money, { description: 'Current price' })

@@ -1,11 +1,41 @@
+import { UniqueConstraintViolationException } from '@mikro-orm/core';
 import type { Knex } from '@mikro-orm/postgresql';
 import { decodeCursor, encodeCursor, pageSize, toConnection, type Connection, type CursorValue } from '../../../lib/connection';
-import { badUserInput } from '../../../lib/errors';
+import type { EntityManager } from '../../../lib/database';
+import { slugify } from '../../../lib/demo-data';
+import { badUserInput, notFound } from '../../../lib/errors';
 import { isUuid } from '../../../lib/loaders';
 import type { CatalogContext } from '../catalog.context';
+import { Category } from '../category/category.entity';
 import { CategoryService } from '../category/category.service';
 import { Product } from './product.entity';
-import { ProductSort, type ProductFilter } from './product.inputs';
+import { ProductSort, type CreateProductInput, type ProductFilter, type UpdateProductInput } from './product.inputs';
+import {
+  checkPriceAmount,
+  normalizeCurrency,
+  normalizeDescription,
+  normalizeImageUrl,
+  normalizeName,
+  normalizeSku,
+  PRODUCT_LIMITS,
+} from './product.validation';
+
+/** The slug a name starts from: URL-safe, bounded, never empty (a name of only symbols or non-Latin script). */
+export function baseSlug(name: string): string {
+  return slugify(name).slice(0, PRODUCT_LIMITS.slug).replace(/-+$/, '') || 'product';
+}
+
+/** `base`, or `base-2`, `base-3` ...: the first one not in `taken`. */
+export function firstFreeSlug(base: string, taken: ReadonlySet<string>): string {
+  if (!taken.has(base)) return base;
+  for (let n = 2; ; n += 1) {
+    if (!taken.has(`${base}-${n}`)) return `${base}-${n}`;
+  }
+}
+
+function violatedConstraint(error: unknown): string | undefined {
+  return error instanceof UniqueConstraintViolationException ? (error as unknown as { constraint?: string }).constraint : undefined;
+}
 
 export interface ProductPageArgs {
   filter?: ProductFilter | null;
@@ -146,5 +176,79 @@ export class ProductService {
 
   async bySlug(ctx: CatalogContext, slug: string): Promise<Product | null> {
     return ctx.em.findOne(Product, { slug });
+  }
+
+  /**
+   * Validates everything before writing. SKU uniqueness is settled by the
+   * unique index (a racing duplicate gets the same BAD_USER_INPUT as one the
+   * pre-check sees); slugs are chosen under a transaction lock per base slug.
+   */
+  async create(ctx: CatalogContext, input: CreateProductInput): Promise<Product> {
+    const fields = {
+      sku: normalizeSku(input.sku),
+      name: normalizeName(input.name),
+      description: normalizeDescription(input.description),
+      priceAmount: checkPriceAmount(input.priceAmount),
+      currency: normalizeCurrency(input.currency ?? 'USD'),
+      imageUrl: input.imageUrl == null ? null : normalizeImageUrl(input.imageUrl),
+    };
+    const category = await this.existingCategory(ctx, input.categoryId);
+    await this.assertSkuFree(ctx.em, fields.sku);
+
+    const base = baseSlug(fields.name);
+    try {
+      return await ctx.em.transactional(async (tx) => {
+        // Creates of equally named products take turns choosing a number; others do not wait.
+        await tx.getConnection().execute('select pg_advisory_xact_lock(hashtext(?))', [`product-slug:${base}`], 'run', tx.getTransactionContext());
+        const slug = firstFreeSlug(base, await this.slugsLike(tx, base));
+        return tx.create(Product, { ...fields, slug, category: tx.getReference(Category, category.id) });
+      });
+    } catch (error) {
+      if (violatedConstraint(error) === 'product_sku_unique') throw this.skuTaken(fields.sku);
+      throw error;
+    }
+  }
+
+  /**
+   * Omitted and null fields stay as they are, except imageUrl, which null
+   * removes. The slug is kept on rename: it is the product's address, and
+   * links and bookmarks to it must keep working.
+   */
+  async update(ctx: CatalogContext, id: string, input: UpdateProductInput): Promise<Product> {
+    const product = isUuid(id) ? await ctx.em.findOne(Product, { id: id.toLowerCase() }) : null;
+    if (!product) throw notFound('Product', id);
+    const changes: Partial<Pick<Product, 'name' | 'description' | 'priceAmount' | 'imageUrl'>> = {};
+    if (input.name != null) changes.name = normalizeName(input.name);
+    if (input.description != null) changes.description = normalizeDescription(input.description);
+    if (input.priceAmount != null) changes.priceAmount = checkPriceAmount(input.priceAmount);
+    if (input.imageUrl !== undefined) changes.imageUrl = input.imageUrl === null ? null : normalizeImageUrl(input.imageUrl);
+    const category = input.categoryId != null ? await this.existingCategory(ctx, input.categoryId) : null;
+
+    ctx.em.assign(product, changes);
+    if (category) product.category = ctx.em.getReference(Category, category.id);
+    await ctx.em.flush();
+    return product;
+  }
+
+  private async existingCategory(ctx: CatalogContext, categoryId: string): Promise<Category> {
+    // PostgreSQL prints uuids in lower case, and the loader matches rows by that text.
+    const category = await ctx.loaders.categoryById.load(categoryId.toLowerCase());
+    if (!category) throw badUserInput(`categoryId "${categoryId}" is not an existing category`, { argumentName: 'input.categoryId' });
+    return category;
+  }
+
+  private async assertSkuFree(em: EntityManager, sku: string): Promise<void> {
+    if ((await em.count(Product, { sku })) > 0) throw this.skuTaken(sku);
+  }
+
+  private skuTaken(sku: string) {
+    return badUserInput(`sku "${sku}" is already used by another product`, { argumentName: 'input.sku' });
+  }
+
+  /** Slugs that `base` could collide with: itself and its numbered variants. */
+  private async slugsLike(em: EntityManager, base: string): Promise<Set<string>> {
+    // A base slug holds only [a-z0-9-], so it needs no LIKE escaping.
+    const rows = await em.find(Product, { $or: [{ slug: base }, { slug: { $like: `${base}-%` } }] }, { fields: ['slug'] });
+    return new Set(rows.map((row) => row.slug));
   }
 }

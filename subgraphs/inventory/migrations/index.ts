@@ -1,6 +1,10 @@
 import type { MigrationObject } from '@mikro-orm/core';
 import { migration } from '../../../lib/database';
 import { Migration20261122025737_initial } from './Migration20261122025737_initial';
+import { Migration20261122031709_reservations } from './Migration20261122031709_reservations';
 
 /** Applied in this order at start; append new migrations, never edit applied ones. */
-export const inventoryMigrations: MigrationObject[] = [migration('Migration20261122025737_initial', Migration20261122025737_initial)];
+export const inventoryMigrations: MigrationObject[] = [
+  migration('Migration20261122025737_initial', Migration20261122025737_initial),
+  migration('Migration20261122031709_reservations', Migration20261122031709_reservations),
+];

@@ -1,19 +1,38 @@
-import { Arg, ID, Resolver, Root, Subscription } from 'type-graphql';
-import { notImplemented } from '../../../lib/errors';
+import { Arg, Ctx, ID, Resolver, Root, Subscription, type SubscriptionHandlerData } from 'type-graphql';
+import { Topics, type StockChangedEvent } from '../../../lib/events';
+import { refreshForEvent } from '../../../lib/subgraph';
+import type { InventoryContext } from '../inventory.context';
+import { productStock } from '../product/product-stock';
 import { StockChange } from './stock-change';
+
+interface StockChangedArgs {
+  productIds?: string[] | null;
+}
 
 @Resolver(() => StockChange)
 export class StockChangeResolver {
+  /**
+   * Fed by the outbox relay through the event bus. Filtering by product
+   * happens here, next to the events, so a subscriber receives only what it
+   * watches; the gateway adds the fields other subgraphs own.
+   */
   @Subscription(() => StockChange, {
-    description: "Availability changes of the given products, or of every product when productIds is null",
-    subscribe: () => {
-      throw notImplemented('stockChanged');
-    },
+    description: 'Availability changes of the given products, or of every product when productIds is null. Public.',
+    topics: Topics.STOCK_CHANGED,
+    filter: ({ payload, args }: SubscriptionHandlerData<StockChangedEvent, StockChangedArgs>) =>
+      !args.productIds || args.productIds.includes(payload.productId),
   })
   stockChanged(
-    @Root() change: StockChange,
+    @Root() event: StockChangedEvent,
+    @Ctx() ctx: InventoryContext,
     @Arg('productIds', () => [ID], { nullable: true, description: 'Products to watch; null watches every product' }) _productIds?: string[] | null,
   ): StockChange {
+    refreshForEvent(ctx);
+    const change = new StockChange();
+    change.product = productStock(event.productId);
+    change.availableQuantity = event.availableQuantity;
+    change.inStock = event.inStock;
+    change.changedAt = new Date(event.changedAt);
     return change;
   }
 }

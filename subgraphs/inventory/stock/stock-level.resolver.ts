@@ -1,17 +1,19 @@
 import { Args, Authorized, Ctx, FieldResolver, Int, Mutation, Resolver, Root } from 'type-graphql';
-import { notImplemented } from '../../../lib/errors';
 import { Role } from '../../../lib/identity';
 import type { InventoryContext } from '../inventory.context';
 import { Warehouse } from '../warehouse/warehouse.entity';
 import { StockLevel } from './stock-level.entity';
 import { AdjustStockArgs } from './stock-level.inputs';
+import { StockLevelService } from './stock-level.service';
 
 @Resolver(() => StockLevel)
 export class StockLevelResolver {
+  private readonly stockLevelService = new StockLevelService();
+
   @Authorized(Role.ADMIN)
   @Mutation(() => StockLevel, { description: 'Adds (positive delta) or removes (negative delta) units of a product in a warehouse; on hand never drops below reserved. ADMIN only.' })
-  async adjustStock(@Args(() => AdjustStockArgs) _args: AdjustStockArgs): Promise<StockLevel> {
-    throw notImplemented('adjustStock');
+  async adjustStock(@Ctx() ctx: InventoryContext, @Args(() => AdjustStockArgs) args: AdjustStockArgs): Promise<StockLevel> {
+    return this.stockLevelService.adjust(ctx, args);
   }
 
   @FieldResolver(() => Warehouse)

@@ -14,16 +14,33 @@ import { PostalAddress } from '../../../lib/address';
  */
 export const ORDER_NUMBER_DEFAULT = "format_order_number(nextval('order_number_seq'::regclass))";
 
+/** The rows recovery looks at: a checkout left PENDING, or a follow-up step not known done. */
+const NEEDS_RECOVERY_SQL =
+  "status = 'PENDING' or (status = 'CANCELLED' and not stock_released) or (status in ('PAID', 'SHIPPED', 'DELIVERED') and not (stock_committed and cart_completed))";
+
+const ORDER_RECOVERY_INDEX = `create index "customer_order_recovery_idx" on "customer_order" ("created_at") where ${NEEDS_RECOVERY_SQL}`;
+
 /** `order` is a reserved word in PostgreSQL; this name spares hand-written SQL the quoting. */
 @ObjectType({ description: 'A placed order: a snapshot of what was bought, at which prices, shipped where.' })
 @Directive('@key(fields: "id")')
 @Entity({ tableName: 'customer_order' })
 @Index({ name: 'customer_order_user_id_created_at_id_idx', properties: ['userId', 'createdAt', 'id'] })
+/** Only the orders recovery has work on; stays tiny, since a healthy checkout leaves none behind. */
+@Index({ name: 'customer_order_recovery_idx', expression: ORDER_RECOVERY_INDEX })
+/**
+ * A cart is bought by at most one order: two checkouts of one cart under
+ * different keys (a double submit) cannot both be charged. A cancelled order
+ * lets go of its cart, which can then be checked out again.
+ */
+@Index({
+  name: 'customer_order_cart_id_live_unique',
+  expression: `create unique index "customer_order_cart_id_live_unique" on "customer_order" ("cart_id") where "status" <> 'CANCELLED'`,
+})
 @Unique({ name: 'customer_order_user_id_idempotency_key_unique', properties: ['userId', 'idempotencyKey'] })
 @Check({ name: 'customer_order_total_amount_check', expression: 'total_amount >= 0' })
 @Check({ name: 'customer_order_currency_check', expression: "currency ~ '^[A-Z]{3}$'" })
 export class Order {
-  [OptionalProps]?: 'number' | 'status' | 'createdAt' | 'updatedAt';
+  [OptionalProps]?: 'number' | 'status' | 'createdAt' | 'updatedAt' | 'stockCommitted' | 'stockReleased' | 'cartCompleted';
 
   @Field(() => ID, { description: 'Stable identifier' })
   @PrimaryKey({ type: 'uuid' })
@@ -57,6 +74,32 @@ export class Order {
    */
   @Property({ type: 'text', nullable: true })
   idempotencyKey?: string | null;
+
+  /** The cart the order was placed from: checkout completes it, and a retried key must name the same one. */
+  @Property({ type: 'uuid', nullable: true })
+  cartId?: string | null;
+
+  /** Digest of the cart lines (product and quantity) at checkout: a reused key over changed lines is refused. */
+  @Property({ type: 'text', nullable: true })
+  linesFingerprint?: string | null;
+
+  /*
+   * Follow-up steps of checkout that run after the status change, each in
+   * another subgraph. Each flag is set once its step is known done, so
+   * recovery redoes exactly what is missing (every step is idempotent).
+   */
+
+  /** inventory's reservation turned into a sale (PAID and later). */
+  @Property({ default: false })
+  stockCommitted: boolean = false;
+
+  /** inventory's reservation (or sale) given back (CANCELLED). */
+  @Property({ default: false })
+  stockReleased: boolean = false;
+
+  /** The cart marked checked out by this order, which empties it for the user. */
+  @Property({ default: false })
+  cartCompleted: boolean = false;
 
   @OneToMany(() => OrderItem, (item) => item.order)
   items = new Collection<OrderItem>(this);

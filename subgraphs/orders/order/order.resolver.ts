@@ -1,6 +1,5 @@
 import { Arg, Args, Authorized, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root, Subscription } from 'type-graphql';
 import { Address, toAddress } from '../../../lib/address';
-import { notImplemented } from '../../../lib/errors';
 import { Role } from '../../../lib/identity';
 import { money, Money } from '../../../lib/money';
 import { OrderItem } from '../order-item/order-item.entity';
@@ -10,10 +9,16 @@ import { UserOrders, userOrders } from '../user/user.type';
 import { Order } from './order.entity';
 import { CheckoutInput, UpdateOrderStatusArgs } from './order.inputs';
 import { OrderService } from './order.service';
+import { CheckoutService } from '../checkout/checkout.service';
+import type { OrderStatusChangedEvent } from '../../../lib/events';
+import { OrderStatusSubscriptions } from '../order-status/order-status.subscription';
+
+const orderStatusSubscriptions = new OrderStatusSubscriptions();
 
 @Resolver(() => Order)
 export class OrderResolver {
   private readonly orderService = new OrderService();
+  private readonly checkoutService = new CheckoutService();
 
   @Query(() => Order, { nullable: true, description: 'One order, for its buyer or an ADMIN; null when it does not exist or is not visible to the caller' })
   async order(@Ctx() ctx: OrdersContext, @Arg('id', () => ID, { description: 'The order id' }) id: string): Promise<Order | null> {
@@ -21,31 +26,42 @@ export class OrderResolver {
   }
 
   @Authorized()
-  @Mutation(() => Order, { description: "Places an order from a cart: reserves stock, charges the payment token and empties the cart. Signed in; retries with the same idempotencyKey return the first order" })
-  async checkout(@Arg('input', () => CheckoutInput, { description: 'Cart, shipping address, payment and idempotency key' }) _input: CheckoutInput): Promise<Order> {
-    throw notImplemented('checkout');
+  @Mutation(() => Order, {
+    description:
+      "Places an order from the signed-in user's cart at catalog's current prices: reserves the stock, charges the payment token and empties the cart. A retry with the same idempotencyKey returns the first order. Errors: NOT_FOUND (no such cart), EMPTY_CART, OUT_OF_STOCK (nothing reserved), PAYMENT_DECLINED (the order is cancelled and its stock released), IDEMPOTENCY_KEY_REUSED (the key was used for another cart or other items)",
+  })
+  async checkout(@Ctx() ctx: OrdersContext, @Arg('input', () => CheckoutInput, { description: 'Cart, shipping address, payment and idempotency key' }) input: CheckoutInput): Promise<Order> {
+    return this.checkoutService.checkout(ctx, input);
   }
 
   @Authorized()
-  @Mutation(() => Order, { description: "Cancels a PENDING or PAID order and releases its stock. The order's buyer or an ADMIN" })
-  async cancelOrder(@Arg('id', () => ID, { description: 'The order to cancel' }) _id: string): Promise<Order> {
-    throw notImplemented('cancelOrder');
+  @Mutation(() => Order, {
+    description:
+      "Cancels a PENDING or PAID order and releases its stock. The order's buyer or an ADMIN; another user's order is NOT_FOUND, any other status INVALID_STATUS_TRANSITION",
+  })
+  async cancelOrder(@Ctx() ctx: OrdersContext, @Arg('id', () => ID, { description: 'The order to cancel' }) id: string): Promise<Order> {
+    return this.orderService.cancel(ctx, id);
   }
 
   @Authorized(Role.ADMIN)
-  @Mutation(() => Order, { description: 'Moves an order along its lifecycle (PAID -> SHIPPED -> DELIVERED). ADMIN only' })
-  async updateOrderStatus(@Args(() => UpdateOrderStatusArgs) _args: UpdateOrderStatusArgs): Promise<Order> {
-    throw notImplemented('updateOrderStatus');
+  @Mutation(() => Order, {
+    description:
+      'Moves an order along its lifecycle: PAID -> SHIPPED -> DELIVERED, or PENDING|PAID -> CANCELLED (stock released). Any other change is INVALID_STATUS_TRANSITION. ADMIN only',
+  })
+  async updateOrderStatus(@Ctx() ctx: OrdersContext, @Args(() => UpdateOrderStatusArgs) args: UpdateOrderStatusArgs): Promise<Order> {
+    return this.orderService.updateStatus(ctx, args.id, args.status);
   }
 
   @Subscription(() => Order, {
     description: "The order each time its status changes. The order's buyer or an ADMIN",
-    subscribe: () => {
-      throw notImplemented('orderStatusChanged');
-    },
+    subscribe: ({ args, context }) => orderStatusSubscriptions.subscribe(context as OrdersContext, (args as { orderId: string }).orderId),
   })
-  orderStatusChanged(@Root() order: Order, @Arg('orderId', () => ID, { description: 'The order to follow' }) _orderId: string): Order {
-    return order;
+  async orderStatusChanged(
+    @Root() event: OrderStatusChangedEvent,
+    @Ctx() ctx: OrdersContext,
+    @Arg('orderId', () => ID, { description: 'The order to follow' }) _orderId: string,
+  ): Promise<Order> {
+    return orderStatusSubscriptions.orderFor(ctx, event);
   }
 
   @FieldResolver(() => UserOrders, { description: 'Who placed the order' })

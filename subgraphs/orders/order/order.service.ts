@@ -1,7 +1,10 @@
 import { decodeCursor, encodeCursor, pageSize, toConnection, type Connection } from '../../../lib/connection';
-import { badUserInput, forbidden, unauthenticated } from '../../../lib/errors';
+import { badUserInput, forbidden, notFound, unauthenticated } from '../../../lib/errors';
 import { Role, type Viewer } from '../../../lib/identity';
 import { isUuid } from '../../../lib/loaders';
+import { CheckoutSteps } from '../checkout/checkout-steps';
+import { OrderStatus } from '../order-status/order-status.enum';
+import { invalidTransition } from '../order-status/order-status.machine';
 import type { OrdersContext } from '../orders.context';
 import type { OrderPageKey } from '../orders.loaders';
 import { Order } from './order.entity';
@@ -32,7 +35,13 @@ function decodeAfter(after: string): NonNullable<OrderPageKey['after']> {
   return { createdAt: new Date(createdAt).toISOString(), id };
 }
 
+/** The note on the CANCELLED event, by who cancelled. */
+export const CANCELLED_BY_CUSTOMER_NOTE = 'Cancelled by the customer';
+export const CANCELLED_BY_ADMIN_NOTE = 'Cancelled by an administrator';
+
 export class OrderService {
+  constructor(private readonly steps = new CheckoutSteps()) {}
+
   /** The order if the viewer may see it; null for unknown or malformed ids and for other people's orders. */
   async visibleOrder(ctx: OrdersContext, id: string): Promise<Order | null> {
     const order = await ctx.loaders.orderById.load(id);
@@ -54,5 +63,42 @@ export class OrderService {
       ctx.loaders.orderCountByUserId.load(userId),
     ]);
     return toConnection(rows, size, cursorOf, totalCount);
+  }
+
+  /**
+   * Cancels a PENDING or PAID order (INVALID_STATUS_TRANSITION otherwise) and
+   * gives its stock back. Someone else's order is NOT_FOUND, as for
+   * `order(id)`: an order id reveals nothing to whoever may not see it.
+   */
+  async cancel(ctx: OrdersContext, id: string): Promise<Order> {
+    const viewer = ctx.viewer;
+    if (!viewer) throw unauthenticated();
+    const result = isUuid(id)
+      ? await this.steps.statuses.transition(ctx.em, id, (order) => {
+          if (!canViewOrdersOf(viewer, order.userId)) throw notFound('Order', id);
+          return { to: OrderStatus.CANCELLED, note: viewer.id === order.userId ? CANCELLED_BY_CUSTOMER_NOTE : CANCELLED_BY_ADMIN_NOTE };
+        })
+      : null;
+    if (!result) throw notFound('Order', id);
+    // A failed release is retried by recovery; the cancellation itself stands.
+    await this.steps.followUp(ctx, result.order);
+    return result.order;
+  }
+
+  /**
+   * An ADMIN moves an order along: PAID -> SHIPPED -> DELIVERED, or cancels
+   * it (PENDING|PAID -> CANCELLED, stock released). PAID comes only from a
+   * captured payment and PENDING only from checkout, so neither can be set.
+   */
+  async updateStatus(ctx: OrdersContext, id: string, status: OrderStatus): Promise<Order> {
+    const result = isUuid(id)
+      ? await this.steps.statuses.transition(ctx.em, id, (order) => {
+          if (status === OrderStatus.PAID || status === OrderStatus.PENDING) throw invalidTransition(order.status, status, { orderId: order.id });
+          return { to: status, note: status === OrderStatus.CANCELLED ? CANCELLED_BY_ADMIN_NOTE : null };
+        })
+      : null;
+    if (!result) throw notFound('Order', id);
+    await this.steps.followUp(ctx, result.order);
+    return result.order;
   }
 }

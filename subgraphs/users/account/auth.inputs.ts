@@ -1,4 +1,4 @@
-import { IsEmail, Length, MaxLength } from 'class-validator';
+import { IsEmail, Length, Matches, MaxLength } from 'class-validator';
 import { ArgsType, Field, InputType } from 'type-graphql';
 
 @InputType({ description: 'A new account' })
@@ -8,13 +8,14 @@ export class RegisterInput {
   @MaxLength(254)
   email!: string;
 
-  @Field({ description: 'At least 8 characters' })
+  @Field({ description: 'At least 8 characters (at most 200)' })
   // The upper bound only stops absurd inputs from costing hashing time.
-  @Length(8, 200)
+  @Length(8, 200, { message: 'password must be 8 to 200 characters long' })
   password!: string;
 
-  @Field({ description: 'Display name' })
+  @Field({ description: 'Display name, not blank; stored without surrounding spaces' })
   @Length(1, 200)
+  @Matches(/\S/, { message: 'name must not be blank' })
   name!: string;
 }
 

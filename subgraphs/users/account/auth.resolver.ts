@@ -1,27 +1,52 @@
-import { Arg, Args, Mutation, Resolver } from 'type-graphql';
-import { notImplemented } from '../../../lib/errors';
+import { Arg, Args, Ctx, Mutation, Resolver } from 'type-graphql';
+import type { UsersContext } from '../users.context';
 import { LoginArgs, RegisterInput } from './auth.inputs';
 import { AuthPayload } from './auth.payload';
+import { AuthService } from './auth.service';
+
+/**
+ * Validation errors echo the rejected input (class-validator's `target` and
+ * `value`); for these arguments that would put a password into the response.
+ */
+const VALIDATE_WITHOUT_ECHO = { validate: { validationError: { target: false, value: false } } };
 
 @Resolver()
 export class AuthResolver {
-  @Mutation(() => AuthPayload, { description: 'Creates a CUSTOMER account and signs it in. EMAIL_TAKEN when the email has an account.' })
-  async register(@Arg('input', () => RegisterInput, { description: 'The new account' }) _input: RegisterInput): Promise<AuthPayload> {
-    throw notImplemented('register');
+  private readonly authService = new AuthService();
+
+  @Mutation(() => AuthPayload, {
+    description: 'Creates a CUSTOMER account and signs it in. EMAIL_TAKEN when the email (in any letter case) has an account; BAD_USER_INPUT for an invalid email, a password under 8 characters or a blank name.',
+  })
+  async register(
+    @Ctx() ctx: UsersContext,
+    @Arg('input', () => RegisterInput, { description: 'The new account', ...VALIDATE_WITHOUT_ECHO }) input: RegisterInput,
+  ): Promise<AuthPayload> {
+    return this.authService.register(ctx, input);
   }
 
-  @Mutation(() => AuthPayload, { description: 'Signs in with email and password. INVALID_CREDENTIALS when either is wrong.' })
-  async login(@Args(() => LoginArgs) _args: LoginArgs): Promise<AuthPayload> {
-    throw notImplemented('login');
+  @Mutation(() => AuthPayload, { description: 'Signs in with email and password, starting a new session. INVALID_CREDENTIALS when either is wrong.' })
+  async login(@Ctx() ctx: UsersContext, @Args(() => LoginArgs, VALIDATE_WITHOUT_ECHO) args: LoginArgs): Promise<AuthPayload> {
+    return this.authService.login(ctx, args);
   }
 
-  @Mutation(() => AuthPayload, { description: 'Exchanges a refresh token for a new access and refresh token; the old refresh token stops working' })
-  async refreshToken(@Arg('refreshToken', () => String, { description: 'A refresh token from an earlier AuthPayload' }) _refreshToken: string): Promise<AuthPayload> {
-    throw notImplemented('refreshToken');
+  @Mutation(() => AuthPayload, {
+    description:
+      'Exchanges a refresh token for a new access and refresh token; the old refresh token stops working. UNAUTHENTICATED for an unknown, expired, used or revoked token; presenting an already exchanged token again also ends its session.',
+  })
+  async refreshToken(
+    @Ctx() ctx: UsersContext,
+    @Arg('refreshToken', () => String, { description: 'A refresh token from an earlier AuthPayload' }) refreshToken: string,
+  ): Promise<AuthPayload> {
+    return this.authService.refresh(ctx, refreshToken);
   }
 
-  @Mutation(() => Boolean, { description: 'Revokes a refresh token (and the tokens rotated from the same sign-in)' })
-  async logout(@Arg('refreshToken', () => String, { description: 'The refresh token to revoke' }) _refreshToken: string): Promise<boolean> {
-    throw notImplemented('logout');
+  @Mutation(() => Boolean, {
+    description: 'Ends the session of a refresh token: it and every token rotated from the same sign-in are revoked. Always true, also for an unknown or already revoked token.',
+  })
+  async logout(
+    @Ctx() ctx: UsersContext,
+    @Arg('refreshToken', () => String, { description: 'The refresh token to revoke' }) refreshToken: string,
+  ): Promise<boolean> {
+    return this.authService.logout(ctx, refreshToken);
   }
 }

@@ -1,0 +1,91 @@
+import type { RequestHandler } from 'express';
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+
+/** Distinct (client name, version) pairs kept as labels; later ones are counted as `other`. */
+const MAX_CLIENT_LABELS = 200;
+const LABEL_VALUE = /^[\w.@/:+ -]{1,64}$/;
+
+export interface ClientLabels {
+  client_name: string;
+  client_version: string;
+}
+
+/**
+ * Prometheus metrics of the gateway, served on /metrics. Each gateway has its
+ * own registry, so several in one process (tests, `npm start`) never mix.
+ * Client names and versions come from request headers, so the label values
+ * are checked and capped: a client cannot blow up the series count.
+ */
+export class GatewayMetrics {
+  readonly registry = new Registry();
+  private readonly seenClients = new Set<string>();
+
+  /** Every operation that reached the gateway, by who sent it and how it ended. */
+  readonly operations = new Counter({
+    name: 'graphql_operations_total',
+    help: 'GraphQL operations by client name and version, operation type, how the document was sent, and outcome',
+    labelNames: ['client_name', 'client_version', 'operation_type', 'source', 'outcome'] as const,
+    registers: [this.registry],
+  });
+
+  readonly duration = new Histogram({
+    name: 'graphql_operation_duration_seconds',
+    help: 'Time from receiving a GraphQL operation to its response, by client name',
+    labelNames: ['client_name', 'operation_type'] as const,
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+    registers: [this.registry],
+  });
+
+  /** Operations outside a client's allowed list; `enforced="false"` ones were only logged. */
+  readonly safelistViolations = new Counter({
+    name: 'graphql_safelist_violations_total',
+    help: 'Operations not allowed by the safelist, by client and error code; enforced="false" were only logged',
+    labelNames: ['client_name', 'code', 'enforced'] as const,
+    registers: [this.registry],
+  });
+
+  readonly unknownApiKeys = new Counter({
+    name: 'graphql_unknown_api_keys_total',
+    help: 'Requests refused because their x-api-key is not configured',
+    registers: [this.registry],
+  });
+
+  readonly manifestOperations = new Gauge({
+    name: 'graphql_persisted_query_manifest_operations',
+    help: 'Operations in the persisted query manifest in use',
+    registers: [this.registry],
+  });
+
+  readonly manifestReloads = new Counter({
+    name: 'graphql_persisted_query_manifest_reloads_total',
+    help: 'Attempts to reload the persisted query manifest; result="refused" kept the previous list',
+    labelNames: ['result'] as const,
+    registers: [this.registry],
+  });
+
+  constructor(options: { processMetrics?: boolean } = {}) {
+    if (options.processMetrics ?? true) collectDefaultMetrics({ register: this.registry });
+  }
+
+  /** Label values for a client: checked, and `other` once too many distinct clients were seen. */
+  clientLabels(name: string | undefined, version: string | undefined): ClientLabels {
+    const labels = { client_name: labelValue(name), client_version: labelValue(version) };
+    const key = `${labels.client_name}\u0000${labels.client_version}`;
+    if (this.seenClients.has(key)) return labels;
+    if (this.seenClients.size >= MAX_CLIENT_LABELS) return { client_name: 'other', client_version: 'other' };
+    this.seenClients.add(key);
+    return labels;
+  }
+
+  readonly handler: RequestHandler = (_req, res, next) => {
+    this.registry.metrics().then((body) => {
+      res.setHeader('content-type', this.registry.contentType);
+      res.end(body);
+    }, next);
+  };
+}
+
+function labelValue(value: string | undefined): string {
+  if (value === undefined || value === '') return 'unknown';
+  return LABEL_VALUE.test(value) ? value : 'invalid';
+}

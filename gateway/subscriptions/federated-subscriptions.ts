@@ -1,0 +1,253 @@
+import { operationFromDocument, Supergraph, type Schema } from '@apollo/federation-internals';
+import { buildOperationContext, executeQueryPlan, type GraphQLDataSource, type ServiceMap } from '@apollo/gateway';
+import { QueryPlanner, type FetchNode, type PlanNode, type QueryPlan } from '@apollo/query-planner';
+import type { GatewayGraphQLRequestContext } from '@apollo/server-gateway-interface';
+import { Repeater, SlidingBuffer } from '@repeaterjs/repeater';
+import { GraphQLError, print, type DocumentNode, type ExecutionResult, type GraphQLFormattedError, type GraphQLSchema } from 'graphql';
+import type { Viewer } from '../../lib/identity';
+import type { Logger } from '../../lib/logger';
+import type { GatewayContext } from '../gateway.context';
+import type { UpstreamListener, UpstreamSubscriptions } from './upstream';
+
+export interface SubscribeRequest {
+  document: DocumentNode;
+  operationName?: string | null;
+  /** Coerced variable values. */
+  variables: Record<string, unknown>;
+  viewer: Viewer | null;
+}
+
+/** A client's result: the same shape a federated query answers with. */
+/** graphql-ws serialises errors with `toJSON()`, so they stay GraphQLError instances. */
+export type SubscriptionResult = ExecutionResult;
+
+interface SubscriptionPlan {
+  primary: FetchNode;
+  rest?: PlanNode;
+}
+
+interface Subscriber {
+  push(result: SubscriptionResult): void;
+  stop(): void;
+}
+
+const PLAN_CACHE_SIZE = 500;
+
+/**
+ * Federated subscriptions on top of @apollo/gateway, which executes none: the
+ * gateway's own query planner splits a subscription into the `primary` fetch
+ * (a subscription to the subgraph owning the field, with the @key fields
+ * added) and the `rest` (entity fetches to the other subgraphs). Each event
+ * of the primary stream runs `Sequence[primary, rest]` through the gateway's
+ * executor, with the primary's service answering from the event, so a client
+ * gets its whole selection set, shaped like a query result, with no per-type
+ * code here.
+ *
+ * Identical subscriptions (same document, variables and viewer) share one
+ * upstream stream and one execution per event; each client has its own
+ * bounded queue that drops the oldest result when the client falls behind.
+ */
+export class FederatedSubscriptions {
+  readonly apiSchema: GraphQLSchema;
+  private readonly federationApiSchema: Schema;
+  private readonly supergraphSchema: GraphQLSchema;
+  private readonly planner: QueryPlanner;
+  private readonly plans = new Map<string, SubscriptionPlan>();
+  private readonly groups = new Map<string, SubscriptionGroup>();
+
+  constructor(
+    supergraphSdl: string,
+    private readonly dataSources: ServiceMap,
+    private readonly upstream: UpstreamSubscriptions,
+    private readonly options: { queueSize: number; logger: Logger },
+  ) {
+    const supergraph = Supergraph.build(supergraphSdl);
+    this.federationApiSchema = supergraph.apiSchema();
+    this.apiSchema = this.federationApiSchema.toGraphQLJSSchema();
+    this.supergraphSchema = supergraph.schema.toGraphQLJSSchema();
+    this.planner = new QueryPlanner(supergraph);
+  }
+
+  get stats() {
+    let subscribers = 0;
+    for (const group of this.groups.values()) subscribers += group.size;
+    return { subscribers, groups: this.groups.size, upstreams: this.upstream.activeStreams };
+  }
+
+  /** A validated subscription document in, its stream of results out. */
+  subscribe(request: SubscribeRequest): AsyncIterableIterator<SubscriptionResult> {
+    const text = print(request.document);
+    const plan = this.planFor(text, request.document, request.operationName ?? undefined);
+    const key = JSON.stringify([text, request.operationName ?? null, request.variables, request.viewer?.id ?? null, request.viewer?.role ?? null]);
+    let group = this.groups.get(key);
+    if (!group) {
+      group = new SubscriptionGroup(this, plan, request, () => this.groups.delete(key));
+      this.groups.set(key, group);
+    }
+    const joined = group;
+    return new Repeater<SubscriptionResult>(async (push, stop) => {
+      const subscriber: Subscriber = { push: (result) => void push(result), stop: () => stop() };
+      joined.add(subscriber);
+      await stop;
+      joined.remove(subscriber);
+    }, new SlidingBuffer(this.options.queueSize));
+  }
+
+  /** @internal */
+  logError(error: unknown): void {
+    this.options.logger.error({ err: error }, 'could not resolve a subscription event');
+  }
+
+  /** Completes every open subscription (graceful shutdown). */
+  completeAll(): void {
+    for (const group of [...this.groups.values()]) group.completeAll();
+  }
+
+  /** @internal */
+  listenUpstream(plan: SubscriptionPlan, request: SubscribeRequest, listener: UpstreamListener): () => void {
+    const variables = Object.fromEntries(
+      (plan.primary.variableUsages ?? []).filter((name) => name in request.variables).map((name) => [name, request.variables[name]]),
+    );
+    return this.upstream.listen({ serviceName: plan.primary.serviceName, query: plan.primary.operation, variables, viewer: request.viewer }, listener);
+  }
+
+  /** @internal One event through the gateway's executor. */
+  async execute(plan: SubscriptionPlan, request: SubscribeRequest, event: ExecutionResult): Promise<SubscriptionResult> {
+    const real = this.dataSources[plan.primary.serviceName];
+    const eventSource: GraphQLDataSource = {
+      process: (options) => (options.request.query === plan.primary.operation ? Promise.resolve(event as never) : real.process(options)),
+    };
+    const queryPlan: QueryPlan = {
+      kind: 'QueryPlan',
+      node: plan.rest ? { kind: 'Sequence', nodes: [plan.primary, plan.rest] } : plan.primary,
+    };
+    const operationName = request.operationName ?? undefined;
+    const requestContext = {
+      request: { variables: request.variables, operationName },
+      context: { viewer: request.viewer } satisfies GatewayContext,
+      document: request.document,
+      operationName: operationName ?? null,
+      metrics: {},
+      logger: this.options.logger,
+      cache: undefined,
+      overallCachePolicy: undefined,
+    } as unknown as GatewayGraphQLRequestContext<GatewayContext>;
+    const operationContext = buildOperationContext({ schema: this.apiSchema, operationDocument: request.document, operationName });
+    const result = await executeQueryPlan(
+      queryPlan,
+      { ...this.dataSources, [plan.primary.serviceName]: eventSource },
+      requestContext,
+      operationContext,
+      this.supergraphSchema,
+      this.federationApiSchema,
+    );
+    return { data: result.data as ExecutionResult['data'], ...(result.errors?.length ? { errors: result.errors } : {}) };
+  }
+
+  private planFor(text: string, document: DocumentNode, operationName?: string): SubscriptionPlan {
+    const cacheKey = `${operationName ?? ''}\n${text}`;
+    const cached = this.plans.get(cacheKey);
+    if (cached) return cached;
+    const operation = operationFromDocument(this.federationApiSchema, document, { operationName });
+    const node = this.planner.buildQueryPlan(operation).node;
+    if (node?.kind !== 'Subscription') throw new Error('Expected a subscription plan');
+    const plan = { primary: node.primary, rest: node.rest };
+    if (this.plans.size >= PLAN_CACHE_SIZE) this.plans.delete(this.plans.keys().next().value!);
+    this.plans.set(cacheKey, plan);
+    return plan;
+  }
+}
+
+/** Clients with the same subscription: one upstream stream, one execution per event, in order. */
+class SubscriptionGroup {
+  private readonly subscribers = new Set<Subscriber>();
+  private leaveUpstream: (() => void) | null = null;
+  private delivery: Promise<void> = Promise.resolve();
+
+  constructor(
+    private readonly owner: FederatedSubscriptions,
+    private readonly plan: SubscriptionPlan,
+    private readonly request: SubscribeRequest,
+    private readonly onEmpty: () => void,
+  ) {}
+
+  get size(): number {
+    return this.subscribers.size;
+  }
+
+  add(subscriber: Subscriber): void {
+    this.subscribers.add(subscriber);
+    if (!this.leaveUpstream) {
+      this.leaveUpstream = this.owner.listenUpstream(this.plan, this.request, {
+        // Events are executed one after another so every client sees them in upstream order.
+        next: (event) => {
+          // A refusal at subscribe time (FORBIDDEN, UNAUTHENTICATED) arrives as an errors-only result: pass it on and end.
+          if (event.errors?.length && event.data == null) {
+            this.delivery = this.delivery.then(() => this.end(upstreamErrors(event.errors, this.plan.primary.serviceName)));
+            return;
+          }
+          this.delivery = this.delivery.then(() => this.deliver(event as ExecutionResult));
+        },
+        error: (error) => {
+          this.delivery = this.delivery.then(() => this.end(upstreamErrors(error, this.plan.primary.serviceName)));
+        },
+        complete: () => {
+          this.delivery = this.delivery.then(() => this.end(null));
+        },
+      });
+    }
+  }
+
+  remove(subscriber: Subscriber): void {
+    this.subscribers.delete(subscriber);
+    if (this.subscribers.size === 0) this.close();
+  }
+
+  completeAll(): void {
+    for (const subscriber of [...this.subscribers]) subscriber.stop();
+  }
+
+  private async deliver(event: ExecutionResult): Promise<void> {
+    if (this.subscribers.size === 0) return;
+    let result: SubscriptionResult;
+    try {
+      result = await this.owner.execute(this.plan, this.request, event);
+    } catch (error) {
+      this.owner.logError(error);
+      result = { errors: [new GraphQLError('Could not resolve this event', { extensions: { code: 'INTERNAL_SERVER_ERROR' } })] };
+    }
+    const subscribers = [...this.subscribers];
+    // The executor's result shares objects between paths; each client gets its own copy of the data.
+    subscribers.forEach((subscriber, index) =>
+      subscriber.push(index === subscribers.length - 1 ? result : { ...result, data: structuredClone(result.data) }),
+    );
+  }
+
+  private end(errors: readonly GraphQLError[] | null): void {
+    this.leaveUpstream = null;
+    for (const subscriber of [...this.subscribers]) {
+      if (errors) subscriber.push({ errors });
+      subscriber.stop();
+    }
+  }
+
+  private close(): void {
+    this.leaveUpstream?.();
+    this.leaveUpstream = null;
+    this.onEmpty();
+  }
+}
+
+/** What a client is told when its upstream refused or was lost for good. */
+function upstreamErrors(error: unknown, serviceName: string): GraphQLError[] {
+  if (Array.isArray(error) && error.length > 0) {
+    return error.map(
+      (e: GraphQLFormattedError) => new GraphQLError(e.message, { path: e.path, extensions: { ...e.extensions, serviceName } }),
+    );
+  }
+  return [
+    new GraphQLError(`The ${serviceName} service stopped serving this subscription; subscribe again`, {
+      extensions: { code: 'SUBSCRIPTION_UPSTREAM_LOST', serviceName },
+    }),
+  ];
+}

@@ -1,0 +1,116 @@
+import type { Server } from 'node:http';
+import type { ServiceMap } from '@apollo/gateway';
+import { getOperationAST, getVariableValues, GraphQLError, parse, validate, type FormattedExecutionResult } from 'graphql';
+import type { Context } from 'graphql-ws';
+import { useServer } from 'graphql-ws/use/ws';
+import { WebSocketServer } from 'ws';
+import type { Viewer } from '../../lib/identity';
+import type { Logger } from '../../lib/logger';
+import { authenticate } from '../authentication';
+import { FederatedSubscriptions } from './federated-subscriptions';
+import { UpstreamSubscriptions } from './upstream';
+
+export interface SubscriptionServerOptions {
+  server: Server;
+  supergraphSdl: string;
+  subgraphUrls: Record<string, string>;
+  dataSources: ServiceMap;
+  internalSecret: string;
+  jwtSecret: string;
+  /** Results a slow client may fall behind by before the oldest are dropped. */
+  queueSize: number;
+  logger: Logger;
+  /** Queries and mutations sent over the socket run like HTTP ones. */
+  executeOperation(request: { query: string; variables?: Record<string, unknown> | null; operationName?: string | null }, viewer: Viewer | null): Promise<FormattedExecutionResult>;
+}
+
+export interface SubscriptionServer {
+  federated: FederatedSubscriptions;
+  /** Completes every open subscription, then closes the sockets. */
+  drain(): Promise<void>;
+}
+
+type Identity = { viewer: Viewer | null } | { error: GraphQLError };
+
+interface OperationContext {
+  viewer: Viewer | null;
+  query: string;
+  rawVariables: Record<string, unknown> | null | undefined;
+}
+
+/**
+ * graphql-ws at the gateway's /graphql (what Apollo Client's GraphQLWsLink and
+ * urql speak). Identity comes from `connectionParams.authorization`, checked
+ * once per connection; a bad token fails each operation with UNAUTHENTICATED,
+ * so the client learns why and can reconnect with a fresh token.
+ */
+export function attachSubscriptionServer(options: SubscriptionServerOptions): SubscriptionServer {
+  const upstream = new UpstreamSubscriptions(options.subgraphUrls, options.internalSecret, options.logger);
+  const federated = new FederatedSubscriptions(options.supergraphSdl, options.dataSources, upstream, {
+    queueSize: options.queueSize,
+    logger: options.logger,
+  });
+  const identities = new WeakMap<Context, Identity>();
+  const wss = new WebSocketServer({ server: options.server, path: '/graphql' });
+
+  const disposable = useServer<Record<string, unknown>>(
+    {
+      onConnect: async (ctx) => {
+        const authorization = ctx.connectionParams?.authorization;
+        try {
+          identities.set(ctx, { viewer: await authenticate(typeof authorization === 'string' ? authorization : null, options.jwtSecret) });
+        } catch (error) {
+          identities.set(ctx, { error: error instanceof GraphQLError ? error : new GraphQLError('Invalid credentials', { extensions: { code: 'UNAUTHENTICATED' } }) });
+        }
+        return true;
+      },
+      onSubscribe: (ctx, _id, payload) => {
+        const identity = identities.get(ctx) ?? { viewer: null };
+        if ('error' in identity) return [identity.error];
+        let document;
+        try {
+          document = parse(payload.query);
+        } catch (error) {
+          return [error as GraphQLError];
+        }
+        const errors = validate(federated.apiSchema, document);
+        if (errors.length > 0) return errors.map((e) => withCode(e, 'GRAPHQL_VALIDATION_FAILED'));
+        const operation = getOperationAST(document, payload.operationName);
+        if (!operation) return [new GraphQLError('Name the operation to run', { extensions: { code: 'BAD_USER_INPUT' } })];
+        const coerced = getVariableValues(federated.apiSchema, operation.variableDefinitions ?? [], payload.variables ?? {});
+        if (coerced.errors) return coerced.errors.map((e) => withCode(e, 'BAD_USER_INPUT'));
+        const contextValue: OperationContext = { viewer: identity.viewer, query: payload.query, rawVariables: payload.variables };
+        return { schema: federated.apiSchema, document, operationName: payload.operationName, variableValues: coerced.coerced, contextValue };
+      },
+      subscribe: (args) => {
+        const context = args.contextValue as OperationContext;
+        try {
+          return federated.subscribe({ document: args.document, operationName: args.operationName, variables: args.variableValues ?? {}, viewer: context.viewer }) as never;
+        } catch (error) {
+          options.logger.error({ err: error }, 'could not plan a subscription');
+          return { errors: [new GraphQLError('Could not plan this subscription', { extensions: { code: 'INTERNAL_SERVER_ERROR' } })] };
+        }
+      },
+      execute: (args) => {
+        const context = args.contextValue as OperationContext;
+        return options.executeOperation({ query: context.query, variables: context.rawVariables, operationName: args.operationName }, context.viewer) as never;
+      },
+    },
+    wss,
+  );
+
+  return {
+    federated,
+    drain: async () => {
+      federated.completeAll();
+      // Let the complete messages go out before the sockets close.
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      await disposable.dispose();
+      await upstream.close();
+    },
+  };
+}
+
+function withCode(error: GraphQLError, code: string): GraphQLError {
+  return new GraphQLError(error.message, { nodes: error.nodes, extensions: { ...error.extensions, code } });
+}

@@ -1,0 +1,178 @@
+import { demoCatalog, DEMO_WAREHOUSES } from '../../lib/demo-data';
+import { Role } from '../../lib/identity';
+import { demoAdmin, demoCustomer, startTestSupergraph, type TestSupergraph } from '../../test/supergraph-harness';
+import { subscribe, wsClient } from '../../test/ws-client';
+
+const STOCK = `subscription($ids: [ID!]) {
+  stockChanged(productIds: $ids) { availableQuantity inStock changedAt product { id name price { formatted } category { name } } }
+}`;
+const ORDER = `subscription($id: ID!) {
+  orderStatusChanged(orderId: $id) { id status items { quantity product { name } } user { email } statusHistory { status } }
+}`;
+const ADJUST = `mutation($productId: ID!, $warehouseId: ID!, $delta: Int!) {
+  adjustStock(productId: $productId, warehouseId: $warehouseId, delta: $delta, reason: "subscription test") { onHand }
+}`;
+
+const demo = demoCatalog();
+const inStock = demo.products.filter((p) => demo.stock.some((s) => s.productId === p.id && s.onHand > 5));
+
+async function waitFor(condition: () => boolean, timeoutMs = 5_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+describe('federated subscriptions through the gateway (one process, in-process events)', () => {
+  let supergraph: TestSupergraph;
+  let adminToken: string;
+  let customerToken: string;
+
+  beforeAll(async () => {
+    supergraph = await startTestSupergraph({ gateway: { subscriptionQueueSize: 3 } });
+    adminToken = await supergraph.tokenFor(demoAdmin);
+    customerToken = await supergraph.tokenFor(demoCustomer);
+  }, 60_000);
+  afterAll(() => supergraph?.stop());
+
+  async function adjust(productId: string, delta: number) {
+    const stock = demo.stock.find((s) => s.productId === productId)!;
+    const result = await supergraph.query(ADJUST, { productId, warehouseId: stock.warehouseId, delta }, adminToken);
+    expect(result.errors).toBeUndefined();
+  }
+
+  it('answers stock changes with the whole selection, fields of catalog included', async () => {
+    const [product, other] = inStock;
+    const client = wsClient(supergraph.gatewayUrl);
+    try {
+      const subscription = subscribe(client, STOCK, { ids: [product.id] });
+      await waitFor(() => supergraph.gateway.subscriptions.federated.stats.upstreams === 1);
+      await adjust(other.id, 1); // filtered out server-side
+      await adjust(product.id, 2);
+      const event = await subscription.next();
+      expect(event.errors).toBeUndefined();
+      expect(event.data.stockChanged).toMatchObject({
+        inStock: true,
+        product: {
+          id: product.id,
+          name: product.name,
+          price: { formatted: `$${(product.priceAmount / 100).toFixed(2)}` },
+          category: { name: demo.categories.find((c) => c.id === product.categoryId)!.name },
+        },
+      });
+      const { data } = await supergraph.query(`query($id: ID) { product(id: $id) { availableQuantity } }`, { id: product.id });
+      expect(event.data.stockChanged.availableQuantity).toBe(data!.product.availableQuantity);
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      expect(subscription.results).toHaveLength(1);
+    } finally {
+      await client.dispose();
+    }
+  });
+
+  it('delivers order status changes to the owner, with users and catalog fields', async () => {
+    const orders = await supergraph.query(`{ me { orders { nodes { id status } } } }`, {}, customerToken);
+    const paid = orders.data!.me.orders.nodes.find((o: { status: string }) => o.status === 'PAID');
+    expect(paid).toBeDefined();
+    const client = wsClient(supergraph.gatewayUrl, customerToken);
+    try {
+      const subscription = subscribe(client, ORDER, { id: paid.id });
+      await waitFor(() => supergraph.gateway.subscriptions.federated.stats.upstreams >= 1);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      const shipped = await supergraph.query(`mutation($id: ID!) { updateOrderStatus(id: $id, status: SHIPPED) { status } }`, { id: paid.id }, adminToken);
+      expect(shipped.errors).toBeUndefined();
+      const event = await subscription.next();
+      expect(event.errors).toBeUndefined();
+      expect(event.data.orderStatusChanged).toMatchObject({ id: paid.id, status: 'SHIPPED', user: { email: 'customer@example.com' } });
+      expect(event.data.orderStatusChanged.items[0].product.name).toEqual(expect.any(String));
+      expect(event.data.orderStatusChanged.statusHistory.map((h: { status: string }) => h.status)).toEqual(expect.arrayContaining(['PENDING', 'PAID', 'SHIPPED']));
+    } finally {
+      await client.dispose();
+    }
+  });
+
+  it('refuses order subscriptions to anyone but the owner or an ADMIN, leaking nothing', async () => {
+    const orders = await supergraph.query(`{ me { orders { nodes { id } } } }`, {}, customerToken);
+    const orderId = orders.data!.me.orders.nodes[0].id;
+    const stranger = await supergraph.tokenFor({ id: '2c8f7f5e-4c7e-4d5a-9d0f-6a1b2c3d4e5f', role: Role.CUSTOMER });
+    for (const [token, code] of [
+      [stranger, 'FORBIDDEN'],
+      [undefined, 'UNAUTHENTICATED'],
+      ['not-a-token', 'UNAUTHENTICATED'],
+    ] as const) {
+      const client = wsClient(supergraph.gatewayUrl, token);
+      try {
+        const subscription = subscribe(client, ORDER, { id: orderId });
+        // Refused by the gateway (bad token): an `error` message; refused by orders: an errors-only result, then complete.
+        const ended = (await subscription.ended) as { extensions?: { code?: string } }[] | null;
+        const errors = ended ?? subscription.results[0]?.errors;
+        expect(errors?.[0]?.extensions?.code).toBe(code);
+        expect(subscription.results.every((result) => result.data == null)).toBe(true);
+      } finally {
+        await client.dispose();
+      }
+    }
+    const admin = wsClient(supergraph.gatewayUrl, adminToken);
+    try {
+      const subscription = subscribe(admin, ORDER, { id: orderId });
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      expect(await Promise.race([subscription.ended, Promise.resolve('open')])).toBe('open');
+    } finally {
+      await admin.dispose();
+    }
+  });
+
+  it('shares one upstream between identical subscriptions and frees everything on disconnect', async () => {
+    const product = inStock[2];
+    const clients = [wsClient(supergraph.gatewayUrl), wsClient(supergraph.gatewayUrl), wsClient(supergraph.gatewayUrl)];
+    const subscriptions = clients.map((client) => subscribe(client, STOCK, { ids: [product.id] }));
+    const stats = () => supergraph.gateway.subscriptions.federated.stats;
+    await waitFor(() => stats().subscribers === 3);
+    expect(stats()).toEqual({ subscribers: 3, groups: 1, upstreams: 1 });
+    await adjust(product.id, 1);
+    for (const subscription of subscriptions) expect((await subscription.next()).data.stockChanged.product.id).toBe(product.id);
+    await Promise.all(clients.map((client) => client.dispose()));
+    await waitFor(() => stats().subscribers === 0);
+    expect(stats()).toEqual({ subscribers: 0, groups: 0, upstreams: 0 });
+  });
+
+  it('keeps a slow subscriber to a bounded queue, dropping the oldest results', async () => {
+    const product = inStock[3];
+    const { federated } = supergraph.gateway.subscriptions;
+    const { parse } = await import('graphql');
+    const stream = federated.subscribe({ document: parse(STOCK), variables: { ids: [product.id] }, viewer: null });
+    // Nothing reads the stream while five events arrive; the queue holds three.
+    const first = stream.next();
+    await waitFor(() => federated.stats.upstreams >= 1);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    for (let i = 0; i < 6; i += 1) await adjust(product.id, 1);
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    const received = [(await first).value];
+    for (let i = 0; i < 3; i += 1) received.push((await stream.next()).value);
+    const quantities = received.map((r) => r!.data!.stockChanged.availableQuantity as number);
+    // The first result was taken at once; of the five after it only the last three were kept.
+    expect(quantities[1]).toBe(quantities[0] + 3);
+    expect(quantities.slice(1)).toEqual([quantities[0] + 3, quantities[0] + 4, quantities[0] + 5]);
+    await stream.return!();
+  });
+
+  it('completes open subscriptions when the gateway shuts down gracefully', async () => {
+    const extra = await startTestSupergraph();
+    const client = wsClient(extra.gatewayUrl);
+    const subscription = subscribe(client, STOCK, {});
+    await waitFor(() => extra.gateway.subscriptions.federated.stats.upstreams === 1);
+    await extra.stop();
+    await expect(subscription.ended).resolves.toBeNull();
+    await client.dispose();
+  }, 60_000);
+
+  it('answers queries over the same socket, so one WebSocket link can serve everything', async () => {
+    const client = wsClient(supergraph.gatewayUrl, adminToken);
+    try {
+      const result = await subscribe(client, `{ warehouses { code } }`).next();
+      expect(result.data.warehouses.map((w: { code: string }) => w.code).sort()).toEqual(DEMO_WAREHOUSES.map((w) => w.code).sort());
+    } finally {
+      await client.dispose();
+    }
+  });
+});

@@ -1,0 +1,66 @@
+import { createPubSub } from '@graphql-yoga/subscription';
+import { RedisPubSub } from 'graphql-redis-subscriptions';
+import Redis from 'ioredis';
+import type { PubSub } from 'type-graphql';
+import type { EventPayloads, Topic } from './events';
+import type { Logger } from './logger';
+
+/**
+ * Carries published domain events to subscription resolvers. Redis pub/sub
+ * (graphql-redis-subscriptions) when REDIS_URL is set, so every process and
+ * replica sees every event; in-process otherwise, which is only correct when
+ * all services share one process (`npm start`).
+ */
+export interface EventBus {
+  readonly kind: 'redis' | 'in-process';
+  publish<T extends Topic>(topic: T, payload: EventPayloads[T]): Promise<void>;
+  /** The view type-graphql's `@Subscription({ topics })` consumes. */
+  readonly pubSub: PubSub;
+  close(): Promise<void>;
+}
+
+export interface EventBusOptions {
+  redisUrl?: string;
+  /** Prefix of Redis channels, so test runs or environments sharing a Redis stay apart. */
+  namespace?: string;
+  logger?: Logger;
+}
+
+export function createEventBus(options: EventBusOptions = {}): EventBus {
+  return options.redisUrl ? redisEventBus(options.redisUrl, options.namespace ?? '', options.logger) : inProcessEventBus();
+}
+
+function inProcessEventBus(): EventBus {
+  const pubSub = createPubSub();
+  return {
+    kind: 'in-process',
+    publish: async (topic, payload) => pubSub.publish(topic, payload),
+    pubSub: {
+      publish: (topic: string, payload: unknown) => pubSub.publish(topic, payload),
+      subscribe: (topic: string) => pubSub.subscribe(topic),
+    },
+    close: async () => undefined,
+  };
+}
+
+function redisEventBus(url: string, namespace: string, logger?: Logger): EventBus {
+  // Reconnect forever: a Redis restart must not end the process; ioredis resubscribes on reconnect.
+  const connect = (role: string) => {
+    const client = new Redis(url, { maxRetriesPerRequest: null, retryStrategy: (times) => Math.min(times * 200, 5_000) });
+    client.on('error', (error) => logger?.warn({ err: error, role }, 'event bus Redis connection error'));
+    return client;
+  };
+  const pubSub = new RedisPubSub({ publisher: connect('publisher'), subscriber: connect('subscriber') });
+  const channel = (topic: string) => `${namespace}${topic}`;
+  return {
+    kind: 'redis',
+    publish: (topic, payload) => pubSub.publish(channel(topic), payload),
+    pubSub: {
+      publish: (topic: string, payload: unknown) => void pubSub.publish(channel(topic), payload),
+      subscribe: (topic: string) => pubSub.asyncIterableIterator(channel(topic)) as AsyncIterable<unknown>,
+    },
+    close: async () => {
+      await pubSub.close();
+    },
+  };
+}

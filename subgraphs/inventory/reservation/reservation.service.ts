@@ -1,0 +1,180 @@
+import { LockMode } from '@mikro-orm/core';
+import { randomUUID } from 'node:crypto';
+import type { EntityManager } from '../../../lib/database';
+import { badUserInput, ErrorCode, graphQLError } from '../../../lib/errors';
+import { isUuid } from '../../../lib/loaders';
+import type { InventoryContext } from '../inventory.context';
+import { available, lockStockLevels, StockLedger, type MovementSource } from '../stock/stock-ledger';
+import type { StockLevel } from '../stock/stock-level.entity';
+import { StockMovementKind } from '../stock/stock-movement.entity';
+import { Warehouse } from '../warehouse/warehouse.entity';
+import { ReservationLine } from './reservation-line.entity';
+import { Reservation, ReservationStatus } from './reservation.entity';
+import { DEFAULT_RESERVATION_TTL_SECONDS, type ReserveStockArgs, type StockLineInput } from './reservation.inputs';
+
+const MAX_TTL_SECONDS = 86_400;
+const MAX_LINES = 500;
+
+/** The requested units per product (lowercase id, as PostgreSQL prints uuids), duplicate lines summed. */
+export function requestedQuantities(lines: readonly StockLineInput[]): Map<string, number> {
+  if (lines.length === 0) throw badUserInput('"lines" must contain at least one line', { argumentName: 'lines' });
+  if (lines.length > MAX_LINES) throw badUserInput(`"lines" may contain at most ${MAX_LINES} lines`, { argumentName: 'lines' });
+  const quantities = new Map<string, number>();
+  lines.forEach((line, index) => {
+    if (!isUuid(line.productId)) throw badUserInput(`lines[${index}].productId "${line.productId}" is not a product id`, { argumentName: `lines.${index}.productId` });
+    if (!Number.isInteger(line.quantity) || line.quantity < 1) {
+      throw badUserInput(`lines[${index}].quantity must be a positive integer, got ${line.quantity}`, { argumentName: `lines.${index}.quantity` });
+    }
+    const productId = line.productId.toLowerCase();
+    quantities.set(productId, (quantities.get(productId) ?? 0) + line.quantity);
+  });
+  return quantities;
+}
+
+function groupByProduct(levels: readonly StockLevel[]): Map<string, StockLevel[]> {
+  const groups = new Map<string, StockLevel[]>();
+  for (const level of levels) {
+    const group = groups.get(level.productId);
+    if (group) group.push(level);
+    else groups.set(level.productId, [level]);
+  }
+  return groups;
+}
+
+/** The reservation of an order, locked for the rest of the transaction; null when there is none. */
+async function lockReservation(tx: EntityManager, orderId: string): Promise<Reservation | null> {
+  return tx.findOne(Reservation, { orderId }, { lockMode: LockMode.PESSIMISTIC_WRITE, refresh: true });
+}
+
+/**
+ * Ends a locked ACTIVE or COMMITTED reservation: an ACTIVE one stops holding
+ * its units (RELEASED), a COMMITTED one puts its sold units back on hand
+ * (RESTOCKED). Stock levels are locked in the global order first.
+ */
+export async function giveBackReservation(tx: EntityManager, reservation: Reservation, source: Omit<MovementSource, 'orderId'>, now: Date): Promise<void> {
+  const wasActive = reservation.status === ReservationStatus.ACTIVE;
+  if (!wasActive && reservation.status !== ReservationStatus.COMMITTED) return;
+  const lines = await tx.find(ReservationLine, { reservation }, { orderBy: { productId: 'asc', warehouse: 'asc' } });
+  const levels = await lockStockLevels(tx, [...new Set(lines.map((line) => line.productId))]);
+  const ledger = new StockLedger(tx, levels, { ...source, orderId: reservation.orderId });
+  for (const line of lines) {
+    const level = levelOf(levels, line);
+    if (wasActive) ledger.move(level, StockMovementKind.RELEASE, 0, -line.quantity);
+    else ledger.move(level, StockMovementKind.RESTOCK, line.quantity, 0);
+  }
+  reservation.status = wasActive ? ReservationStatus.RELEASED : ReservationStatus.RESTOCKED;
+  ledger.recordEvents(now);
+}
+
+function levelOf(levels: readonly StockLevel[], line: ReservationLine): StockLevel {
+  const level = levels.find((l) => l.productId === line.productId && l.warehouse.id === line.warehouse.id);
+  // Stock levels are never deleted, and the check constraints keep reserved within onHand.
+  if (!level) throw new Error(`Reservation line ${line.id} points at a missing stock level (${line.productId} in ${line.warehouse.id})`);
+  return level;
+}
+
+/**
+ * The stock side of checkout. Every operation runs in one transaction that
+ * locks the order's reservation row, then the stock levels of its products
+ * in (product_id, warehouse_id) order, so concurrent checkouts never oversell
+ * and never deadlock; every operation is idempotent per order id.
+ */
+export class ReservationService {
+  async reserve(ctx: InventoryContext, args: ReserveStockArgs): Promise<boolean> {
+    if (!isUuid(args.orderId)) throw badUserInput(`orderId "${args.orderId}" is not an order id`, { argumentName: 'orderId' });
+    const orderId = args.orderId.toLowerCase();
+    const ttlSeconds = args.ttlSeconds ?? DEFAULT_RESERVATION_TTL_SECONDS;
+    if (!Number.isInteger(ttlSeconds) || ttlSeconds < 1 || ttlSeconds > MAX_TTL_SECONDS) {
+      throw badUserInput(`ttlSeconds must be between 1 and ${MAX_TTL_SECONDS}, got ${ttlSeconds}`, { argumentName: 'ttlSeconds' });
+    }
+    const requested = requestedQuantities(args.lines);
+    const now = new Date();
+
+    return ctx.em.transactional(async (tx) => {
+      // Claiming the order id first makes a concurrent duplicate wait here, then see our outcome.
+      const reservationId = randomUUID();
+      const claim = await tx
+        .createQueryBuilder(Reservation)
+        .insert({ id: reservationId, orderId, status: ReservationStatus.ACTIVE, expiresAt: new Date(now.getTime() + ttlSeconds * 1000), createdAt: now, updatedAt: now })
+        .onConflict('orderId')
+        .ignore()
+        .execute('run');
+      if (claim.affectedRows === 0) {
+        const existing = await lockReservation(tx, orderId);
+        if (existing?.status === ReservationStatus.ACTIVE || existing?.status === ReservationStatus.COMMITTED) return true;
+        throw badUserInput(`The stock of order ${orderId} was already given back; a new checkout needs a new order id`, { argumentName: 'orderId' });
+      }
+
+      const productIds = [...requested.keys()].sort();
+      const levels = await lockStockLevels(tx, productIds);
+      const byProduct = groupByProduct(levels);
+      const availableOf = (productId: string) => (byProduct.get(productId) ?? []).reduce((sum, level) => sum + available(level), 0);
+      const short = [...requested].filter(([productId, quantity]) => availableOf(productId) < quantity).map(([productId]) => productId);
+      if (short.length > 0) {
+        // Thrown inside the transaction: the claim above rolls back with it.
+        throw graphQLError(ErrorCode.OUT_OF_STOCK, `Not enough stock for ${short.length === 1 ? 'product' : 'products'} ${short.join(', ')}`, { productIds: short });
+      }
+
+      const reservation = tx.getReference(Reservation, reservationId);
+      const ledger = new StockLedger(tx, levels, { actorId: ctx.viewer?.id ?? null, orderId, reason: null });
+      for (const productId of productIds) {
+        let remaining = requested.get(productId)!;
+        // Most available first keeps an order in as few warehouses as possible.
+        const candidates = [...byProduct.get(productId)!].sort((a, b) => available(b) - available(a) || a.warehouse.id.localeCompare(b.warehouse.id));
+        for (const level of candidates) {
+          if (remaining === 0) break;
+          const quantity = Math.min(remaining, available(level));
+          if (quantity <= 0) continue;
+          ledger.move(level, StockMovementKind.RESERVE, 0, quantity);
+          tx.create(ReservationLine, { reservation, productId, warehouse: tx.getReference(Warehouse, level.warehouse.id), quantity });
+          remaining -= quantity;
+        }
+      }
+      ledger.recordEvents(now);
+      return true;
+    });
+  }
+
+  async release(ctx: InventoryContext, orderId: string): Promise<boolean> {
+    // An id that cannot exist has nothing reserved: releasing it is done.
+    if (!isUuid(orderId)) return true;
+    const now = new Date();
+    return ctx.em.transactional(async (tx) => {
+      const reservation = await lockReservation(tx, orderId.toLowerCase());
+      if (reservation) await giveBackReservation(tx, reservation, { actorId: ctx.viewer?.id ?? null, reason: null }, now);
+      return true;
+    });
+  }
+
+  async commit(ctx: InventoryContext, orderId: string): Promise<boolean> {
+    if (!isUuid(orderId)) throw badUserInput(`orderId "${orderId}" is not an order id`, { argumentName: 'orderId' });
+    const now = new Date();
+    return ctx.em.transactional(async (tx) => {
+      const reservation = await lockReservation(tx, orderId.toLowerCase());
+      if (!reservation) throw badUserInput(`Order ${orderId} has no stock reservation to commit`, { argumentName: 'orderId' });
+      if (reservation.status === ReservationStatus.COMMITTED) return true;
+      if (reservation.status !== ReservationStatus.ACTIVE) {
+        throw badUserInput(`The reservation of order ${orderId} is ${reservation.status}; only an ACTIVE one can be committed`, { argumentName: 'orderId' });
+      }
+      // An ACTIVE reservation still holds its units even past expiresAt (the sweeper has not run), so committing it cannot oversell.
+      const lines = await tx.find(ReservationLine, { reservation }, { orderBy: { productId: 'asc', warehouse: 'asc' } });
+      const levels = await lockStockLevels(tx, [...new Set(lines.map((line) => line.productId))]);
+      const ledger = new StockLedger(tx, levels, { actorId: ctx.viewer?.id ?? null, orderId: reservation.orderId, reason: null });
+      for (const line of lines) ledger.move(levelOf(levels, line), StockMovementKind.COMMIT, -line.quantity, -line.quantity);
+      reservation.status = ReservationStatus.COMMITTED;
+      ledger.recordEvents(now);
+      return true;
+    });
+  }
+}
+
+/** Releases the order's reservation if it is still ACTIVE and due; true when it did. */
+export async function expireReservation(em: EntityManager, orderId: string, now: Date): Promise<boolean> {
+  return em.transactional(async (tx) => {
+    const reservation = await lockReservation(tx, orderId);
+    // Re-checked under the lock: a commit or release may have won the race.
+    if (!reservation || reservation.status !== ReservationStatus.ACTIVE || reservation.expiresAt > now) return false;
+    await giveBackReservation(tx, reservation, { actorId: null, reason: 'reservation expired' }, now);
+    return true;
+  });
+}

@@ -1,0 +1,75 @@
+import { randomUUID } from 'node:crypto';
+import { badUserInput, notFound } from '../../../lib/errors';
+import { isUuid } from '../../../lib/loaders';
+import type { InventoryContext } from '../inventory.context';
+import { Warehouse } from '../warehouse/warehouse.entity';
+import { lockStockLevels, StockLedger } from './stock-ledger';
+import { StockLevel } from './stock-level.entity';
+import type { AdjustStockArgs } from './stock-level.inputs';
+import { StockMovementKind } from './stock-movement.entity';
+
+const MAX_REASON_LENGTH = 500;
+const MAX_INTEGER = 2_147_483_647;
+
+export class StockLevelService {
+  /**
+   * Changes onHand of one stock level under the product's stock locks, with
+   * its movement and STOCK_CHANGED event in the same transaction. Product ids
+   * are catalog's and not checked here: stocking a product before (or
+   * without) catalog knowing it is allowed.
+   */
+  async adjust(ctx: InventoryContext, args: AdjustStockArgs): Promise<StockLevel> {
+    if (!isUuid(args.productId)) throw badUserInput(`productId "${args.productId}" is not a product id`, { argumentName: 'productId' });
+    if (!Number.isInteger(args.delta) || args.delta === 0) throw badUserInput('delta must be a non-zero whole number of units', { argumentName: 'delta' });
+    const reason = args.reason?.trim() || null;
+    if (reason && reason.length > MAX_REASON_LENGTH) {
+      throw badUserInput(`reason may be at most ${MAX_REASON_LENGTH} characters`, { argumentName: 'reason' });
+    }
+    const productId = args.productId.toLowerCase();
+    const warehouse = isUuid(args.warehouseId) ? await ctx.em.findOne(Warehouse, { id: args.warehouseId.toLowerCase() }) : null;
+    if (!warehouse) throw notFound('Warehouse', args.warehouseId);
+
+    await this.ensureStockLevel(ctx, productId, warehouse, args.delta);
+    const now = new Date();
+    return ctx.em.transactional(async (tx) => {
+      const levels = await lockStockLevels(tx, [productId]);
+      const level = levels.find((l) => l.warehouse.id === warehouse.id)!;
+      const onHand = level.onHand + args.delta;
+      if (onHand < level.reserved) {
+        throw badUserInput(
+          `Removing ${-args.delta} would leave ${onHand} on hand in ${warehouse.code}, below the ${level.reserved} reserved for orders`,
+          { argumentName: 'delta', onHand: level.onHand, reserved: level.reserved },
+        );
+      }
+      if (onHand > MAX_INTEGER) throw badUserInput(`A stock level holds at most ${MAX_INTEGER} units`, { argumentName: 'delta' });
+      const ledger = new StockLedger(tx, levels, { actorId: ctx.viewer?.id ?? null, orderId: null, reason });
+      ledger.move(level, StockMovementKind.ADJUSTMENT, args.delta, 0);
+      ledger.recordEvents(now);
+      return level;
+    });
+  }
+
+  /**
+   * A product stocked in a new warehouse gets its (empty) stock level in its
+   * own committed statement before the locking transaction: rows inserted
+   * inside it would be invisible to concurrent lockers, whose availability
+   * sums would then miss them. An empty level changes no figure.
+   */
+  private async ensureStockLevel(ctx: InventoryContext, productId: string, warehouse: Warehouse, delta: number): Promise<void> {
+    const exists = (await ctx.em.count(StockLevel, { productId, warehouse })) > 0;
+    if (exists) return;
+    if (delta < 0) {
+      throw badUserInput(`Removing ${-delta} would leave ${delta} on hand in ${warehouse.code}: the product has no stock there`, {
+        argumentName: 'delta',
+        onHand: 0,
+        reserved: 0,
+      });
+    }
+    await ctx.em
+      .createQueryBuilder(StockLevel)
+      .insert({ id: randomUUID(), productId, warehouse: warehouse.id, onHand: 0, reserved: 0, updatedAt: new Date() })
+      .onConflict(['productId', 'warehouse'])
+      .ignore()
+      .execute('run');
+  }
+}

@@ -1,0 +1,402 @@
+import { randomUUID } from 'node:crypto';
+import { demoCatalog, DEMO_WAREHOUSES } from '../../lib/demo-data';
+import { Role, type Viewer } from '../../lib/identity';
+import { demoAdmin, startTestSupergraph, type TestSupergraph } from '../../test/supergraph-harness';
+import { Order } from './order/order.entity';
+import { Payment } from './payment/payment.entity';
+
+const demo = demoCatalog();
+const availableOf = (productId: string) => demo.stock.filter((s) => s.productId === productId).reduce((sum, s) => sum + s.onHand, 0);
+/** Demo products with enough stock; each test takes its own, so stock checks never see another test's orders. */
+const stocked = demo.products.filter((p) => availableOf(p.id) >= 6);
+
+const ADDRESS = { line1: 'Keizersgracht 1', line2: null, city: 'Amsterdam', postalCode: '1015 CJ', country: 'NL' };
+const ORDER_FIELDS = `id number status
+  user { id }
+  total { amount currency formatted }
+  items { quantity unitPrice { amount currency } lineTotal { amount } product { id name } }
+  shippingAddress { line1 line2 city postalCode country }
+  statusHistory { status at note }
+  createdAt updatedAt`;
+const CHECKOUT = `mutation Checkout($input: CheckoutInput!) { checkout(input: $input) { ${ORDER_FIELDS} } }`;
+const CANCEL = `mutation Cancel($id: ID!) { cancelOrder(id: $id) { ${ORDER_FIELDS} } }`;
+const UPDATE_STATUS = `mutation UpdateStatus($id: ID!, $status: OrderStatus!) { updateOrderStatus(id: $id, status: $status) { ${ORDER_FIELDS} } }`;
+const ORDER = `query Order($id: ID!) { order(id: $id) { ${ORDER_FIELDS} } }`;
+const ADD = `mutation Add($cartId: ID, $productId: ID!, $quantity: Int!) { addToCart(cartId: $cartId, productId: $productId, quantity: $quantity) { id items { id quantity } } }`;
+const REMOVE = `mutation Remove($itemId: ID!) { removeCartItem(itemId: $itemId) { id items { id } } }`;
+const MY_CART = `{ cart { id itemCount items { quantity product { id } } } }`;
+const PRODUCT = `query Product($id: ID!) { product(id: $id) { id price { amount currency } availableQuantity } }`;
+const STOCK_LEVELS = `query Stock($id: ID!) { product(id: $id) { availableQuantity stockLevels { warehouse { id } onHand reserved available } } }`;
+
+interface OrderData {
+  id: string;
+  number: string;
+  status: string;
+  user: { id: string };
+  total: { amount: number; currency: string; formatted: string };
+  items: { quantity: number; unitPrice: { amount: number; currency: string }; lineTotal: { amount: number }; product: { id: string; name: string } }[];
+  shippingAddress: typeof ADDRESS;
+  statusHistory: { status: string; at: string; note: string | null }[];
+  createdAt: string;
+  updatedAt: string;
+}
+
+type Result = { errors?: readonly { message: string; extensions?: Record<string, unknown> }[] };
+const codeOf = (result: Result) => result.errors?.[0]?.extensions?.code;
+const statuses = (order: OrderData) => order.statusHistory.map((event) => event.status);
+
+// Each checkout is several calls across four services; a loaded machine must not turn slowness into failures.
+jest.setTimeout(30_000);
+
+describe('checkout through the gateway', () => {
+  let supergraph: TestSupergraph;
+  let nextProduct = 0;
+  const takeProduct = () => stocked[nextProduct++];
+  const customer = (): Viewer => ({ id: randomUUID(), role: Role.CUSTOMER });
+
+  beforeAll(async () => {
+    supergraph = await startTestSupergraph();
+  }, 60_000);
+  afterAll(() => supergraph?.stop());
+
+  const add = async (as: Viewer | string, productId: string, quantity: number, cartId?: string) => {
+    const result = await supergraph.query<{ addToCart: { id: string; items: { id: string; quantity: number }[] } }>(ADD, { cartId, productId, quantity }, as);
+    expect(result.errors).toBeUndefined();
+    return result.data!.addToCart;
+  };
+  const checkout = (as: Viewer | string, input: Record<string, unknown>) => supergraph.query<{ checkout: OrderData }>(CHECKOUT, { input }, as);
+  const input = (overrides: Record<string, unknown> = {}) => ({ shippingAddress: ADDRESS, paymentToken: 'tok_visa', idempotencyKey: randomUUID(), ...overrides });
+  const product = async (id: string) => (await supergraph.query<{ product: { id: string; price: { amount: number; currency: string }; availableQuantity: number } }>(PRODUCT, { id })).data!.product;
+  const available = async (id: string) => (await product(id)).availableQuantity;
+  const myCart = async (as: Viewer | string) => {
+    const result = await supergraph.query<{ cart: { id: string; itemCount: number; items: { quantity: number; product: { id: string } }[] } | null }>(MY_CART, {}, as);
+    expect(result.errors).toBeUndefined();
+    return result.data!.cart;
+  };
+  const ordersOf = (userId: string) => supergraph.subgraphs.orders.orm.em.fork().find(Order, { userId });
+
+  /** A real account, so `me` (owned by users) knows it. */
+  async function register(): Promise<{ token: string; id: string }> {
+    const result = await supergraph.query<{ register: { accessToken: string; user: { id: string } } }>(
+      `mutation($input: RegisterInput!) { register(input: $input) { accessToken user { id } } }`,
+      { input: { email: `buyer-${randomUUID()}@example.com`, password: 'a long enough password', name: 'Buyer' } },
+    );
+    expect(result.errors).toBeUndefined();
+    return { token: result.data!.register.accessToken, id: result.data!.register.user.id };
+  }
+
+  it('places a PAID order at catalog prices, empties the cart, takes the stock and lists it in me.orders', async () => {
+    const buyer = await register();
+    const [a, b] = [takeProduct(), takeProduct()];
+    const [before, beforeB] = await Promise.all([product(a.id), product(b.id)]);
+    await add(buyer.token, a.id, 2);
+    const cart = await add(buyer.token, b.id, 1);
+
+    const key = randomUUID();
+    const result = await checkout(buyer.token, input({ idempotencyKey: key }));
+    expect(result.errors).toBeUndefined();
+    const order = result.data!.checkout;
+    expect(order.status).toBe('PAID');
+    expect(order.number).toMatch(/^ORD-\d{6,}$/);
+    expect(order.user).toEqual({ id: buyer.id });
+    expect(statuses(order)).toEqual(['PENDING', 'PAID']);
+    expect(order.statusHistory.every((event) => event.note === null)).toBe(true);
+    expect(order.shippingAddress).toEqual(ADDRESS);
+    expect(order.updatedAt >= order.createdAt).toBe(true);
+
+    const expectedItems = [
+      { id: a.id, quantity: 2, price: before.price.amount },
+      { id: b.id, quantity: 1, price: beforeB.price.amount },
+    ];
+    expect(order.items).toHaveLength(2);
+    for (const expected of expectedItems) {
+      const item = order.items.find((i) => i.product.id === expected.id)!;
+      expect(item).toMatchObject({ quantity: expected.quantity, unitPrice: { amount: expected.price, currency: 'USD' }, lineTotal: { amount: expected.price * expected.quantity } });
+      expect(item.product.name.length).toBeGreaterThan(0);
+    }
+    const total = 2 * before.price.amount + beforeB.price.amount;
+    expect(order.total).toMatchObject({ amount: total, currency: 'USD' });
+
+    // The cart is checked out: the buyer has no active cart any more.
+    expect(await myCart(buyer.token)).toBeNull();
+    expect(cart.id).toBeTruthy();
+    expect(await available(a.id)).toBe(before.availableQuantity - 2);
+    expect(await available(b.id)).toBe(beforeB.availableQuantity - 1);
+    // Sold, not merely reserved: nothing stays held for the order.
+    const levels = await supergraph.query<{ product: { stockLevels: { reserved: number }[] } }>(STOCK_LEVELS, { id: a.id }, demoAdmin);
+    expect(levels.data!.product.stockLevels.reduce((sum, level) => sum + level.reserved, 0)).toBe(0);
+
+    const me = await supergraph.query<{ me: { orders: { totalCount: number; nodes: { id: string; status: string; total: { amount: number } }[] } } }>(
+      `{ me { orders(first: 5) { totalCount nodes { id status total { amount } } } } }`,
+      {},
+      buyer.token,
+    );
+    expect(me.errors).toBeUndefined();
+    expect(me.data!.me.orders).toEqual({ totalCount: 1, nodes: [{ id: order.id, status: 'PAID', total: { amount: total } }] });
+
+    // The same request again (a lost response, a double click): the same order, nothing charged twice.
+    const again = await checkout(buyer.token, input({ idempotencyKey: key }));
+    expect(again.errors).toBeUndefined();
+    expect(again.data!.checkout).toEqual(order);
+    expect(await ordersOf(buyer.id)).toHaveLength(1);
+    expect(await supergraph.subgraphs.orders.orm.em.fork().count(Payment, { orderId: order.id })).toBe(1);
+
+    // The price paid never changes, whatever catalog does afterwards.
+    const repriced = await supergraph.query(
+      `mutation($id: ID!, $input: UpdateProductInput!) { updateProduct(id: $id, input: $input) { id } }`,
+      { id: a.id, input: { priceAmount: before.price.amount + 1000 } },
+      demoAdmin,
+    );
+    expect(repriced.errors).toBeUndefined();
+    const later = await supergraph.query<{ order: OrderData }>(ORDER, { id: order.id }, buyer.token);
+    expect(later.data!.order.items.find((i) => i.product.id === a.id)!.unitPrice.amount).toBe(before.price.amount);
+    expect(later.data!.order.total.amount).toBe(total);
+  });
+
+  it('answers a declined card with PAYMENT_DECLINED, leaves no order PENDING and gives the stock back', async () => {
+    const shopper = customer();
+    const p = takeProduct();
+    const before = await available(p.id);
+    await add(shopper, p.id, 3);
+    const key = randomUUID();
+
+    const declined = await checkout(shopper, input({ paymentToken: 'tok_declined', idempotencyKey: key }));
+    expect(codeOf(declined)).toBe('PAYMENT_DECLINED');
+    expect(declined.data?.checkout ?? null).toBeNull();
+    expect(await available(p.id)).toBe(before);
+    const orderId = declined.errors![0].extensions!.orderId as string;
+    const cancelled = await supergraph.query<{ order: OrderData }>(ORDER, { id: orderId }, shopper);
+    expect(cancelled.data!.order.status).toBe('CANCELLED');
+    expect(cancelled.data!.order.statusHistory.map((event) => [event.status, event.note])).toEqual([
+      ['PENDING', null],
+      ['CANCELLED', 'Payment declined'],
+    ]);
+    // The cart is left as it was, to pay another way.
+    expect((await myCart(shopper))!.items).toEqual([{ quantity: 3, product: { id: p.id } }]);
+
+    // The same key stays declined, even with another card: a new attempt is a new key.
+    expect(codeOf(await checkout(shopper, input({ paymentToken: 'tok_visa', idempotencyKey: key })))).toBe('PAYMENT_DECLINED');
+    const paid = await checkout(shopper, input({ paymentToken: 'tok_visa' }));
+    expect(paid.errors).toBeUndefined();
+    expect(paid.data!.checkout.status).toBe('PAID');
+    expect(await available(p.id)).toBe(before - 3);
+    expect((await ordersOf(shopper.id)).map((order) => order.status).sort()).toEqual(['CANCELLED', 'PAID']);
+  });
+
+  it('refuses an unknown payment token with BAD_USER_INPUT before reserving anything', async () => {
+    const shopper = customer();
+    const p = takeProduct();
+    const before = await available(p.id);
+    await add(shopper, p.id, 1);
+    const result = await checkout(shopper, input({ paymentToken: 'tok_amex' }));
+    expect(codeOf(result)).toBe('BAD_USER_INPUT');
+    expect(await available(p.id)).toBe(before);
+    expect(await ordersOf(shopper.id)).toHaveLength(0);
+  });
+
+  it('answers EMPTY_CART for a cart without items and NOT_FOUND without a cart', async () => {
+    const shopper = customer();
+    expect(codeOf(await checkout(shopper, input()))).toBe('NOT_FOUND');
+    expect(codeOf(await checkout(shopper, input({ cartId: randomUUID() })))).toBe('NOT_FOUND');
+
+    const p = takeProduct();
+    const cart = await add(shopper, p.id, 1);
+    const emptied = await supergraph.query<{ removeCartItem: { items: unknown[] } }>(REMOVE, { itemId: cart.items[0].id }, shopper);
+    expect(emptied.data!.removeCartItem.items).toEqual([]);
+    expect(codeOf(await checkout(shopper, input()))).toBe('EMPTY_CART');
+    expect(codeOf(await checkout(shopper, input({ cartId: cart.id })))).toBe('EMPTY_CART');
+    expect(await ordersOf(shopper.id)).toHaveLength(0);
+
+    // Someone else's cart is no cart for this shopper; anonymous checkout is refused outright.
+    const other = customer();
+    const theirs = await add(other, takeProduct().id, 1);
+    expect(codeOf(await checkout(shopper, input({ cartId: theirs.id })))).toBe('NOT_FOUND');
+    expect(codeOf(await checkout(demoAdmin, input({ cartId: theirs.id })))).toBe('NOT_FOUND');
+    expect(codeOf(await supergraph.query(CHECKOUT, { input: input() }))).toBe('UNAUTHENTICATED');
+  });
+
+  it('answers OUT_OF_STOCK with the short products when stock ran out after the cart was filled, reserving nothing', async () => {
+    const shopper = customer();
+    const [scarce, plenty] = [takeProduct(), takeProduct()];
+    const levels = await supergraph.query<{ product: { availableQuantity: number; stockLevels: { warehouse: { id: string }; available: number }[] } }>(
+      STOCK_LEVELS,
+      { id: scarce.id },
+      demoAdmin,
+    );
+    const stock = levels.data!.product;
+    const plentyBefore = await available(plenty.id);
+    await add(shopper, plenty.id, 2);
+    await add(shopper, scarce.id, stock.availableQuantity);
+    // The shelf empties (damaged goods, another channel) between cart and checkout.
+    const level = stock.stockLevels.find((l) => l.available > 0)!;
+    const adjusted = await supergraph.query(
+      `mutation($productId: ID!, $warehouseId: ID!, $delta: Int!) { adjustStock(productId: $productId, warehouseId: $warehouseId, delta: $delta, reason: "damaged") { onHand } }`,
+      { productId: scarce.id, warehouseId: level.warehouse.id, delta: -1 },
+      demoAdmin,
+    );
+    expect(adjusted.errors).toBeUndefined();
+
+    const result = await checkout(shopper, input());
+    expect(codeOf(result)).toBe('OUT_OF_STOCK');
+    expect(result.errors![0].extensions!.productIds).toEqual([scarce.id]);
+    expect(await available(scarce.id)).toBe(stock.availableQuantity - 1);
+    expect(await available(plenty.id)).toBe(plentyBefore);
+    expect(await ordersOf(shopper.id)).toHaveLength(0);
+    expect((await myCart(shopper))!.itemCount).toBe(stock.availableQuantity + 2);
+  });
+
+  it('refuses an idempotencyKey reused for another cart or other items with IDEMPOTENCY_KEY_REUSED', async () => {
+    const shopper = customer();
+    const [first, second] = [takeProduct(), takeProduct()];
+    await add(shopper, first.id, 1);
+    const key = randomUUID();
+    const placed = await checkout(shopper, input({ idempotencyKey: key }));
+    expect(placed.errors).toBeUndefined();
+
+    // A new cart under the same key.
+    const newCart = await add(shopper, second.id, 1);
+    const reused = await checkout(shopper, input({ idempotencyKey: key }));
+    expect(codeOf(reused)).toBe('IDEMPOTENCY_KEY_REUSED');
+    expect(reused.errors![0].extensions!.orderId).toBe(placed.data!.checkout.id);
+    expect(codeOf(await checkout(shopper, input({ idempotencyKey: key, cartId: newCart.id })))).toBe('IDEMPOTENCY_KEY_REUSED');
+    expect(await ordersOf(shopper.id)).toHaveLength(1);
+    // The new cart is untouched and checks out under a key of its own.
+    const next = await checkout(shopper, input());
+    expect(next.errors).toBeUndefined();
+    expect(next.data!.checkout.items.map((item) => item.product.id)).toEqual([second.id]);
+  });
+
+  it('turns concurrent retries of one key into one order and one charge, even when the stock suffices only once', async () => {
+    const shopper = customer();
+    const p = takeProduct();
+    // The whole stock: competing for it, all but one duplicate would be OUT_OF_STOCK.
+    const all = await available(p.id);
+    await add(shopper, p.id, all);
+    const same = input();
+    const results = await Promise.all(Array.from({ length: 5 }, () => checkout(shopper, same)));
+    for (const result of results) expect(result.errors).toBeUndefined();
+    expect(new Set(results.map((result) => result.data!.checkout.id)).size).toBe(1);
+    expect(results.every((result) => result.data!.checkout.status === 'PAID')).toBe(true);
+    const placed = await ordersOf(shopper.id);
+    expect(placed).toHaveLength(1);
+    expect(await supergraph.subgraphs.orders.orm.em.fork().count(Payment, { orderId: placed[0].id })).toBe(1);
+    expect(await available(p.id)).toBe(0);
+  });
+
+  it('lets one of two checkouts of one cart under different keys through, never both', async () => {
+    const shopper = customer();
+    const p = takeProduct();
+    const before = await available(p.id);
+    await add(shopper, p.id, 1);
+    const results = await Promise.all([checkout(shopper, input()), checkout(shopper, input())]);
+    const paid = results.filter((result) => result.data?.checkout?.status === 'PAID');
+    expect(paid).toHaveLength(1);
+    // The other finds the cart taken (BAD_USER_INPUT) or already checked out (NOT_FOUND).
+    const other = results.find((result) => result !== paid[0])!;
+    expect(['BAD_USER_INPUT', 'NOT_FOUND']).toContain(codeOf(other));
+    expect(await ordersOf(shopper.id)).toHaveLength(1);
+    expect(await available(p.id)).toBe(before - 1);
+  });
+
+  it('lets the buyer cancel a PAID order, which puts the stock back; not twice, and not someone else', async () => {
+    const shopper = customer();
+    const p = takeProduct();
+    const before = await available(p.id);
+    await add(shopper, p.id, 2);
+    const order = (await checkout(shopper, input())).data!.checkout;
+    expect(await available(p.id)).toBe(before - 2);
+
+    expect(codeOf(await supergraph.query(CANCEL, { id: order.id }, customer()))).toBe('NOT_FOUND');
+    expect(codeOf(await supergraph.query(CANCEL, { id: order.id }))).toBe('UNAUTHENTICATED');
+
+    const cancelled = await supergraph.query<{ cancelOrder: OrderData }>(CANCEL, { id: order.id }, shopper);
+    expect(cancelled.errors).toBeUndefined();
+    expect(cancelled.data!.cancelOrder.status).toBe('CANCELLED');
+    expect(cancelled.data!.cancelOrder.statusHistory.map((event) => [event.status, event.note])).toEqual([
+      ['PENDING', null],
+      ['PAID', null],
+      ['CANCELLED', 'Cancelled by the customer'],
+    ]);
+    expect(await available(p.id)).toBe(before);
+    const again = await supergraph.query(CANCEL, { id: order.id }, shopper);
+    expect(codeOf(again)).toBe('INVALID_STATUS_TRANSITION');
+    expect(await available(p.id)).toBe(before);
+  });
+
+  it('lets an ADMIN ship and deliver a PAID order, refusing moves the state machine does not allow', async () => {
+    const shopper = customer();
+    const p = takeProduct();
+    await add(shopper, p.id, 1);
+    const order = (await checkout(shopper, input())).data!.checkout;
+    const update = (status: string, as: Viewer | null = demoAdmin) => supergraph.query<{ updateOrderStatus: OrderData }>(UPDATE_STATUS, { id: order.id, status }, as);
+
+    expect(codeOf(await update('SHIPPED', shopper))).toBe('FORBIDDEN');
+    expect(codeOf(await update('SHIPPED', null))).toBe('UNAUTHENTICATED');
+    expect(codeOf(await update('DELIVERED'))).toBe('INVALID_STATUS_TRANSITION');
+    expect(codeOf(await supergraph.query(UPDATE_STATUS, { id: randomUUID(), status: 'SHIPPED' }, demoAdmin))).toBe('NOT_FOUND');
+
+    const shipped = await update('SHIPPED');
+    expect(shipped.errors).toBeUndefined();
+    expect(shipped.data!.updateOrderStatus.status).toBe('SHIPPED');
+    const back = await update('PAID');
+    expect(codeOf(back)).toBe('INVALID_STATUS_TRANSITION');
+    expect(back.errors![0].extensions).toMatchObject({ from: 'SHIPPED', to: 'PAID' });
+    // Neither the buyer nor an ADMIN cancels a SHIPPED order.
+    expect(codeOf(await supergraph.query(CANCEL, { id: order.id }, shopper))).toBe('INVALID_STATUS_TRANSITION');
+    expect(codeOf(await update('CANCELLED'))).toBe('INVALID_STATUS_TRANSITION');
+
+    const delivered = await update('DELIVERED');
+    expect(delivered.errors).toBeUndefined();
+    expect(statuses(delivered.data!.updateOrderStatus)).toEqual(['PENDING', 'PAID', 'SHIPPED', 'DELIVERED']);
+    expect(delivered.data!.updateOrderStatus.updatedAt > order.updatedAt).toBe(true);
+    const seen = await supergraph.query<{ order: OrderData }>(ORDER, { id: order.id }, shopper);
+    expect(seen.data!.order.status).toBe('DELIVERED');
+  });
+
+  it('lets an ADMIN cancel a PAID order, releasing its stock', async () => {
+    const shopper = customer();
+    const p = takeProduct();
+    const before = await available(p.id);
+    await add(shopper, p.id, 1);
+    const order = (await checkout(shopper, input())).data!.checkout;
+    const cancelled = await supergraph.query<{ updateOrderStatus: OrderData }>(UPDATE_STATUS, { id: order.id, status: 'CANCELLED' }, demoAdmin);
+    expect(cancelled.errors).toBeUndefined();
+    expect(cancelled.data!.updateOrderStatus.statusHistory.at(-1)).toMatchObject({ status: 'CANCELLED', note: 'Cancelled by an administrator' });
+    expect(await available(p.id)).toBe(before);
+  });
+
+  it('sells exactly the 5 units there are to 20 shoppers checking out at once', async () => {
+    const category = demo.categories.find((c) => c.parentId !== null)!;
+    const created = await supergraph.query<{ createProduct: { id: string } }>(
+      `mutation($input: CreateProductInput!) { createProduct(input: $input) { id } }`,
+      { input: { sku: `RUSH-${randomUUID().slice(0, 8)}`, name: 'Limited Edition Lamp', description: 'Only five made', priceAmount: 4999, categoryId: category.id } },
+      demoAdmin,
+    );
+    expect(created.errors).toBeUndefined();
+    const productId = created.data!.createProduct.id;
+    const stocked = await supergraph.query(
+      `mutation($productId: ID!, $warehouseId: ID!) { adjustStock(productId: $productId, warehouseId: $warehouseId, delta: 5, reason: "limited run") { onHand available } }`,
+      { productId, warehouseId: DEMO_WAREHOUSES[0].id },
+      demoAdmin,
+    );
+    expect(stocked.errors).toBeUndefined();
+    expect(await available(productId)).toBe(5);
+
+    const tokens = await Promise.all(Array.from({ length: 20 }, () => supergraph.tokenFor({ id: randomUUID(), role: Role.CUSTOMER })));
+    for (const token of tokens) await add(token, productId, 1);
+
+    const results = await Promise.all(tokens.map((token) => checkout(token, input())));
+    const paid = results.filter((result) => result.data?.checkout?.status === 'PAID');
+    const outOfStock = results.filter((result) => codeOf(result) === 'OUT_OF_STOCK');
+    expect(paid).toHaveLength(5);
+    expect(outOfStock).toHaveLength(15);
+    for (const result of outOfStock) expect(result.errors![0].extensions!.productIds).toEqual([productId]);
+    for (const result of paid) expect(result.data!.checkout.total.amount).toBe(4999);
+
+    const after = await supergraph.query<{ product: { availableQuantity: number; stockLevels: { onHand: number; reserved: number }[] } }>(STOCK_LEVELS, { id: productId }, demoAdmin);
+    expect(after.data!.product.availableQuantity).toBe(0);
+    expect(after.data!.product.stockLevels.map(({ onHand, reserved }) => ({ onHand, reserved }))).toEqual([{ onHand: 0, reserved: 0 }]);
+    const orders = await supergraph.subgraphs.orders.orm.em.fork().find(Order, { items: { productId } });
+    expect(orders.map((order) => order.status)).toEqual(Array(5).fill('PAID'));
+  });
+});

@@ -1,0 +1,74 @@
+import { randomUUID } from 'node:crypto';
+import { demoCatalog } from '../../../lib/demo-data';
+import { Role, type Viewer } from '../../../lib/identity';
+import { countStatements } from '../../../test/sql-counter';
+import { startTestSubgraph, type TestSubgraph } from '../../../test/subgraph-harness';
+import { cartSubgraph } from '../../cart/cart.server';
+import { catalogSubgraph } from '../../catalog/catalog.server';
+import { inventorySubgraph } from '../../inventory/inventory.server';
+import { OrderItem } from '../order-item/order-item.entity';
+import { Order } from '../order/order.entity';
+import { ordersSubgraph } from '../orders.server';
+
+const ADDRESS = { line1: 'Main Street 1', line2: 'Unit 2', city: 'Springfield', postalCode: '12345', country: 'US' };
+const CHECKOUT = `mutation($input: CheckoutInput!) { checkout(input: $input) { id status total { amount } items { quantity } } }`;
+
+// Four services start per file, and a checkout is several calls between them: a loaded machine must not turn slowness into failures.
+jest.setTimeout(30_000);
+
+describe('checkout in the orders subgraph', () => {
+  let catalog: TestSubgraph;
+  let inventory: TestSubgraph;
+  let cart: TestSubgraph;
+  let orders: TestSubgraph;
+  const products = demoCatalog().products.filter((_, index) => (index + 1) % 10 !== 0);
+  let nextProduct = 0;
+
+  beforeAll(async () => {
+    [catalog, inventory] = await Promise.all([startTestSubgraph(catalogSubgraph, { seed: true }), startTestSubgraph(inventorySubgraph, { seed: true })]);
+    cart = await startTestSubgraph(cartSubgraph, { subgraphUrls: { catalog: catalog.url, inventory: inventory.url } });
+    orders = await startTestSubgraph(ordersSubgraph, { subgraphUrls: { catalog: catalog.url, inventory: inventory.url, cart: cart.url } });
+  }, 60_000);
+  afterAll(async () => {
+    await Promise.all([orders, cart, inventory, catalog].map((subgraph) => subgraph?.stop()));
+  });
+
+  async function fillCart(user: Viewer, lines: number): Promise<number> {
+    let total = 0;
+    for (let i = 0; i < lines; i += 1) {
+      const product = products[nextProduct++];
+      const added = await cart.query(`mutation($productId: ID!) { addToCart(productId: $productId, quantity: 1) { id } }`, { productId: product.id }, user);
+      expect(added.errors).toBeUndefined();
+      total += product.priceAmount;
+    }
+    return total;
+  }
+
+  it('snapshots the lines and the shipping address, and costs the same SQL statements for 1 line as for 8', async () => {
+    const counter = countStatements(orders.orm);
+    try {
+      const measure = async (lines: number) => {
+        const user: Viewer = { id: randomUUID(), role: Role.CUSTOMER };
+        const total = await fillCart(user, lines);
+        counter.reset();
+        const result = await orders.query(CHECKOUT, { input: { shippingAddress: ADDRESS, paymentToken: 'tok_visa', idempotencyKey: randomUUID() } }, user);
+        const statements = counter.count;
+        expect(result.errors).toBeUndefined();
+        expect(result.data!.checkout).toMatchObject({ status: 'PAID', total: { amount: total } });
+        expect(result.data!.checkout.items).toHaveLength(lines);
+        const order = await orders.orm.em.fork().findOneOrFail(Order, { id: result.data!.checkout.id });
+        expect(order.shippingAddress).toMatchObject(ADDRESS);
+        expect(await orders.orm.em.fork().count(OrderItem, { order: order.id })).toBe(lines);
+        return statements;
+      };
+      const one = await measure(1);
+      const eight = await measure(8);
+      expect(eight).toBe(one);
+      // 3 transactions (place, charge, settle) + 2 follow-up flags + the key lookup + the response's lines.
+      expect(one).toBeLessThanOrEqual(22);
+      console.info(`SQL statements in orders for one checkout: ${one} with 1 line, ${eight} with 8 lines`);
+    } finally {
+      counter.detach();
+    }
+  });
+});

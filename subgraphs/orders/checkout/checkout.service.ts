@@ -1,0 +1,171 @@
+import { UniqueConstraintViolationException } from '@mikro-orm/core';
+import { randomUUID } from 'node:crypto';
+import type { EntityManager } from '../../../lib/database';
+import { badUserInput, ErrorCode, graphQLError, notFound, unauthenticated } from '../../../lib/errors';
+import { Role, type Viewer } from '../../../lib/identity';
+import { isUuid } from '../../../lib/loaders';
+import { OrderStatus } from '../order-status/order-status.enum';
+import { Order } from '../order/order.entity';
+import type { CheckoutInput } from '../order/order.inputs';
+import type { OrdersContext } from '../orders.context';
+import { PaymentOutcome } from '../payment/payment.entity';
+import { assertKnownPaymentToken } from '../payment/payment.service';
+import { CheckoutSteps } from './checkout-steps';
+import { attemptOrderId, currentPrices, errorCode, isOutOfStock, linesFingerprint, readCart, releaseStock, reserveStock, type StockLine } from './checkout.operations';
+
+const paymentDeclined = (orderId: string) =>
+  graphQLError(ErrorCode.PAYMENT_DECLINED, 'The payment was declined: nothing was charged, the order was cancelled and its stock released', { orderId });
+
+const keyReused = (orderId: string) =>
+  graphQLError(
+    ErrorCode.IDEMPOTENCY_KEY_REUSED,
+    'This idempotencyKey was already used for a checkout of a different cart or different items; use a new key for a new checkout',
+    { orderId },
+  );
+
+const CART_TAKEN_CONSTRAINT = 'customer_order_cart_id_live_unique';
+
+const cartTaken = (cartId: string) =>
+  badUserInput('This cart is already being checked out by another order; wait for it, or retry that checkout with its idempotencyKey', {
+    argumentName: 'input.cartId',
+    cartId,
+  });
+
+/**
+ * The viewer as a shopper: checkout buys the viewer's own cart or a guest
+ * cart, never another user's (which an ADMIN could otherwise read), since
+ * only its owner may complete a cart.
+ */
+function shopper(viewer: Viewer): Viewer {
+  return { id: viewer.id, role: Role.CUSTOMER };
+}
+
+/**
+ * checkout as a saga whose every step is idempotent and keyed by the order:
+ * validate -> find an earlier attempt by idempotency key -> read the cart ->
+ * price it from catalog -> reserve stock for a new order id -> place the
+ * order PENDING -> charge -> PAID (commit stock, complete the cart) or
+ * CANCELLED (release stock). A crash after any step leaves a state that a
+ * retry with the same key, or recovery, carries on from.
+ */
+export class CheckoutService {
+  constructor(private readonly steps = new CheckoutSteps()) {}
+
+  async checkout(ctx: OrdersContext, input: CheckoutInput): Promise<Order> {
+    const viewer = ctx.viewer;
+    if (!viewer) throw unauthenticated();
+    assertKnownPaymentToken(input.paymentToken);
+    if (input.cartId != null && !isUuid(input.cartId)) throw notFound('Cart', input.cartId);
+
+    const earlier = await this.orderByKey(ctx.em, viewer.id, input.idempotencyKey);
+    if (earlier) return this.retry(ctx, earlier, input);
+
+    const cart = await readCart(ctx.clients, shopper(viewer), input.cartId ?? null);
+    if (!cart) throw input.cartId ? notFound('Cart', input.cartId) : graphQLError(ErrorCode.NOT_FOUND, 'You have no cart to check out', {});
+    if (cart.lines.length === 0) throw graphQLError(ErrorCode.EMPTY_CART, 'The cart is empty: add something before checking out', { cartId: cart.id });
+    const prices = await currentPrices(ctx.clients, viewer, cart.lines.map((line) => line.productId));
+    const currencies = new Set([...prices.values()].map((price) => price.currency));
+    if (currencies.size > 1) throw badUserInput('The cart mixes currencies, so it cannot be paid at once', { currencies: [...currencies] });
+
+    // The order id exists before the order does: inventory keys the reservation by it.
+    const orderId = await this.reserve(ctx, viewer, input, attemptOrderId(viewer.id, input.idempotencyKey, cart.id, cart.lines), cart.lines);
+    if (typeof orderId !== 'string') return orderId.winner;
+
+    let order: Order;
+    try {
+      order = await this.steps.place(ctx.em, {
+        id: orderId,
+        userId: viewer.id,
+        cartId: cart.id,
+        lines: cart.lines,
+        prices,
+        shippingAddress: input.shippingAddress,
+        idempotencyKey: input.idempotencyKey,
+      });
+    } catch (error) {
+      const unique = error instanceof UniqueConstraintViolationException;
+      const winner = unique ? await this.orderByKey(ctx.em, viewer.id, input.idempotencyKey) : null;
+      // A duplicate of this very request shares its order id and so its reservation: that one must stay.
+      if (winner?.id !== orderId) {
+        // Nothing refers to this reservation any more; if releasing fails too, inventory's expiry frees it.
+        await releaseStock(ctx.clients, viewer, orderId).catch((releaseError) =>
+          ctx.log.warn({ err: releaseError, orderId }, 'could not release the reservation of an order that was not placed'),
+        );
+      }
+      if (winner) return this.retry(ctx, winner, input);
+      if (unique && error.message.includes(CART_TAKEN_CONSTRAINT)) throw cartTaken(cart.id);
+      throw error;
+    }
+    return this.payAndFinish(ctx, order, input.paymentToken);
+  }
+
+  /**
+   * Reserves the lines under the attempt's order id. Its stock may have been
+   * given back already (an attempt that stopped before placing its order,
+   * then expired): then under a fresh id. OUT_OF_STOCK may mean a concurrent
+   * attempt with this key took the last units: its order is then the answer.
+   */
+  private async reserve(ctx: OrdersContext, viewer: Viewer, input: CheckoutInput, orderId: string, lines: StockLine[]): Promise<string | { winner: Order }> {
+    for (const id of [orderId, randomUUID()]) {
+      try {
+        await reserveStock(ctx.clients, viewer, id, lines);
+        return id;
+      } catch (error) {
+        if (isOutOfStock(error)) {
+          const winner = await this.orderByKey(ctx.em, viewer.id, input.idempotencyKey);
+          if (winner) return { winner: await this.retry(ctx, winner, input) };
+        }
+        if (id !== orderId || errorCode(error) !== ErrorCode.BAD_USER_INPUT) throw error;
+      }
+    }
+    throw new Error('unreachable');
+  }
+
+  private async orderByKey(em: EntityManager, userId: string, idempotencyKey: string): Promise<Order | null> {
+    return em.findOne(Order, { userId, idempotencyKey }, { refresh: true });
+  }
+
+  /** Charge, then PAID with its follow-ups, or CANCELLED with its stock released and PAYMENT_DECLINED. */
+  private async payAndFinish(ctx: OrdersContext, placed: Order, paymentToken: string): Promise<Order> {
+    await this.steps.chargeIfPending(ctx.em, placed.id, paymentToken);
+    const settled = await this.steps.settlePending(ctx.em, placed.id, { cancelUnpaid: false });
+    const order = settled?.order ?? placed;
+    // Follow-up failures do not fail the checkout: the payment stands and recovery finishes the rest.
+    await this.steps.followUp(ctx, order);
+    await this.failIfDeclined(ctx.em, order);
+    return order;
+  }
+
+  private async failIfDeclined(em: EntityManager, order: Order): Promise<void> {
+    if (order.status !== OrderStatus.CANCELLED) return;
+    const payment = await this.steps.payments.forOrder(em, order.id);
+    if (payment?.outcome === PaymentOutcome.DECLINED) throw paymentDeclined(order.id);
+  }
+
+  /**
+   * A checkout whose key names an earlier order: the same request again gets
+   * that order (carried on if it stopped half-way), never a second one;
+   * another cart or other lines under the same key are refused.
+   */
+  private async retry(ctx: OrdersContext, earlier: Order, input: CheckoutInput): Promise<Order> {
+    await this.assertSameRequest(ctx, earlier, input);
+    if (earlier.status === OrderStatus.PENDING) return this.payAndFinish(ctx, earlier, input.paymentToken);
+    await this.steps.followUp(ctx, earlier);
+    await this.failIfDeclined(ctx.em, earlier);
+    return earlier;
+  }
+
+  /**
+   * The request is the same when it names the same cart with the same lines.
+   * Once the order completed its cart, that cart is no longer visible (and
+   * the user's active cart, if any, is a new one): a retry that names no
+   * other cart with items is still the same request.
+   */
+  private async assertSameRequest(ctx: OrdersContext, earlier: Order, input: CheckoutInput): Promise<void> {
+    if (input.cartId != null && input.cartId !== earlier.cartId) throw keyReused(earlier.id);
+    if (input.cartId != null && earlier.cartCompleted) return;
+    const cart = await readCart(ctx.clients, shopper(ctx.viewer!), input.cartId ?? null);
+    if (!cart || cart.lines.length === 0) return;
+    if (cart.id !== earlier.cartId || linesFingerprint(cart.lines) !== earlier.linesFingerprint) throw keyReused(earlier.id);
+  }
+}

@@ -1,0 +1,323 @@
+import { LockMode } from '@mikro-orm/core';
+import { randomUUID } from 'node:crypto';
+import { demoCatalog } from '../../../lib/demo-data';
+import { Role, type Viewer } from '../../../lib/identity';
+import { createLogger } from '../../../lib/logger';
+import { createSubgraphClients, closeSubgraphClients, type SubgraphClients } from '../../../lib/subgraph-client';
+import { subgraphUrlsFromEnv, type SubgraphName } from '../../../lib/subgraph-names';
+import { startTestSubgraph, TEST_INTERNAL_SECRET, type TestSubgraph } from '../../../test/subgraph-harness';
+import { cartSubgraph } from '../../cart/cart.server';
+import { catalogSubgraph } from '../../catalog/catalog.server';
+import { inventorySubgraph } from '../../inventory/inventory.server';
+// After the server module, which loads inventory's entities in an order that resolves their references.
+import { releaseExpiredReservations } from '../../inventory/reservation/reservation-sweeper';
+import { CHECKOUT_ABANDONED_NOTE, CheckoutSteps, PAYMENT_DECLINED_NOTE } from '../checkout/checkout-steps';
+import { attemptOrderId, currentPrices, readCart, reserveStock } from '../checkout/checkout.operations';
+import { OrderStatusEvent } from '../order-status/order-status-event.entity';
+import { Order } from '../order/order.entity';
+import type { OrdersWorkContext } from '../orders.context';
+import { ordersSubgraph } from '../orders.server';
+import { Payment } from '../payment/payment.entity';
+import { OrderRecovery, startOrderRecovery } from './order-recovery';
+
+/** Where a checkout stopped: after which of its steps the process died. */
+type CrashPoint = 'reserved' | 'placed' | 'charged' | 'settled';
+
+const STALE_AFTER_MS = 60_000;
+const ADDRESS = { line1: 'Main Street 1', city: 'Springfield', postalCode: '12345', country: 'US' };
+const UNREACHABLE = 'http://127.0.0.1:9/graphql';
+
+// Four services start per file, and a checkout is several calls between them: a loaded machine must not turn slowness into failures.
+jest.setTimeout(30_000);
+
+describe('orders recovery', () => {
+  let catalog: TestSubgraph;
+  let inventory: TestSubgraph;
+  let cart: TestSubgraph;
+  let orders: TestSubgraph;
+  let clients: SubgraphClients;
+  const extraClients: SubgraphClients[] = [];
+  const steps = new CheckoutSteps();
+  const recovery = new OrderRecovery();
+  const log = createLogger('orders', 'silent');
+  const admin: Viewer = { id: randomUUID(), role: Role.ADMIN };
+  // Products with stock (every tenth demo product is sold out); each scenario takes its own.
+  const products = demoCatalog().products.filter((_, index) => (index + 1) % 10 !== 0);
+  let nextProduct = 0;
+
+  beforeAll(async () => {
+    [catalog, inventory] = await Promise.all([startTestSubgraph(catalogSubgraph, { seed: true }), startTestSubgraph(inventorySubgraph, { seed: true })]);
+    cart = await startTestSubgraph(cartSubgraph, { subgraphUrls: { catalog: catalog.url, inventory: inventory.url } });
+    const urls = { catalog: catalog.url, inventory: inventory.url, cart: cart.url };
+    orders = await startTestSubgraph(ordersSubgraph, { subgraphUrls: urls });
+    clients = clientsWith(urls);
+  }, 60_000);
+  afterAll(async () => {
+    await Promise.all([clients, ...extraClients].filter(Boolean).map((c) => closeSubgraphClients(c)));
+    await Promise.all([orders, cart, inventory, catalog].map((subgraph) => subgraph?.stop()));
+  });
+
+  function clientsWith(urls: Partial<Record<SubgraphName, string>>): SubgraphClients {
+    return createSubgraphClients({ ...subgraphUrlsFromEnv({}), ...urls }, TEST_INTERNAL_SECRET);
+  }
+  /** Sibling clients where the named subgraphs are down. */
+  function clientsWithout(...down: SubgraphName[]): SubgraphClients {
+    const urls: Partial<Record<SubgraphName, string>> = { catalog: catalog.url, inventory: inventory.url, cart: cart.url };
+    for (const name of down) urls[name] = UNREACHABLE;
+    const created = clientsWith(urls);
+    extraClients.push(created);
+    return created;
+  }
+  const work = (siblings: SubgraphClients = clients): OrdersWorkContext => ({ em: orders.orm.em.fork(), clients: siblings, log });
+  /** Recovery as the sweeper runs it, some minutes from now, so every order of the test counts as stale. */
+  const recoverLater = (siblings: SubgraphClients = clients) =>
+    recovery.run(work(siblings), { staleAfterMs: STALE_AFTER_MS, now: new Date(Date.now() + 5 * STALE_AFTER_MS) });
+
+  async function stockOf(productId: string) {
+    const result = await inventory.query<{ _entities: { availableQuantity: number; stockLevels: { onHand: number; reserved: number }[] }[] }>(
+      `query($representations: [_Any!]!) { _entities(representations: $representations) { ... on Product { availableQuantity stockLevels { onHand reserved } } } }`,
+      { representations: [{ __typename: 'Product', id: productId }] },
+      admin,
+    );
+    expect(result.errors).toBeUndefined();
+    const [product] = result.data!._entities;
+    const sum = (field: 'onHand' | 'reserved') => product.stockLevels.reduce((total, level) => total + level[field], 0);
+    return { available: product.availableQuantity, onHand: sum('onHand'), reserved: sum('reserved') };
+  }
+
+  async function activeCartOf(user: Viewer) {
+    const result = await cart.query<{ cart: { id: string; items: { quantity: number }[] } | null }>(`{ cart { id items { quantity } } }`, {}, user);
+    expect(result.errors).toBeUndefined();
+    return result.data!.cart;
+  }
+
+  const orderRow = (id: string) => orders.orm.em.fork().findOne(Order, { id }, { refresh: true });
+  const historyOf = async (id: string) =>
+    (await orders.orm.em.fork().find(OrderStatusEvent, { order: id }, { orderBy: { at: 'asc' } })).map((event) => [event.status, event.note ?? null]);
+
+  /**
+   * A customer fills a cart (cart's public addToCart), then checkout's own
+   * steps run up to `crashAfter`, and no further: the state a crash there
+   * leaves behind.
+   */
+  async function checkoutUntil(crashAfter: CrashPoint, paymentToken = 'tok_visa', quantity = 2) {
+    const user: Viewer = { id: randomUUID(), role: Role.CUSTOMER };
+    const product = products[nextProduct++];
+    const before = await stockOf(product.id);
+    const added = await cart.query(`mutation($productId: ID!, $quantity: Int!) { addToCart(productId: $productId, quantity: $quantity) { id } }`, { productId: product.id, quantity }, user);
+    expect(added.errors).toBeUndefined();
+    const idempotencyKey = randomUUID();
+    const checkoutCart = (await readCart(clients, user, null))!;
+    const prices = await currentPrices(clients, user, checkoutCart.lines.map((line) => line.productId));
+    // The id checkout itself would use for this request, so a retry with the key finds the same reservation.
+    const orderId = attemptOrderId(user.id, idempotencyKey, checkoutCart.id, checkoutCart.lines);
+    await reserveStock(clients, user, orderId, checkoutCart.lines);
+    const scenario = { user, product, before, orderId, cartId: checkoutCart.id, idempotencyKey, quantity };
+    if (crashAfter === 'reserved') return scenario;
+    await steps.place(orders.orm.em.fork(), { id: orderId, userId: user.id, cartId: checkoutCart.id, lines: checkoutCart.lines, prices, shippingAddress: ADDRESS, idempotencyKey });
+    if (crashAfter === 'placed') return scenario;
+    await steps.chargeIfPending(orders.orm.em.fork(), orderId, paymentToken);
+    if (crashAfter === 'charged') return scenario;
+    await steps.settlePending(orders.orm.em.fork(), orderId, { cancelUnpaid: false });
+    return scenario;
+  }
+
+  it('crash after reserving, before placing: no order exists; inventory frees the reservation when it expires', async () => {
+    const { orderId, product, before, quantity, user } = await checkoutUntil('reserved');
+    expect(await stockOf(product.id)).toEqual({ ...before, available: before.available - quantity, reserved: before.reserved + quantity });
+    const report = await recoverLater();
+    expect(JSON.stringify(report)).not.toContain(orderId);
+    expect(await orderRow(orderId)).toBeNull();
+
+    // Reservations live 15 minutes by default: inventory's sweeper, run after that, gives the units back.
+    expect(await releaseExpiredReservations(inventory.orm.em.fork(), new Date(Date.now() + 16 * 60_000))).toBeGreaterThanOrEqual(1);
+    expect(await stockOf(product.id)).toEqual(before);
+    expect((await activeCartOf(user))?.items).toEqual([{ quantity }]);
+  });
+
+  it('crash after reserving, before placing: a retry with the key places the order on the same reservation', async () => {
+    const { orderId, product, before, quantity, user, idempotencyKey } = await checkoutUntil('reserved');
+    const retry = await orders.query<{ checkout: { id: string; status: string } }>(
+      `mutation($input: CheckoutInput!) { checkout(input: $input) { id status } }`,
+      { input: { shippingAddress: ADDRESS, paymentToken: 'tok_visa', idempotencyKey } },
+      user,
+    );
+    expect(retry.errors).toBeUndefined();
+    expect(retry.data!.checkout).toEqual({ id: orderId, status: 'PAID' });
+    // Taken once: the retry did not reserve a second time.
+    expect(await stockOf(product.id)).toEqual({ available: before.available - quantity, onHand: before.onHand - quantity, reserved: before.reserved });
+    expect(await activeCartOf(user)).toBeNull();
+  });
+
+  it('crash after reserving, then the reservation expired: a retry with the key reserves afresh under a new order id', async () => {
+    const { orderId, product, before, quantity, user, idempotencyKey } = await checkoutUntil('reserved');
+    await releaseExpiredReservations(inventory.orm.em.fork(), new Date(Date.now() + 16 * 60_000));
+    expect(await stockOf(product.id)).toEqual(before);
+    const retry = await orders.query<{ checkout: { id: string; status: string } }>(
+      `mutation($input: CheckoutInput!) { checkout(input: $input) { id status } }`,
+      { input: { shippingAddress: ADDRESS, paymentToken: 'tok_visa', idempotencyKey } },
+      user,
+    );
+    expect(retry.errors).toBeUndefined();
+    expect(retry.data!.checkout.status).toBe('PAID');
+    expect(retry.data!.checkout.id).not.toBe(orderId);
+    expect(await stockOf(product.id)).toEqual({ available: before.available - quantity, onHand: before.onHand - quantity, reserved: before.reserved });
+  });
+
+  it('crash after placing, before charging: recovery cancels the unpaid order and releases its stock; the cart stays', async () => {
+    const { orderId, product, before, user, quantity } = await checkoutUntil('placed');
+    expect((await orderRow(orderId))!.status).toBe('PENDING');
+
+    const report = await recoverLater();
+    expect(report.cancelled).toContain(orderId);
+    expect(report.followUps).toContain(`${orderId}:stockReleased`);
+    const order = (await orderRow(orderId))!;
+    expect(order).toMatchObject({ status: 'CANCELLED', stockReleased: true, stockCommitted: false, cartCompleted: false });
+    expect(await historyOf(orderId)).toEqual([
+      ['PENDING', null],
+      ['CANCELLED', CHECKOUT_ABANDONED_NOTE],
+    ]);
+    expect(await orders.orm.em.fork().count(Payment, { orderId })).toBe(0);
+    expect(await stockOf(product.id)).toEqual(before);
+    expect((await activeCartOf(user))?.items).toEqual([{ quantity }]);
+
+    // Nothing is left to do: a second run does not touch the order again.
+    const again = await recoverLater();
+    expect(JSON.stringify(again)).not.toContain(orderId);
+    expect(await historyOf(orderId)).toHaveLength(2);
+  });
+
+  it('crash after an approved charge, before PAID: recovery makes it PAID, commits the stock and completes the cart', async () => {
+    const { orderId, product, before, user, quantity, cartId } = await checkoutUntil('charged');
+    expect((await orderRow(orderId))!.status).toBe('PENDING');
+
+    const report = await recoverLater();
+    expect(report.paid).toContain(orderId);
+    expect(report.followUps).toEqual(expect.arrayContaining([`${orderId}:stockCommitted`, `${orderId}:cartCompleted`]));
+    expect(await orderRow(orderId)).toMatchObject({ status: 'PAID', stockCommitted: true, cartCompleted: true, stockReleased: false, cartId });
+    expect((await historyOf(orderId)).map(([status]) => status)).toEqual(['PENDING', 'PAID']);
+    // Sold: the units left both onHand and reserved.
+    expect(await stockOf(product.id)).toEqual({ available: before.available - quantity, onHand: before.onHand - quantity, reserved: before.reserved });
+    expect(await activeCartOf(user)).toBeNull();
+    expect(await orders.orm.em.fork().count(Payment, { orderId })).toBe(1);
+  });
+
+  it('crash after a declined charge, before CANCELLED: recovery cancels it with the reason and releases its stock', async () => {
+    const { orderId, product, before, user } = await checkoutUntil('charged', 'tok_declined');
+    const report = await recoverLater();
+    expect(report.cancelled).toContain(orderId);
+    expect(await orderRow(orderId)).toMatchObject({ status: 'CANCELLED', stockReleased: true });
+    expect(await historyOf(orderId)).toEqual([
+      ['PENDING', null],
+      ['CANCELLED', PAYMENT_DECLINED_NOTE],
+    ]);
+    expect(await stockOf(product.id)).toEqual(before);
+    expect(await activeCartOf(user)).not.toBeNull();
+  });
+
+  it('crash after PAID, before committing: recovery commits the stock and completes the cart', async () => {
+    const { orderId, product, before, user, quantity } = await checkoutUntil('settled');
+    expect(await orderRow(orderId)).toMatchObject({ status: 'PAID', stockCommitted: false, cartCompleted: false });
+    const report = await recoverLater();
+    expect(report.paid).not.toContain(orderId);
+    expect(report.followUps).toEqual(expect.arrayContaining([`${orderId}:stockCommitted`, `${orderId}:cartCompleted`]));
+    expect(await orderRow(orderId)).toMatchObject({ status: 'PAID', stockCommitted: true, cartCompleted: true });
+    expect(await stockOf(product.id)).toEqual({ available: before.available - quantity, onHand: before.onHand - quantity, reserved: before.reserved });
+    expect(await activeCartOf(user)).toBeNull();
+  });
+
+  it('crash after CANCELLED, before releasing: recovery releases the stock', async () => {
+    const { orderId, product, before } = await checkoutUntil('settled', 'tok_declined');
+    expect(await orderRow(orderId)).toMatchObject({ status: 'CANCELLED', stockReleased: false });
+    const report = await recoverLater();
+    expect(report.followUps).toContain(`${orderId}:stockReleased`);
+    expect(await orderRow(orderId)).toMatchObject({ status: 'CANCELLED', stockReleased: true });
+    expect(await stockOf(product.id)).toEqual(before);
+  });
+
+  it('after committing, with cart down: the cart step fails alone, and recovery completes it once cart is back', async () => {
+    const { orderId, product, before, user, quantity } = await checkoutUntil('settled');
+    const outcome = await steps.followUp(work(clientsWithout('cart')), (await orderRow(orderId))!);
+    expect(outcome.done).toEqual(['stockCommitted']);
+    expect(outcome.failed.map((failure) => failure.step)).toEqual(['cartCompleted']);
+    expect(await orderRow(orderId)).toMatchObject({ stockCommitted: true, cartCompleted: false });
+    expect(await activeCartOf(user)).not.toBeNull();
+
+    // Still down at the next run: reported, and left for the one after.
+    const failed = await recoverLater(clientsWithout('cart'));
+    expect(failed.failures).toContain(`${orderId}:cartCompleted`);
+
+    const report = await recoverLater();
+    expect(report.followUps).toContain(`${orderId}:cartCompleted`);
+    expect(report.followUps).not.toContain(`${orderId}:stockCommitted`);
+    expect(await orderRow(orderId)).toMatchObject({ stockCommitted: true, cartCompleted: true });
+    expect(await activeCartOf(user)).toBeNull();
+    expect(await stockOf(product.id)).toEqual({ available: before.available - quantity, onHand: before.onHand - quantity, reserved: before.reserved });
+  });
+
+  it('with inventory down, settles a charged order PAID and commits its stock at a later run', async () => {
+    const { orderId, product, before, quantity } = await checkoutUntil('charged');
+    const first = await recoverLater(clientsWithout('inventory'));
+    expect(first.paid).toContain(orderId);
+    expect(first.failures).toContain(`${orderId}:stockCommitted`);
+    expect(await orderRow(orderId)).toMatchObject({ status: 'PAID', stockCommitted: false, cartCompleted: true });
+
+    const second = await recoverLater();
+    expect(second.followUps).toContain(`${orderId}:stockCommitted`);
+    expect(await orderRow(orderId)).toMatchObject({ status: 'PAID', stockCommitted: true });
+    expect(await stockOf(product.id)).toEqual({ available: before.available - quantity, onHand: before.onHand - quantity, reserved: before.reserved });
+  });
+
+  it('leaves a checkout younger than the timeout alone; a retry with its key then carries it on to PAID', async () => {
+    const { orderId, product, before, user, quantity, idempotencyKey } = await checkoutUntil('placed');
+    const report = await recovery.run(work(), { staleAfterMs: STALE_AFTER_MS });
+    expect(JSON.stringify(report)).not.toContain(orderId);
+    expect((await orderRow(orderId))!.status).toBe('PENDING');
+
+    const retry = await orders.query<{ checkout: { id: string; status: string; statusHistory: { status: string }[] } }>(
+      `mutation($input: CheckoutInput!) { checkout(input: $input) { id status statusHistory { status } } }`,
+      { input: { shippingAddress: ADDRESS, paymentToken: 'tok_visa', idempotencyKey } },
+      user,
+    );
+    expect(retry.errors).toBeUndefined();
+    expect(retry.data!.checkout).toEqual({ id: orderId, status: 'PAID', statusHistory: [{ status: 'PENDING' }, { status: 'PAID' }] });
+    expect(await orders.orm.em.fork().count(Order, { userId: user.id })).toBe(1);
+    expect(await orders.orm.em.fork().count(Payment, { orderId })).toBe(1);
+    expect(await orderRow(orderId)).toMatchObject({ stockCommitted: true, cartCompleted: true });
+    expect(await stockOf(product.id)).toEqual({ available: before.available - quantity, onHand: before.onHand - quantity, reserved: before.reserved });
+    expect(await activeCartOf(user)).toBeNull();
+  });
+
+  it('never cancels an order whose charge is under way: it waits on the order lock and then sees the payment', async () => {
+    const { orderId } = await checkoutUntil('placed');
+    let recovered: ReturnType<typeof recoverLater> | undefined;
+    await orders.orm.em.fork().transactional(async (tx) => {
+      // What chargeIfPending does, slowed down: lock the order, then take the payment.
+      await tx.findOneOrFail(Order, { id: orderId }, { lockMode: LockMode.PESSIMISTIC_WRITE });
+      recovered = recoverLater();
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      await steps.payments.charge(tx, orderId, 'tok_visa', { amount: 1, currency: 'USD' });
+    });
+    const report = await recovered!;
+    expect(report.paid).toContain(orderId);
+    expect(report.cancelled).not.toContain(orderId);
+    expect(await orderRow(orderId)).toMatchObject({ status: 'PAID', stockCommitted: true, cartCompleted: true });
+  });
+
+  it('runs as a background task on the configured interval', async () => {
+    const { orderId, product, before } = await checkoutUntil('placed');
+    const saved = { ...process.env };
+    process.env.ORDER_RECOVERY_INTERVAL_MS = '50';
+    process.env.ORDER_PENDING_TIMEOUT_MS = '1';
+    const tasks = startOrderRecovery({ orm: orders.orm, logger: log, clients, settings: { production: false, jwtSecret: 'unused' } });
+    try {
+      const deadline = Date.now() + 10_000;
+      while ((await orderRow(orderId))!.status === 'PENDING' && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
+    } finally {
+      await Promise.all(tasks.map((task) => task.stop()));
+      process.env = saved;
+    }
+    expect(await orderRow(orderId)).toMatchObject({ status: 'CANCELLED', stockReleased: true });
+    expect(await stockOf(product.id)).toEqual(before);
+  });
+});

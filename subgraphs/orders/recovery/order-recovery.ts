@@ -1,0 +1,118 @@
+import { makeValidator } from 'envalid';
+import { readEnv } from '../../../lib/config';
+import { startPeriodicTask, type BackgroundTask } from '../../../lib/periodic-task';
+import type { BackgroundTaskContext } from '../../../lib/subgraph';
+import { CheckoutSteps } from '../checkout/checkout-steps';
+import { OrderStatus } from '../order-status/order-status.enum';
+import { SOLD_STATUSES } from '../order-status/order-status.machine';
+import { Order } from '../order/order.entity';
+import type { OrdersWorkContext } from '../orders.context';
+
+const positiveInteger = makeValidator<number>((input) => {
+  const value = Number(input);
+  if (!Number.isInteger(value) || value <= 0) throw new Error('must be a positive integer (milliseconds)');
+  return value;
+});
+
+/** How often recovery runs, and how old a PENDING order must be before recovery settles it. */
+export const orderRecoveryEnv = {
+  ORDER_RECOVERY_INTERVAL_MS: positiveInteger({ default: 30_000, desc: 'how often orders recovery runs' }),
+  ORDER_PENDING_TIMEOUT_MS: positiveInteger({ default: 60_000, desc: 'age after which a PENDING order (or an unfinished follow-up) is recovered' }),
+};
+
+export interface OrderRecoveryOptions {
+  /**
+   * Only orders whose checkout began (or whose last status change happened)
+   * longer ago than this: a live checkout is never raced by recovery.
+   */
+  staleAfterMs: number;
+  /** Orders per run and kind; the rest wait for the next run. */
+  batchSize?: number;
+  now?: Date;
+}
+
+export interface OrderRecoveryReport {
+  /** PENDING orders settled: to PAID (charged) or CANCELLED (declined or never charged). */
+  paid: string[];
+  cancelled: string[];
+  /** Follow-up steps done, as `<orderId>:<step>`. */
+  followUps: string[];
+  /** Steps that failed again; the next run retries them. */
+  failures: string[];
+}
+
+/**
+ * Finishes what a crashed or interrupted checkout (or cancellation) left:
+ * - a PENDING order older than the timeout is settled by its payment: an
+ *   APPROVED charge makes it PAID, a DECLINED one or none CANCELLED;
+ * - a PAID (or later) order commits its stock and completes its cart if it
+ *   has not yet; a CANCELLED one releases its stock.
+ * Every step is idempotent, so recovery running beside a retry, or on
+ * several replicas at once, does no harm. Reservations whose order was never
+ * placed (a crash between reserving and placing) expire in inventory.
+ */
+export class OrderRecovery {
+  constructor(private readonly steps = new CheckoutSteps()) {}
+
+  async run(work: OrdersWorkContext, options: OrderRecoveryOptions): Promise<OrderRecoveryReport> {
+    const report: OrderRecoveryReport = { paid: [], cancelled: [], followUps: [], failures: [] };
+    const cutoff = new Date((options.now ?? new Date()).getTime() - options.staleAfterMs);
+    const limit = options.batchSize ?? 100;
+    const em = work.em.fork();
+
+    const pending = await em.find(Order, { status: OrderStatus.PENDING, createdAt: { $lt: cutoff } }, { orderBy: { createdAt: 'asc' }, limit, fields: ['id'] });
+    for (const { id } of pending) {
+      // A fresh entity manager per order: one order's failure or identity map never touches the next.
+      const orderWork = { ...work, em: work.em.fork() };
+      try {
+        const settled = await this.steps.settlePending(orderWork.em, id, { cancelUnpaid: true });
+        if (!settled) continue;
+        if (settled.changed) (settled.order.status === OrderStatus.PAID ? report.paid : report.cancelled).push(id);
+        await this.followUp(orderWork, settled.order, report);
+      } catch (error) {
+        work.log.error({ err: error, orderId: id }, 'could not settle a PENDING order; retrying at the next run');
+        report.failures.push(`${id}:settle`);
+      }
+    }
+
+    const unfinished = await em.find(
+      Order,
+      {
+        updatedAt: { $lt: cutoff },
+        $or: [
+          { status: OrderStatus.CANCELLED, stockReleased: false },
+          { status: { $in: [...SOLD_STATUSES] }, $or: [{ stockCommitted: false }, { cartCompleted: false }] },
+        ],
+      },
+      { orderBy: { updatedAt: 'asc' }, limit },
+    );
+    for (const order of unfinished) await this.followUp({ ...work, em: work.em.fork() }, order, report);
+
+    if (report.paid.length + report.cancelled.length + report.followUps.length + report.failures.length > 0) {
+      work.log.info({ ...report }, 'orders recovery run');
+    }
+    return report;
+  }
+
+  private async followUp(work: OrdersWorkContext, order: Order, report: OrderRecoveryReport): Promise<void> {
+    const outcome = await this.steps.followUp(work, order);
+    report.followUps.push(...outcome.done.map((step) => `${order.id}:${step}`));
+    report.failures.push(...outcome.failed.map(({ step }) => `${order.id}:${step}`));
+  }
+}
+
+/** Recovery as a background task of the orders service, configured from the environment. */
+export function startOrderRecovery(context: BackgroundTaskContext): BackgroundTask[] {
+  const env = readEnv(orderRecoveryEnv);
+  const recovery = new OrderRecovery();
+  const log = context.logger.child({ task: 'order-recovery' });
+  const task = startPeriodicTask(
+    'order-recovery',
+    env.ORDER_RECOVERY_INTERVAL_MS,
+    async () => {
+      await recovery.run({ em: context.orm.em.fork(), clients: context.clients, log }, { staleAfterMs: env.ORDER_PENDING_TIMEOUT_MS });
+    },
+    log,
+  );
+  return [task];
+}
