@@ -15,10 +15,11 @@ export function isUuid(value: string): boolean {
  */
 export function entityLoader<T extends { id: string }>(em: EntityManager, entity: EntityName<T>): DataLoader<string, T | null> {
   return new DataLoader<string, T | null>(async (ids) => {
-    const valid = ids.filter(isUuid);
+    // PostgreSQL prints UUIDs in lower case; a client may send upper case.
+    const valid = [...new Set(ids.filter(isUuid).map((id) => id.toLowerCase()))];
     const rows = valid.length > 0 ? await em.find(entity, { id: { $in: valid } } as unknown as FilterQuery<T>) : [];
     const byId = new Map(rows.map((row) => [row.id, row]));
-    return ids.map((id) => byId.get(id) ?? null);
+    return ids.map((id) => byId.get(id.toLowerCase()) ?? null);
   });
 }
 

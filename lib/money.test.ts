@@ -16,5 +16,6 @@ describe('money', () => {
     expect(isCurrencyCode('USD')).toBe(true);
     expect(isCurrencyCode('usd')).toBe(false);
     expect(isCurrencyCode('DOLLARS')).toBe(false);
+    expect(isCurrencyCode('XYZ')).toBe(false);
   });
 });

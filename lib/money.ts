@@ -42,12 +42,9 @@ export function money(amount: number, currency: string): Money {
   return value;
 }
 
+/** ISO 4217 codes this runtime knows (Intl would format any three letters, known or not). */
+const KNOWN_CURRENCIES = new Set(Intl.supportedValuesOf('currency'));
+
 export function isCurrencyCode(code: string): boolean {
-  if (!/^[A-Z]{3}$/.test(code)) return false;
-  try {
-    formatterFor(code);
-    return true;
-  } catch {
-    return false;
-  }
+  return KNOWN_CURRENCIES.has(code);
 }

@@ -50,7 +50,8 @@ export function startOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
       );
       for (const row of rows) await bus.publish(row.topic, row.payload);
       if (rows.length > 0) {
-        await connection.execute('update outbox_event set published_at = now() where id = any(?::bigint[])', [rows.map((row) => row.id)], 'run', tx.getTransactionContext());
+        // knex expands an array binding into a list: `in (?, ?, ...)`.
+        await connection.execute('update outbox_event set published_at = now() where id in (?)', [rows.map((row) => row.id)], 'run', tx.getTransactionContext());
       }
       return rows.length;
     });

@@ -214,6 +214,15 @@ export async function startSubgraph<Loaders>(definition: SubgraphDefinition<Load
   });
   const clients = createSubgraphClients({ ...subgraphUrlsFromEnv({}), ...options.subgraphUrls }, options.internalSecret);
   const events = options.events ?? createEventBus();
+  // Everything started so far, stopped in reverse if a later step fails (or on stop).
+  const started: (() => Promise<void>)[] = [
+    () => orm.close(true),
+    ...(options.events ? [] : [() => events.close()]),
+    () => closeSubgraphClients(clients),
+  ];
+  const stopStarted = async () => {
+    for (const stop of [...started].reverse()) await stop();
+  };
   try {
     const server = await createSubgraphServer(definition, {
       orm,
@@ -224,12 +233,19 @@ export async function startSubgraph<Loaders>(definition: SubgraphDefinition<Load
       clients,
       events,
     });
-    const listening = await listen(server.app, options.port, options.host);
-    const subscriptions = server.attachSubscriptions(listening.server);
-    const outboxRelay = definition.publishesEvents && options.backgroundTasks !== false ? startOutboxRelay({ orm, bus: events, logger }) : undefined;
+    started.push(() => server.stop());
     const settings: SubgraphSettings = { production: options.production, jwtSecret: options.jwtSecret };
-    const backgroundTasks =
-      options.backgroundTasks === false ? [] : (definition.startBackgroundTasks?.({ orm, logger, clients, settings }) ?? []);
+    const runBackground = options.backgroundTasks !== false;
+    const outboxRelay = definition.publishesEvents && runBackground ? startOutboxRelay({ orm, bus: events, logger }) : undefined;
+    if (outboxRelay) started.push(() => outboxRelay.stop());
+    const backgroundTasks = runBackground ? (definition.startBackgroundTasks?.({ orm, logger, clients, settings }) ?? []) : [];
+    started.push(async () => {
+      await Promise.all(backgroundTasks.map((task) => task.stop()));
+    });
+    const listening = await listen(server.app, options.port, options.host);
+    started.push(() => listening.close());
+    const subscriptions = server.attachSubscriptions(listening.server);
+    started.push(() => subscriptions.dispose());
     return {
       ...listening,
       name: definition.name,
@@ -238,20 +254,10 @@ export async function startSubgraph<Loaders>(definition: SubgraphDefinition<Load
       backgroundTasks,
       outboxRelay,
       events,
-      stop: async () => {
-        await Promise.all(backgroundTasks.map((task) => task.stop()));
-        await subscriptions.dispose();
-        await listening.close();
-        await server.stop();
-        await outboxRelay?.stop();
-        await closeSubgraphClients(clients);
-        if (!options.events) await events.close();
-        await orm.close(true);
-      },
+      stop: stopStarted,
     };
   } catch (error) {
-    await closeSubgraphClients(clients);
-    await orm.close(true);
+    await stopStarted();
     throw error;
   }
 }

@@ -216,11 +216,8 @@ class SubscriptionGroup {
       this.owner.logError(error);
       result = { errors: [new GraphQLError('Could not resolve this event', { extensions: { code: 'INTERNAL_SERVER_ERROR' } })] };
     }
-    const subscribers = [...this.subscribers];
-    // The executor's result shares objects between paths; each client gets its own copy of the data.
-    subscribers.forEach((subscriber, index) =>
-      subscriber.push(index === subscribers.length - 1 ? result : { ...result, data: structuredClone(result.data) }),
-    );
+    // One result for every client: nothing downstream mutates it (graphql-ws only serialises), so no copies.
+    for (const subscriber of this.subscribers) subscriber.push(result);
   }
 
   private end(errors: readonly GraphQLError[] | null): void {
