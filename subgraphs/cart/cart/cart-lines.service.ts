@@ -78,9 +78,7 @@ export class CartLinesService {
     return inCartTransaction(
       ctx,
       async (tx) => {
-        const { cart } = await lockCartToChange(ctx, tx, args.cartId, false);
-        const line = await tx.findOne(CartItem, { id: args.itemId, cart });
-        if (!line) throw itemNotFound(args.itemId);
+        const { cart, line } = await lockLine(ctx, tx, args);
         if (quantity > line.quantity) {
           const available = await availableQuantity(ctx, line.productId);
           if (quantity > available) throw outOfStock(line.productId, quantity, available);
@@ -98,9 +96,7 @@ export class CartLinesService {
     return inCartTransaction(
       ctx,
       async (tx) => {
-        const { cart } = await lockCartToChange(ctx, tx, args.cartId, false);
-        const line = await tx.findOne(CartItem, { id: args.itemId, cart });
-        if (!line) throw itemNotFound(args.itemId);
+        const { cart, line } = await lockLine(ctx, tx, args);
         tx.remove(line);
         cart.updatedAt = new Date();
         return cart;
@@ -148,4 +144,12 @@ export class CartLinesService {
     const [row] = await ctx.em.getConnection().execute<{ product_id: string; quantity: number }[]>(query);
     return row ? { productId: row.product_id, quantity: row.quantity } : null;
   }
+}
+
+/** Locks the cart for a change and finds one of its lines (NOT_FOUND when the cart has no such line). */
+async function lockLine(ctx: CartContext, tx: Transaction, args: { cartId?: string | null; itemId: string }) {
+  const { cart } = await lockCartToChange(ctx, tx, args.cartId, false);
+  const line = await tx.findOne(CartItem, { id: args.itemId, cart });
+  if (!line) throw itemNotFound(args.itemId);
+  return { cart, line };
 }
