@@ -114,6 +114,12 @@ export async function createGateway(config: GatewayConfig, logger: Logger): Prom
       internalSecret: config.internalSecret,
       jwtSecret: config.jwtSecret,
       queueSize: config.subscriptionQueueSize,
+      safelist: {
+        apiKeys: persistedQueries.apiKeys,
+        manifests: persistedQueries.manifests,
+        mode: config.persistedQueries.safelistMode,
+        introspection: config.introspection,
+      },
       logger,
       executeOperation: async (request, viewer) => {
         const response = await apollo.executeOperation(

@@ -17,7 +17,8 @@ describe('SQL statements of a product page', () => {
   let supergraph: TestSupergraph;
 
   beforeAll(async () => {
-    supergraph = await startTestSupergraph();
+    // No sweepers or relays: only the statements of the request itself are counted.
+    supergraph = await startTestSupergraph({ backgroundTasks: false });
   }, 60_000);
   afterAll(() => supergraph?.stop());
 

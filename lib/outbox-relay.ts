@@ -58,6 +58,12 @@ export function startOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
   }
 
   async function publishPending(): Promise<void> {
+    // Idle polls cost one indexed look-up, not a transaction.
+    const [{ pending }] = await orm.em
+      .fork()
+      .getConnection()
+      .execute<{ pending: boolean }[]>('select exists (select 1 from outbox_event where published_at is null) as pending');
+    if (!pending) return;
     let count: number;
     do {
       count = await publishBatch();

@@ -24,6 +24,8 @@ export interface LocalSupergraphOptions {
   redisUrl?: string;
   /** Prefix of Redis channels (tests). */
   redisNamespace?: string;
+  /** Sweepers and outbox relays (default on; off where a test counts statements). */
+  backgroundTasks?: boolean;
   /** Gateway settings beyond the ones above (e.g. the supergraph file). */
   gateway?: Partial<GatewayConfig>;
   onProgress?: (message: string) => void;
@@ -70,6 +72,7 @@ export async function startLocalSupergraph(options: LocalSupergraphOptions): Pro
         production: options.production ?? false,
         subgraphUrls: urls,
         events,
+        backgroundTasks: options.backgroundTasks,
         logger: loggerFor(name),
       });
       subgraphs[name] = running;

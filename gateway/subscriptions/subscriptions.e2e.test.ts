@@ -1,6 +1,11 @@
 import { demoCatalog, DEMO_WAREHOUSES } from '../../lib/demo-data';
 import { Role } from '../../lib/identity';
 import { demoAdmin, demoCustomer, startTestSupergraph, type TestSupergraph } from '../../test/supergraph-harness';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { createClient } from 'graphql-ws';
+import WebSocket from 'ws';
+import { schemaDir } from '../../lib/paths';
 import { subscribe, wsClient } from '../../test/ws-client';
 
 const STOCK = `subscription($ids: [ID!]) {
@@ -173,6 +178,42 @@ describe('federated subscriptions through the gateway (one process, in-process e
       expect(result.data.warehouses.map((w: { code: string }) => w.code).sort()).toEqual(DEMO_WAREHOUSES.map((w) => w.code).sort());
     } finally {
       await client.dispose();
+    }
+  });
+
+  it('applies API keys and the safelist on the socket as on HTTP', async () => {
+    const manifest = JSON.parse(readFileSync(path.join(schemaDir(), 'persisted-query-manifest.json'), 'utf8')) as { operations: { id: string; name: string }[] };
+    const listed = manifest.operations.find((o) => o.name === 'ProductAvailability')!;
+    const connect = (apiKey: string) =>
+      createClient({ url: supergraph.gatewayUrl.replace(/^http/, 'ws'), webSocketImpl: WebSocket, connectionParams: { 'x-api-key': apiKey }, retryAttempts: 0, lazy: true });
+
+    const unknown = connect('not-a-key');
+    try {
+      const errors = (await subscribe(unknown, STOCK, {}).ended) as { extensions?: { code?: string } }[];
+      expect(errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
+    } finally {
+      await unknown.dispose();
+    }
+
+    const integrator = connect('demo-integrator-key');
+    try {
+      const unlisted = (await subscribe(integrator, STOCK, {}).ended) as { extensions?: { code?: string } }[];
+      expect(unlisted?.[0]?.extensions?.code).toBe('QUERY_NOT_IN_SAFELIST');
+
+      const product = inStock[4];
+      const received: { data?: any }[] = [];
+      const dispose = integrator.subscribe(
+        { query: '', variables: { productIds: [product.id] }, extensions: { persistedQuery: { version: 1, sha256Hash: listed.id } } },
+        { next: (result) => void received.push(result), error: () => undefined, complete: () => undefined },
+      );
+      await waitFor(() => supergraph.gateway.subscriptions.federated.stats.upstreams >= 1);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      await adjust(product.id, 1);
+      await waitFor(() => received.length === 1);
+      expect(received[0].data.stockChanged.product.id).toBe(product.id);
+      dispose();
+    } finally {
+      await integrator.dispose();
     }
   });
 });
