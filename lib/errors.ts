@@ -22,8 +22,6 @@ export const ErrorCode = {
   PERSISTED_QUERY_ID_REQUIRED: 'PERSISTED_QUERY_ID_REQUIRED',
   QUERY_TOO_COMPLEX: 'QUERY_TOO_COMPLEX',
   RATE_LIMITED: 'RATE_LIMITED',
-  /** Temporary: a contract field whose behaviour is not built yet. */
-  NOT_IMPLEMENTED: 'NOT_IMPLEMENTED',
 } as const;
 
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
@@ -38,5 +36,3 @@ export const unauthenticated = (message = 'You must be signed in to do this') =>
   graphQLError(ErrorCode.UNAUTHENTICATED, message);
 export const forbidden = (message = 'You are not allowed to do this') => graphQLError(ErrorCode.FORBIDDEN, message);
 export const notFound = (what: string, id: string) => graphQLError(ErrorCode.NOT_FOUND, `${what} ${id} does not exist`, { id });
-export const notImplemented = (field: string) =>
-  graphQLError(ErrorCode.NOT_IMPLEMENTED, `${field} is part of the contract but not implemented yet`);
