@@ -1,4 +1,4 @@
-import { bool, cleanEnv, port, str, url, type CleanedEnv, type ValidatorSpec } from 'envalid';
+import { bool, cleanEnv, makeValidator, port, str, url, type CleanedEnv, type ValidatorSpec } from 'envalid';
 
 /**
  * Environment validation for every process. All problems are reported at once,
@@ -55,6 +55,15 @@ export const subgraphUrlEnv = {
   CART_URL: url({ default: undefined }),
   ORDERS_URL: url({ default: undefined }),
 };
+
+/** A duration in whole milliseconds, at least 1 (intervals, timeouts). */
+export const milliseconds = makeValidator<number>((input) => {
+  const value = Number(input);
+  if (!/^\s*\d+\s*$/.test(String(input)) || !Number.isSafeInteger(value) || value < 1) {
+    throw new Error(`must be a whole number of milliseconds of at least 1, got "${input}"`);
+  }
+  return value;
+});
 
 export { bool, port, str, url };
 

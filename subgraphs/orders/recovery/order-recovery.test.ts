@@ -22,8 +22,8 @@ describe('orders recovery configuration', () => {
     }
     expect(thrown).toBeInstanceOf(ConfigError);
     expect((thrown as ConfigError).problems).toEqual([
-      'ORDER_RECOVERY_INTERVAL_MS: must be a positive integer (milliseconds)',
-      'ORDER_PENDING_TIMEOUT_MS: must be a positive integer (milliseconds)',
+      'ORDER_RECOVERY_INTERVAL_MS: must be a whole number of milliseconds of at least 1, got "0"',
+      'ORDER_PENDING_TIMEOUT_MS: must be a whole number of milliseconds of at least 1, got "soon"',
     ]);
   });
 });

@@ -1,5 +1,4 @@
-import { makeValidator } from 'envalid';
-import { readEnv } from '../../../lib/config';
+import { milliseconds, readEnv } from '../../../lib/config';
 import { startPeriodicTask, type BackgroundTask } from '../../../lib/periodic-task';
 import type { BackgroundTaskContext } from '../../../lib/subgraph';
 import { CheckoutSteps } from '../checkout/checkout-steps';
@@ -8,16 +7,10 @@ import { SOLD_STATUSES } from '../order-status/order-status.machine';
 import { Order } from '../order/order.entity';
 import type { OrdersWorkContext } from '../orders.context';
 
-const positiveInteger = makeValidator<number>((input) => {
-  const value = Number(input);
-  if (!Number.isInteger(value) || value <= 0) throw new Error('must be a positive integer (milliseconds)');
-  return value;
-});
-
 /** How often recovery runs, and how old a PENDING order must be before recovery settles it. */
 export const orderRecoveryEnv = {
-  ORDER_RECOVERY_INTERVAL_MS: positiveInteger({ default: 30_000, desc: 'how often orders recovery runs' }),
-  ORDER_PENDING_TIMEOUT_MS: positiveInteger({ default: 60_000, desc: 'age after which a PENDING order (or an unfinished follow-up) is recovered' }),
+  ORDER_RECOVERY_INTERVAL_MS: milliseconds({ default: 30_000, desc: 'how often orders recovery runs' }),
+  ORDER_PENDING_TIMEOUT_MS: milliseconds({ default: 60_000, desc: 'age after which a PENDING order (or an unfinished follow-up) is recovered' }),
 };
 
 export interface OrderRecoveryOptions {
