@@ -13,6 +13,14 @@ export interface Viewer {
 }
 
 /**
+ * The viewer is that user, or an ADMIN: who may see a user's personal data
+ * (account, addresses, cart, orders). The one rule every subgraph applies.
+ */
+export function actsFor(viewer: Viewer | null, userId: string): boolean {
+  return viewer != null && (viewer.id === userId || viewer.role === Role.ADMIN);
+}
+
+/**
  * Trust between processes: the gateway (or a sibling service) presents the
  * internal secret, and only then does a subgraph believe the viewer header.
  * A request to a subgraph port without it is refused, so the port is no way

@@ -1,4 +1,4 @@
-import { Role, type Viewer } from '../../../lib/identity';
+import { actsFor, type Viewer } from '../../../lib/identity';
 import { isUuid } from '../../../lib/loaders';
 import { money, type Money } from '../../../lib/money';
 import type { CartContext } from '../cart.context';
@@ -18,9 +18,7 @@ export interface PricedLine {
 export class CartService {
   /** A guest cart is open to whoever has its id; a user's cart only to that user or an ADMIN. */
   canSee(viewer: Viewer | null, cart: Cart): boolean {
-    if (cart.userId == null) return true;
-    if (!viewer) return false;
-    return viewer.id === cart.userId || viewer.role === Role.ADMIN;
+    return cart.userId == null || actsFor(viewer, cart.userId);
   }
 
   /**
@@ -42,7 +40,7 @@ export class CartService {
   /** A user's ACTIVE cart, shown only to that user or an ADMIN. */
   async activeCartOfUser(ctx: CartContext, userId: string): Promise<Cart | null> {
     const viewer = ctx.viewer;
-    if (!viewer || (viewer.id !== userId && viewer.role !== Role.ADMIN)) return null;
+    if (!actsFor(viewer, userId)) return null;
     return ctx.loaders.activeCartByUserId.load(userId);
   }
 

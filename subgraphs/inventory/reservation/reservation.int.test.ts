@@ -14,7 +14,7 @@ import { releaseExpiredReservations } from './reservation-sweeper';
 
 const ADMIN: Viewer = { id: DEMO_USERS.find((u) => u.role === 'ADMIN')!.id, role: Role.ADMIN };
 const CUSTOMER: Viewer = { id: DEMO_USERS.find((u) => u.role === 'CUSTOMER')!.id, role: Role.CUSTOMER };
-const [AMS, CHI, SIN] = ['AMS', 'CHI', 'SIN'].map((code) => DEMO_WAREHOUSES.find((w) => w.code === code)!);
+const CHI = DEMO_WAREHOUSES.find((w) => w.code === 'CHI')!;
 
 const RESERVE = `mutation Reserve($orderId: ID!, $lines: [StockLineInput!]!, $ttlSeconds: Int) {
   reserveStock(orderId: $orderId, lines: $lines, ttlSeconds: $ttlSeconds)

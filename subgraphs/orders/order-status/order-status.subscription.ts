@@ -1,10 +1,10 @@
 import { filter, pipe } from '@graphql-yoga/subscription';
 import { forbidden, unauthenticated } from '../../../lib/errors';
 import { Topics, type OrderStatusChangedEvent } from '../../../lib/events';
+import { actsFor } from '../../../lib/identity';
 import { isUuid } from '../../../lib/loaders';
 import { refreshForEvent } from '../../../lib/subgraph';
 import { Order } from '../order/order.entity';
-import { canViewOrdersOf } from '../order/order.service';
 import type { OrdersContext } from '../orders.context';
 
 /**
@@ -17,11 +17,11 @@ export class OrderStatusSubscriptions {
     const viewer = ctx.viewer;
     if (!viewer) throw unauthenticated('Sign in to follow an order');
     const order = isUuid(orderId) ? await ctx.em.findOne(Order, { id: orderId.toLowerCase() }) : null;
-    if (!order || !canViewOrdersOf(viewer, order.userId)) throw forbidden("Only the order's buyer or an ADMIN may follow it");
+    if (!order || !actsFor(viewer, order.userId)) throw forbidden("Only the order's buyer or an ADMIN may follow it");
     const events = ctx.events.pubSub.subscribe(Topics.ORDER_STATUS_CHANGED) as AsyncIterable<OrderStatusChangedEvent>;
     return pipe(
       events,
-      filter((event: OrderStatusChangedEvent) => event.orderId === order.id && canViewOrdersOf(viewer, event.userId)),
+      filter((event: OrderStatusChangedEvent) => event.orderId === order.id && actsFor(viewer, event.userId)),
     );
   }
 

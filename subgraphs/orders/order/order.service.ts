@@ -1,6 +1,6 @@
 import { decodeCursor, encodeCursor, pageSize, toConnection, type Connection } from '../../../lib/connection';
 import { badUserInput, forbidden, notFound, unauthenticated } from '../../../lib/errors';
-import { Role, type Viewer } from '../../../lib/identity';
+import { actsFor } from '../../../lib/identity';
 import { isUuid } from '../../../lib/loaders';
 import { CheckoutSteps } from '../checkout/checkout-steps';
 import { OrderStatus } from '../order-status/order-status.enum';
@@ -15,11 +15,6 @@ const NEWEST = 'ORDERS_NEWEST';
 export interface OrderPageArgs {
   first?: number | null;
   after?: string | null;
-}
-
-/** An order is visible to its buyer and to ADMINs, and to no one else. */
-export function canViewOrdersOf(viewer: Viewer | null, userId: string): boolean {
-  return viewer != null && (viewer.role === Role.ADMIN || viewer.id === userId);
 }
 
 function cursorOf(order: Order): string {
@@ -45,7 +40,7 @@ export class OrderService {
   /** The order if the viewer may see it; null for unknown or malformed ids and for other people's orders. */
   async visibleOrder(ctx: OrdersContext, id: string): Promise<Order | null> {
     const order = await ctx.loaders.orderById.load(id);
-    return order && canViewOrdersOf(ctx.viewer, order.userId) ? order : null;
+    return order && actsFor(ctx.viewer, order.userId) ? order : null;
   }
 
   /**
@@ -54,7 +49,7 @@ export class OrderService {
    */
   async pageForUser(ctx: OrdersContext, userId: string, args: OrderPageArgs): Promise<Connection<Order>> {
     if (!ctx.viewer) throw unauthenticated();
-    if (!canViewOrdersOf(ctx.viewer, userId)) throw forbidden("Only the user themself or an ADMIN may see a user's orders");
+    if (!actsFor(ctx.viewer, userId)) throw forbidden("Only the user themself or an ADMIN may see a user's orders");
     const size = pageSize(args.first);
     const after = args.after ? decodeAfter(args.after) : null;
     const [rows, totalCount] = await Promise.all([
@@ -75,7 +70,7 @@ export class OrderService {
     if (!viewer) throw unauthenticated();
     const result = isUuid(id)
       ? await this.steps.statuses.transition(ctx.em, id, (order) => {
-          if (!canViewOrdersOf(viewer, order.userId)) throw notFound('Order', id);
+          if (!actsFor(viewer, order.userId)) throw notFound('Order', id);
           return { to: OrderStatus.CANCELLED, note: viewer.id === order.userId ? CANCELLED_BY_CUSTOMER_NOTE : CANCELLED_BY_ADMIN_NOTE };
         })
       : null;

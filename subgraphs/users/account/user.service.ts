@@ -1,4 +1,4 @@
-import { Role } from '../../../lib/identity';
+import { actsFor } from '../../../lib/identity';
 import type { UsersContext } from '../users.context';
 import type { UserAddress } from '../address/user-address.entity';
 import type { User } from './user.entity';
@@ -16,7 +16,7 @@ export class UserService {
    */
   async visible(ctx: UsersContext, id: string): Promise<User | null> {
     const viewer = ctx.viewer;
-    if (!viewer || (viewer.id !== id && viewer.role !== Role.ADMIN)) return null;
+    if (!actsFor(viewer, id)) return null;
     return ctx.loaders.userById.load(id);
   }
 
