@@ -1,6 +1,5 @@
-import DataLoader from 'dataloader';
 import type { EntityManager } from '../../lib/database';
-import { entityLoader, groupLoader, isUuid } from '../../lib/loaders';
+import { entityLoader, groupLoader, uuidKeyedLoader } from '../../lib/loaders';
 import type { LoaderScope } from '../../lib/subgraph';
 import { Cart, CartStatus } from './cart/cart.entity';
 import { CartItem } from './cart-item/cart-item.entity';
@@ -24,12 +23,10 @@ export function createCartLoaders(em: EntityManager, scope: LoaderScope) {
       (cartIds: readonly string[]) => em.find(CartItem, { cart: { $in: [...cartIds] } }, { orderBy: { createdAt: 'asc', id: 'asc' } }),
       (item) => item.cart.id,
     ),
-    activeCartByUserId: new DataLoader<string, Cart | null>(async (userIds) => {
-      const valid = userIds.filter(isUuid);
-      const carts = valid.length > 0 ? await em.find(Cart, { userId: { $in: valid }, status: CartStatus.ACTIVE }) : [];
-      const byUser = new Map(carts.map((cart) => [cart.userId, cart]));
-      return userIds.map((id) => byUser.get(id) ?? null);
-    }),
+    activeCartByUserId: uuidKeyedLoader<Cart | null>(async (userIds) => {
+      const carts = await em.find(Cart, { userId: { $in: userIds }, status: CartStatus.ACTIVE });
+      return new Map(carts.map((cart) => [cart.userId!, cart]));
+    }, null),
     /**
      * Prices are catalog's and may change at any time, so they are read when
      * a cart is shown: one `_entities` call for every product of the request.

@@ -1,6 +1,6 @@
 import DataLoader from 'dataloader';
 import type { EntityManager } from '../../lib/database';
-import { entityLoader, groupLoader, isUuid } from '../../lib/loaders';
+import { entityLoader, groupLoader, isUuid, uuidKeyedLoader } from '../../lib/loaders';
 import { OrderItem } from './order-item/order-item.entity';
 import { OrderStatusEvent } from './order-status/order-status-event.entity';
 import { ORDER_STATUS_RANK } from './order-status/order-status.enum';
@@ -55,18 +55,13 @@ async function loadOrderPages(em: EntityManager, keys: readonly OrderPageKey[]):
   return keys.map((key) => pages.get(pageKeyOf(key)) ?? []);
 }
 
-async function countOrders(em: EntityManager, userIds: readonly string[]): Promise<number[]> {
-  const valid = [...new Set(userIds.filter(isUuid))];
-  const counts = new Map<string, number>();
-  if (valid.length > 0) {
-    const rows = await em
-      .getConnection()
-      .execute<{ user_id: string; count: string }[]>(
-        em.getKnex()('customer_order').select('user_id').count({ count: '*' }).whereIn('user_id', valid).groupBy('user_id'),
-      );
-    for (const row of rows) counts.set(row.user_id, Number(row.count));
-  }
-  return userIds.map((id) => counts.get(id) ?? 0);
+async function countOrders(em: EntityManager, userIds: string[]): Promise<Map<string, number>> {
+  const rows = await em
+    .getConnection()
+    .execute<{ user_id: string; count: string }[]>(
+      em.getKnex()('customer_order').select('user_id').count({ count: '*' }).whereIn('user_id', userIds).groupBy('user_id'),
+    );
+  return new Map(rows.map((row) => [row.user_id, Number(row.count)]));
 }
 
 export function createOrdersLoaders(em: EntityManager) {
@@ -86,7 +81,7 @@ export function createOrdersLoaders(em: EntityManager) {
       (event) => event.order.id,
     ),
     orderPageByUser: new DataLoader<OrderPageKey, Order[], string>((keys) => loadOrderPages(em, keys), { cacheKeyFn: pageKeyOf }),
-    orderCountByUserId: new DataLoader<string, number>((userIds) => countOrders(em, userIds)),
+    orderCountByUserId: uuidKeyedLoader((userIds) => countOrders(em, userIds), 0),
   };
 }
 

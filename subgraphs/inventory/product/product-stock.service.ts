@@ -1,4 +1,3 @@
-import { isUuid } from '../../../lib/loaders';
 import type { InventoryContext } from '../inventory.context';
 import type { StockLevel } from '../stock/stock-level.entity';
 
@@ -13,7 +12,6 @@ export class ProductStockService {
   }
 
   async stockLevels(ctx: InventoryContext, productId: string): Promise<StockLevel[]> {
-    // PostgreSQL prints uuids in lowercase, so the grouping key must be too.
-    return isUuid(productId) ? ctx.loaders.stockLevelsByProductId.load(productId.toLowerCase()) : [];
+    return ctx.loaders.stockLevelsByProductId.load(productId);
   }
 }
