@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { uuidFromDigest } from './uuid';
 
 /**
  * The demo shop every fresh `npm start` seeds. It is generated, not stored,
@@ -10,11 +11,7 @@ const NAMESPACE = 'commerce-demo';
 
 /** A name-based (v5-style) UUID: the same name always gives the same id. */
 export function demoId(kind: string, name: string): string {
-  const hash = createHash('sha1').update(`${NAMESPACE}:${kind}:${name}`).digest();
-  hash[6] = (hash[6] & 0x0f) | 0x50;
-  hash[8] = (hash[8] & 0x3f) | 0x80;
-  const hex = hash.subarray(0, 16).toString('hex');
-  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+  return uuidFromDigest(createHash('sha1').update(`${NAMESPACE}:${kind}:${name}`).digest(), 5);
 }
 
 /** Small deterministic PRNG (mulberry32), so the demo data is the same on every machine. */

@@ -49,15 +49,14 @@ export class SubgraphClient {
    * on `typename`, e.g. `id price { amount currency }`.
    */
   entityLoader<T>(typename: string, selection: string, viewer: Viewer | null = null): DataLoader<string, T | null> {
+    return new DataLoader<string, T | null>((ids) => this.entities<T>(typename, selection, ids, viewer));
+  }
+
+  /** Entities by id through the federation `_entities` field, in one call; null for those the callee does not know. */
+  async entities<T>(typename: string, selection: string, ids: readonly string[], viewer: Viewer | null = null): Promise<(T | null)[]> {
     const query = `query($representations: [_Any!]!) { _entities(representations: $representations) { ... on ${typename} { ${selection} } } }`;
-    return new DataLoader<string, T | null>(async (ids) => {
-      const data = await this.request<{ _entities: (T | null)[] }>(
-        query,
-        { representations: ids.map((id) => ({ __typename: typename, id })) },
-        viewer,
-      );
-      return data._entities;
-    });
+    const data = await this.request<{ _entities: (T | null)[] }>(query, { representations: ids.map((id) => ({ __typename: typename, id })) }, viewer);
+    return data._entities;
   }
 
   async close(): Promise<void> {

@@ -3,6 +3,7 @@ import type { GraphQLError } from 'graphql';
 import { badUserInput, ErrorCode } from '../../../lib/errors';
 import { Role, type Viewer } from '../../../lib/identity';
 import type { SubgraphClients } from '../../../lib/subgraph-client';
+import { uuidFromDigest } from '../../../lib/uuid';
 import type { Order } from '../order/order.entity';
 
 /*
@@ -46,11 +47,7 @@ export function linesFingerprint(lines: StockLine[]): string {
  * RFC 9562), like every id.
  */
 export function attemptOrderId(userId: string, idempotencyKey: string, cartId: string, lines: StockLine[]): string {
-  const bytes = createHash('sha256').update(JSON.stringify([userId, idempotencyKey, cartId, linesFingerprint(lines)])).digest().subarray(0, 16);
-  bytes[6] = (bytes[6] & 0x0f) | 0x80;
-  bytes[8] = (bytes[8] & 0x3f) | 0x80;
-  const hex = bytes.toString('hex');
-  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+  return uuidFromDigest(createHash('sha256').update(JSON.stringify([userId, idempotencyKey, cartId, linesFingerprint(lines)])).digest(), 8);
 }
 
 /** The code a sibling's GraphQL error carried (SubgraphClient keeps it), if any. */
@@ -84,21 +81,11 @@ export async function readCart(clients: SubgraphClients, viewer: Viewer, cartId:
   return { id: cart.id, lines };
 }
 
-const PRICES = `query CheckoutPrices($representations: [_Any!]!) { _entities(representations: $representations) { ... on Product { id price { amount currency } } } }`;
-
-interface PricesData {
-  _entities: ({ id: string; price: UnitPrice } | null)[];
-}
-
 /** catalog's current price of each product, in one call; a product catalog no longer has cannot be bought. */
 export async function currentPrices(clients: SubgraphClients, viewer: Viewer, productIds: string[]): Promise<Map<string, UnitPrice>> {
-  const data = await clients.catalog.request<PricesData>(
-    PRICES,
-    { representations: productIds.map((id) => ({ __typename: 'Product', id })) },
-    viewer,
-  );
+  const products = await clients.catalog.entities<{ id: string; price: UnitPrice }>('Product', 'id price { amount currency }', productIds, viewer);
   const prices = new Map<string, UnitPrice>();
-  data._entities.forEach((product, index) => {
+  products.forEach((product, index) => {
     if (product) prices.set(productIds[index], product.price);
   });
   const missing = productIds.filter((id) => !prices.has(id));
