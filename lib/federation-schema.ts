@@ -1,7 +1,7 @@
 import { buildSubgraphSchema } from '@apollo/subgraph';
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper';
 import { printSchemaWithDirectives } from '@graphql-tools/utils';
-import { parse, type GraphQLSchema } from 'graphql';
+import { parse, type GraphQLFieldResolver, type GraphQLSchema } from 'graphql';
 import { buildSchema, createResolversMap, type AuthChecker, type NonEmptyArray, type PubSub } from 'type-graphql';
 import { forbidden, unauthenticated } from './errors';
 import type { Role, Viewer } from './identity';
@@ -61,7 +61,14 @@ export interface FederatedSchema {
  * directives from `@Directive`) into a subgraph schema with `_entities` and
  * `_service`.
  */
-export async function buildFederatedSchema<Context>(spec: SchemaSpec<Context>, pubSub: PubSub = noPubSub): Promise<FederatedSchema> {
+export interface FederatedSchemaOptions<Context> {
+  pubSub?: PubSub;
+  /** Runs before each subscription event is resolved (a subscription's context outlives its events). */
+  beforeSubscriptionEvent?: (context: Context) => void;
+}
+
+export async function buildFederatedSchema<Context>(spec: SchemaSpec<Context>, options: FederatedSchemaOptions<Context> = {}): Promise<FederatedSchema> {
+  const pubSub = options.pubSub ?? noPubSub;
   const typeGraphQLSchema = await buildSchema({
     resolvers: spec.resolvers,
     orphanedTypes: spec.orphanedTypes,
@@ -73,6 +80,17 @@ export async function buildFederatedSchema<Context>(spec: SchemaSpec<Context>, p
   });
   const sdl = `${FEDERATION_LINK}\n\n${describeRootTypes(printSchemaWithDirectives(typeGraphQLSchema))}\n`;
   const resolvers = createResolversMap(typeGraphQLSchema) as GraphQLResolverMap<Context>;
+  const beforeEvent = options.beforeSubscriptionEvent;
+  if (beforeEvent) {
+    for (const field of Object.values((resolvers.Subscription ?? {}) as Record<string, { resolve?: GraphQLFieldResolver<unknown, Context> }>)) {
+      const resolve = field.resolve;
+      if (!resolve) continue;
+      field.resolve = (root, args, context, info) => {
+        beforeEvent(context);
+        return resolve(root, args, context, info);
+      };
+    }
+  }
   for (const [typeName, resolveReference] of Object.entries(spec.referenceResolvers ?? {})) {
     resolvers[typeName] = { ...(resolvers[typeName] as object), __resolveReference: resolveReference } as never;
   }

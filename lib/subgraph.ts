@@ -75,10 +75,11 @@ export interface BackgroundTaskContext {
 /**
  * A subscription's context lives as long as the subscription, so each event
  * must start from current data, not from what earlier events left in the
- * identity map and the loaders. Subscription resolvers call this first
- * (graphql-ws runs the events of one subscription one after another).
+ * identity map and the loaders. The subgraph server runs this before every
+ * subscription event (graphql-ws runs the events of one subscription one
+ * after another).
  */
-export function refreshForEvent(ctx: SubgraphContext<unknown>): void {
+function refreshForEvent(ctx: SubgraphContext<unknown>): void {
   ctx.em.clear();
   for (const loader of Object.values(ctx.loaders as Record<string, unknown>)) {
     if (loader instanceof DataLoader) loader.clearAll();
@@ -106,7 +107,10 @@ export interface SubgraphServer {
 
 /** Builds a subgraph's HTTP app without listening, so tests can drive it. */
 export async function createSubgraphServer<Loaders>(definition: SubgraphDefinition<Loaders>, deps: SubgraphDeps): Promise<SubgraphServer> {
-  const { schema } = await buildFederatedSchema(definition, deps.events.pubSub);
+  const { schema } = await buildFederatedSchema<SubgraphContext<Loaders>>(definition, {
+    pubSub: deps.events.pubSub,
+    beforeSubscriptionEvent: refreshForEvent,
+  });
   const log = deps.logger;
   const settings: SubgraphSettings = { production: deps.production, jwtSecret: deps.jwtSecret };
   const contextFor = (viewer: Viewer | null): SubgraphContext<Loaders> => {

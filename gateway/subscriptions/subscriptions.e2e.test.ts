@@ -91,6 +91,12 @@ describe('federated subscriptions through the gateway (one process, in-process e
       expect(event.data.orderStatusChanged).toMatchObject({ id: paid.id, status: 'SHIPPED', user: { email: 'customer@example.com' } });
       expect(event.data.orderStatusChanged.items[0].product.name).toEqual(expect.any(String));
       expect(event.data.orderStatusChanged.statusHistory.map((h: { status: string }) => h.status)).toEqual(expect.arrayContaining(['PENDING', 'PAID', 'SHIPPED']));
+      // A later event reads the order as it is then, not as the first event left it.
+      const delivered = await supergraph.query(`mutation($id: ID!) { updateOrderStatus(id: $id, status: DELIVERED) { status } }`, { id: paid.id }, adminToken);
+      expect(delivered.errors).toBeUndefined();
+      const second = await subscription.next();
+      expect(second.data.orderStatusChanged.status).toBe('DELIVERED');
+      expect(second.data.orderStatusChanged.statusHistory.map((h: { status: string }) => h.status)).toEqual(['PENDING', 'PAID', 'SHIPPED', 'DELIVERED']);
     } finally {
       await client.dispose();
     }

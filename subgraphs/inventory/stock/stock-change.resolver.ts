@@ -1,7 +1,5 @@
-import { Arg, Ctx, ID, Resolver, Root, Subscription, type SubscriptionHandlerData } from 'type-graphql';
+import { Arg, ID, Resolver, Root, Subscription, type SubscriptionHandlerData } from 'type-graphql';
 import { Topics, type StockChangedEvent } from '../../../lib/events';
-import { refreshForEvent } from '../../../lib/subgraph';
-import type { InventoryContext } from '../inventory.context';
 import { productStock } from '../product/product-stock';
 import { StockChange } from './stock-change';
 
@@ -24,10 +22,8 @@ export class StockChangeResolver {
   })
   stockChanged(
     @Root() event: StockChangedEvent,
-    @Ctx() ctx: InventoryContext,
     @Arg('productIds', () => [ID], { nullable: true, description: 'Products to watch; null watches every product' }) _productIds?: string[] | null,
   ): StockChange {
-    refreshForEvent(ctx);
     const change = new StockChange();
     change.product = productStock(event.productId);
     change.availableQuantity = event.availableQuantity;

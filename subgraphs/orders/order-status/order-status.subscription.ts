@@ -3,7 +3,6 @@ import { forbidden, unauthenticated } from '../../../lib/errors';
 import { Topics, type OrderStatusChangedEvent } from '../../../lib/events';
 import { actsFor } from '../../../lib/identity';
 import { isUuid } from '../../../lib/loaders';
-import { refreshForEvent } from '../../../lib/subgraph';
 import { Order } from '../order/order.entity';
 import type { OrdersContext } from '../orders.context';
 
@@ -26,7 +25,6 @@ export class OrderStatusSubscriptions {
   }
 
   async orderFor(ctx: OrdersContext, event: OrderStatusChangedEvent): Promise<Order> {
-    refreshForEvent(ctx);
     return ctx.em.findOneOrFail(Order, { id: event.orderId });
   }
 }
