@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { Supergraph } from '@apollo/federation-internals';
 import { ApolloGateway } from '@apollo/gateway';
 import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginLandingPageDisabled, ApolloServerPluginUsageReportingDisabled, ApolloServerPluginSchemaReportingDisabled } from '@apollo/server/plugin/disabled';
@@ -33,6 +34,8 @@ export interface GatewayServer {
  */
 export async function createGateway(config: GatewayConfig, logger: Logger): Promise<GatewayServer> {
   const supergraphSdl = readFileSync(config.supergraphPath, 'utf8');
+  // Parsed once here for persisted queries and subscriptions (@apollo/gateway parses its own copy).
+  const supergraph = Supergraph.build(supergraphSdl);
   const dataSources: Record<string, SubgraphDataSource> = {};
   const gateway = new ApolloGateway({
     supergraphSdl,
@@ -51,7 +54,7 @@ export async function createGateway(config: GatewayConfig, logger: Logger): Prom
     redisUrl: config.redisUrl,
     redisNamespace: config.redisNamespace,
     introspection: config.introspection,
-    supergraphSdl,
+    apiSchema: supergraph.apiSchema().toGraphQLJSSchema(),
     logger,
     metrics,
   });
@@ -108,7 +111,7 @@ export async function createGateway(config: GatewayConfig, logger: Logger): Prom
   const attachSubscriptions = (server: Server) =>
     attachSubscriptionServer({
       server,
-      supergraphSdl,
+      supergraph,
       subgraphUrls: Object.fromEntries(Object.entries(dataSources).map(([name, dataSource]) => [name, dataSource.url])),
       dataSources,
       internalSecret: config.internalSecret,

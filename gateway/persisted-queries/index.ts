@@ -1,5 +1,5 @@
 import type { ApolloServerPlugin } from '@apollo/server';
-import { Supergraph } from '@apollo/federation-internals';
+import type { GraphQLSchema } from 'graphql';
 import type { KeyValueCache } from '@apollo/utils.keyvaluecache';
 import type { Logger } from '../../lib/logger';
 import type { GatewayContext } from '../gateway.context';
@@ -25,8 +25,8 @@ export interface PersistedQueriesOptions {
   /** Prefix of Redis keys (REDIS_NAMESPACE); APQ entries are `<namespace>gateway:apq:<sha256>`. */
   redisNamespace: string;
   introspection: boolean;
-  /** The supergraph served: manifest operations must validate against its API. */
-  supergraphSdl: string;
+  /** The API schema served: manifest operations must validate against it. */
+  apiSchema: GraphQLSchema;
   logger: Logger;
   metrics: GatewayMetrics;
 }
@@ -39,8 +39,7 @@ export interface PersistedQueriesOptions {
 export async function createPersistedQueries(options: PersistedQueriesOptions): Promise<PersistedQueries> {
   const { config, logger, metrics } = options;
   const log = logger.child({ component: 'persisted-queries' });
-  const apiSchema = Supergraph.build(options.supergraphSdl).apiSchema().toGraphQLJSSchema();
-  const manifests = await ManifestStore.open({ path: config.manifestPath, apiSchema, logger: log, metrics, watch: config.watchManifest });
+  const manifests = await ManifestStore.open({ path: config.manifestPath, apiSchema: options.apiSchema, logger: log, metrics, watch: config.watchManifest });
   const apiKeys = new ApiKeyRegistry(config.apiKeys);
   const apqCache = await createApqCache({ redisUrl: options.redisUrl, keyPrefix: `${options.redisNamespace}gateway:`, logger: log });
   log.info({ apqCache: apqCache.kind, apqTtlSeconds: config.apqTtlSeconds, safelistMode: config.safelistMode, apiKeys: apiKeys.size }, 'persisted queries ready');

@@ -1,4 +1,4 @@
-import { operationFromDocument, Supergraph, type Schema } from '@apollo/federation-internals';
+import { operationFromDocument, type Schema, type Supergraph } from '@apollo/federation-internals';
 import { buildOperationContext, executeQueryPlan, type GraphQLDataSource, type ServiceMap } from '@apollo/gateway';
 import { QueryPlanner, type FetchNode, type PlanNode, type QueryPlan } from '@apollo/query-planner';
 import type { GatewayGraphQLRequestContext } from '@apollo/server-gateway-interface';
@@ -56,12 +56,11 @@ export class FederatedSubscriptions {
   private readonly groups = new Map<string, SubscriptionGroup>();
 
   constructor(
-    supergraphSdl: string,
+    supergraph: Supergraph,
     private readonly dataSources: ServiceMap,
     private readonly upstream: UpstreamSubscriptions,
     private readonly options: { queueSize: number; logger: Logger },
   ) {
-    const supergraph = Supergraph.build(supergraphSdl);
     this.federationApiSchema = supergraph.apiSchema();
     this.apiSchema = this.federationApiSchema.toGraphQLJSSchema();
     this.supergraphSchema = supergraph.schema.toGraphQLJSSchema();

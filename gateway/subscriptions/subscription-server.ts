@@ -1,4 +1,5 @@
 import type { Server } from 'node:http';
+import type { Supergraph } from '@apollo/federation-internals';
 import type { ServiceMap } from '@apollo/gateway';
 import { getOperationAST, getVariableValues, GraphQLError, parse, validate, type FormattedExecutionResult } from 'graphql';
 import type { Context } from 'graphql-ws';
@@ -17,7 +18,7 @@ import { UpstreamSubscriptions } from './upstream';
 
 export interface SubscriptionServerOptions {
   server: Server;
-  supergraphSdl: string;
+  supergraph: Supergraph;
   subgraphUrls: Record<string, string>;
   dataSources: ServiceMap;
   internalSecret: string;
@@ -55,7 +56,7 @@ interface OperationContext {
  */
 export function attachSubscriptionServer(options: SubscriptionServerOptions): SubscriptionServer {
   const upstream = new UpstreamSubscriptions(options.subgraphUrls, options.internalSecret, options.logger);
-  const federated = new FederatedSubscriptions(options.supergraphSdl, options.dataSources, upstream, {
+  const federated = new FederatedSubscriptions(options.supergraph, options.dataSources, upstream, {
     queueSize: options.queueSize,
     logger: options.logger,
   });
