@@ -3,16 +3,13 @@ import { PersistedQueryLink } from '@apollo/client/link/persisted-queries';
 import { generatePersistedQueryIdsAtRuntime } from '@apollo/persisted-query-lists';
 import Redis from 'ioredis';
 import { createHash, randomUUID } from 'node:crypto';
-import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { createInterface } from 'node:readline';
 import pino from 'pino';
 import { demoCatalog, DEMO_WAREHOUSES } from '../lib/demo-data';
 import { createLogger, type Logger } from '../lib/logger';
-import { repoRoot, schemaDir } from '../lib/paths';
+import { schemaDir } from '../lib/paths';
 import type { SubgraphName } from '../lib/subgraph-names';
 import {
   AdminWarehousesDocument,
@@ -22,7 +19,9 @@ import {
   type CategoriesQuery,
   type ProductPageQuery,
 } from '../schema/generated/operations';
+import { freePort, startProcess, waitUntilHealthy } from '../test/processes';
 import { testRedisNamespace, testRedisUrl } from '../test/redis';
+import { eventually } from '../test/wait';
 import { TEST_INTERNAL_SECRET, TEST_JWT_SECRET } from '../test/subgraph-harness';
 import { demoAdmin, startTestSupergraph, type TestSupergraph } from '../test/supergraph-harness';
 import { readGatewayConfig, type GatewayConfig } from './gateway.config';
@@ -115,26 +114,6 @@ function clientErrorCode(error: unknown): unknown {
   if (failure.errors?.length) return failure.errors[0].extensions?.code;
   if (failure.bodyText) return (JSON.parse(failure.bodyText) as HttpResult).errors?.[0]?.extensions?.code;
   return undefined;
-}
-
-async function eventually<T>(check: () => Promise<T | undefined> | T | undefined, what: string, timeoutMs = 5_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`Timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-    server.on('error', reject);
-  });
 }
 
 function capturingLogger(): { logger: Logger; lines: Record<string, any>[] } {
@@ -526,32 +505,19 @@ describe('persisted queries through the gateway', () => {
       writeFileSync(file, withoutCategories());
       const port = await freePort();
       const subgraphUrls = Object.fromEntries(Object.entries(supergraph.subgraphs).map(([name, subgraph]) => [`${name.toUpperCase()}_URL`, `${subgraph.url}/graphql`]));
-      const lines: Record<string, any>[] = [];
-      const child = spawn(process.execPath, [path.join(repoRoot(), 'dist', 'gateway', 'main.js')], {
-        env: {
-          ...process.env,
-          ...baseEnv,
-          ...subgraphUrls,
-          JWT_SECRET: TEST_JWT_SECRET,
-          INTERNAL_SECRET: TEST_INTERNAL_SECRET,
-          HOST: '127.0.0.1',
-          PORT: String(port),
-          LOG_LEVEL: 'info',
-          PERSISTED_QUERY_MANIFEST_PATH: file,
-          PERSISTED_QUERY_MANIFEST_WATCH: 'false',
-        },
-        stdio: ['ignore', 'pipe', 'inherit'],
-      });
-      const exited = new Promise((resolve) => child.once('exit', resolve));
-      createInterface({ input: child.stdout! }).on('line', (line) => {
-        try {
-          lines.push(JSON.parse(line));
-        } catch {
-          // not a log line
-        }
+      const gateway = startProcess('gateway', 'dist/gateway/main.js', {
+        ...baseEnv,
+        ...subgraphUrls,
+        JWT_SECRET: TEST_JWT_SECRET,
+        INTERNAL_SECRET: TEST_INTERNAL_SECRET,
+        HOST: '127.0.0.1',
+        PORT: String(port),
+        LOG_LEVEL: 'info',
+        PERSISTED_QUERY_MANIFEST_PATH: file,
+        PERSISTED_QUERY_MANIFEST_WATCH: 'false',
       });
       try {
-        await eventually(() => (lines.some((l) => l.msg === 'gateway ready') ? true : undefined), 'the gateway process to start', 30_000);
+        await waitUntilHealthy(`http://127.0.0.1:${port}/health`, gateway, 30_000);
         const childUrl = `http://127.0.0.1:${port}/graphql`;
         const callCategories = () => post(childUrl, byId(listed('Categories').id), { 'x-api-key': DEMO_API_KEY });
         expect(code(await callCategories())).toBe('PERSISTED_QUERY_NOT_IN_LIST');
@@ -559,13 +525,12 @@ describe('persisted queries through the gateway', () => {
         writeFileSync(file, committedManifestText);
         await new Promise((resolve) => setTimeout(resolve, 300));
         expect(code(await callCategories())).toBe('PERSISTED_QUERY_NOT_IN_LIST');
-        child.kill('SIGHUP');
+        gateway.child.kill('SIGHUP');
         const served = await eventually(async () => ((await callCategories()).data ?? undefined), 'the signal to reload the manifest');
         expect(served.categories).toHaveLength(demo.categories.length);
-        expect(lines).toContainEqual(expect.objectContaining({ msg: 'persisted query manifest reloaded', reason: 'signal' }));
+        expect(gateway.logLines()).toContainEqual(expect.objectContaining({ msg: 'persisted query manifest reloaded', reason: 'signal' }));
       } finally {
-        child.kill('SIGTERM');
-        await exited;
+        await gateway.stop();
       }
     }, 40_000);
   });

@@ -6,6 +6,7 @@ import { createLogger } from './logger';
 import { OutboxEvent, recordEvent } from './outbox';
 import { startOutboxRelay, type OutboxRelay } from './outbox-relay';
 import { testDatabasePrefix, testServerUrl } from '../test/subgraph-harness';
+import { eventually } from '../test/wait';
 
 function stockEvent(productId: string, availableQuantity: number): StockChangedEvent {
   return { productId, availableQuantity, inStock: availableQuantity > 0, changedAt: new Date().toISOString() };
@@ -66,8 +67,7 @@ describe('outbox relay', () => {
     await orm.em.fork().transactional(async (tx) => {
       recordEvent(tx, Topics.STOCK_CHANGED, 'p2', stockEvent('p2', 7));
     });
-    const deadline = Date.now() + 2_000;
-    while (received.length === 0 && Date.now() < deadline) await settle();
+    await eventually(() => received.length > 0, 'the kicked relay to publish', 2_000);
     expect(received.map((e) => e.productId)).toEqual(['p2']);
   });
 

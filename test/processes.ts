@@ -19,6 +19,8 @@ export interface ServiceProcess {
   name: string;
   child: ChildProcess;
   output(): string;
+  /** The process's JSON log lines (pino), parsed; other output is skipped. */
+  logLines(): Record<string, any>[];
   /** SIGTERM, then wait for exit. */
   stop(): Promise<number | null>;
 }
@@ -37,11 +39,23 @@ export function startProcess(name: string, entry: string, env: Record<string, st
     name,
     child,
     output: () => output,
+    logLines: () => parseLogLines(output),
     stop: async () => {
       if (child.exitCode === null) child.kill('SIGTERM');
       return exited;
     },
   };
+}
+
+function parseLogLines(output: string): Record<string, any>[] {
+  return output.split('\n').flatMap((line) => {
+    if (!line.startsWith('{')) return [];
+    try {
+      return [JSON.parse(line) as Record<string, any>];
+    } catch {
+      return [];
+    }
+  });
 }
 
 /** Resolves once `url` answers 2xx, or fails with the process output after `timeoutMs`. */
@@ -75,6 +89,7 @@ export function startRedisServer(port: number): ServiceProcess {
     name: 'redis',
     child,
     output: () => '',
+    logLines: () => [],
     stop: async () => {
       if (child.exitCode === null) child.kill('SIGTERM');
       return exited;

@@ -7,6 +7,7 @@ import { createClient } from 'graphql-ws';
 import WebSocket from 'ws';
 import { schemaDir } from '../../lib/paths';
 import { subscribe, wsClient } from '../../test/ws-client';
+import { eventually } from '../../test/wait';
 
 const STOCK = `subscription($ids: [ID!]) {
   stockChanged(productIds: $ids) { availableQuantity inStock changedAt product { id name price { formatted } category { name } } }
@@ -20,14 +21,6 @@ const ADJUST = `mutation($productId: ID!, $warehouseId: ID!, $delta: Int!) {
 
 const demo = demoCatalog();
 const inStock = demo.products.filter((p) => demo.stock.some((s) => s.productId === p.id && s.onHand > 5));
-
-async function waitFor(condition: () => boolean, timeoutMs = 5_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
 
 describe('federated subscriptions through the gateway (one process, in-process events)', () => {
   let supergraph: TestSupergraph;
@@ -52,7 +45,7 @@ describe('federated subscriptions through the gateway (one process, in-process e
     const client = wsClient(supergraph.gatewayUrl);
     try {
       const subscription = subscribe(client, STOCK, { ids: [product.id] });
-      await waitFor(() => supergraph.gateway.subscriptions.federated.stats.upstreams === 1);
+      await eventually(() => supergraph.gateway.subscriptions.federated.stats.upstreams === 1, 'the subscription state');
       await adjust(other.id, 1); // filtered out server-side
       await adjust(product.id, 2);
       const event = await subscription.next();
@@ -82,7 +75,7 @@ describe('federated subscriptions through the gateway (one process, in-process e
     const client = wsClient(supergraph.gatewayUrl, customerToken);
     try {
       const subscription = subscribe(client, ORDER, { id: paid.id });
-      await waitFor(() => supergraph.gateway.subscriptions.federated.stats.upstreams >= 1);
+      await eventually(() => supergraph.gateway.subscriptions.federated.stats.upstreams >= 1, 'the subscription state');
       await new Promise((resolve) => setTimeout(resolve, 100));
       const shipped = await supergraph.query(`mutation($id: ID!) { updateOrderStatus(id: $id, status: SHIPPED) { status } }`, { id: paid.id }, adminToken);
       expect(shipped.errors).toBeUndefined();
@@ -138,12 +131,12 @@ describe('federated subscriptions through the gateway (one process, in-process e
     const clients = [wsClient(supergraph.gatewayUrl), wsClient(supergraph.gatewayUrl), wsClient(supergraph.gatewayUrl)];
     const subscriptions = clients.map((client) => subscribe(client, STOCK, { ids: [product.id] }));
     const stats = () => supergraph.gateway.subscriptions.federated.stats;
-    await waitFor(() => stats().subscribers === 3);
+    await eventually(() => stats().subscribers === 3, 'the subscription state');
     expect(stats()).toEqual({ subscribers: 3, groups: 1, upstreams: 1 });
     await adjust(product.id, 1);
     for (const subscription of subscriptions) expect((await subscription.next()).data.stockChanged.product.id).toBe(product.id);
     await Promise.all(clients.map((client) => client.dispose()));
-    await waitFor(() => stats().subscribers === 0);
+    await eventually(() => stats().subscribers === 0, 'the subscription state');
     expect(stats()).toEqual({ subscribers: 0, groups: 0, upstreams: 0 });
   });
 
@@ -154,7 +147,7 @@ describe('federated subscriptions through the gateway (one process, in-process e
     const stream = federated.subscribe({ document: parse(STOCK), variables: { ids: [product.id] }, viewer: null });
     // Nothing reads the stream while five events arrive; the queue holds three.
     const first = stream.next();
-    await waitFor(() => federated.stats.upstreams >= 1);
+    await eventually(() => federated.stats.upstreams >= 1, 'the subscription state');
     await new Promise((resolve) => setTimeout(resolve, 100));
     for (let i = 0; i < 6; i += 1) await adjust(product.id, 1);
     await new Promise((resolve) => setTimeout(resolve, 500));
@@ -171,7 +164,7 @@ describe('federated subscriptions through the gateway (one process, in-process e
     const extra = await startTestSupergraph();
     const client = wsClient(extra.gatewayUrl);
     const subscription = subscribe(client, STOCK, {});
-    await waitFor(() => extra.gateway.subscriptions.federated.stats.upstreams === 1);
+    await eventually(() => extra.gateway.subscriptions.federated.stats.upstreams === 1, 'the subscription state');
     await extra.stop();
     await expect(subscription.ended).resolves.toBeNull();
     await client.dispose();
@@ -212,10 +205,10 @@ describe('federated subscriptions through the gateway (one process, in-process e
         { query: '', variables: { productIds: [product.id] }, extensions: { persistedQuery: { version: 1, sha256Hash: listed.id } } },
         { next: (result) => void received.push(result), error: () => undefined, complete: () => undefined },
       );
-      await waitFor(() => supergraph.gateway.subscriptions.federated.stats.upstreams >= 1);
+      await eventually(() => supergraph.gateway.subscriptions.federated.stats.upstreams >= 1, 'the subscription state');
       await new Promise((resolve) => setTimeout(resolve, 100));
       await adjust(product.id, 1);
-      await waitFor(() => received.length === 1);
+      await eventually(() => received.length === 1, 'the subscription state');
       expect(received[0].data.stockChanged.product.id).toBe(product.id);
       dispose();
     } finally {

@@ -11,6 +11,7 @@ import { inventorySubgraph } from './inventory.server';
 import { StockLevel } from './stock/stock-level.entity';
 import { StockMovement } from './stock/stock-movement.entity';
 import { Warehouse } from './warehouse/warehouse.entity';
+import { eventually } from '../../test/wait';
 
 const ADMIN: Viewer = { id: DEMO_USERS.find((u) => u.role === 'ADMIN')!.id, role: Role.ADMIN };
 const CUSTOMER: Viewer = { id: DEMO_USERS.find((u) => u.role === 'CUSTOMER')!.id, role: Role.CUSTOMER };
@@ -287,9 +288,11 @@ describe('inventory subgraph', () => {
       const availability = async () =>
         (await inventory.query<{ _entities: ProductStock[] }>(ENTITIES, { representations: representations([productId]) })).data!._entities[0].availableQuantity;
       expect(await availability()).toBe(0);
-      const deadline = Date.now() + 5000;
-      while ((await availability()) === 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 100));
-      expect(await availability()).toBe(2);
+      const released = await eventually(async () => {
+        const available = await availability();
+        return available === 0 ? undefined : available;
+      }, 'the sweeper to release the reservation');
+      expect(released).toBe(2);
     } finally {
       await Promise.all(tasks.map((task) => task.stop()));
       if (previous === undefined) delete process.env.RESERVATION_SWEEP_INTERVAL_MS;

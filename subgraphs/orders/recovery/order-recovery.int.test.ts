@@ -19,6 +19,7 @@ import type { OrdersWorkContext } from '../orders.context';
 import { ordersSubgraph } from '../orders.server';
 import { Payment } from '../payment/payment.entity';
 import { OrderRecovery, startOrderRecovery } from './order-recovery';
+import { eventually } from '../../../test/wait';
 
 /** Where a checkout stopped: after which of its steps the process died. */
 type CrashPoint = 'reserved' | 'placed' | 'charged' | 'settled';
@@ -311,8 +312,7 @@ describe('orders recovery', () => {
     process.env.ORDER_PENDING_TIMEOUT_MS = '1';
     const tasks = startOrderRecovery({ orm: orders.orm, logger: log, clients, settings: { production: false, jwtSecret: 'unused' } });
     try {
-      const deadline = Date.now() + 10_000;
-      while ((await orderRow(orderId))!.status === 'PENDING' && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
+      await eventually(async () => (await orderRow(orderId))!.status !== 'PENDING', 'the recovery task to settle the order', 10_000);
     } finally {
       await Promise.all(tasks.map((task) => task.stop()));
       process.env = saved;
