@@ -55,7 +55,7 @@ export interface SubgraphSettings {
 export interface SubgraphDefinition<Loaders = unknown> extends SchemaSpec<SubgraphContext<Loaders>> {
   name: SubgraphName;
   database: DatabaseSpec;
-  /** Request-scoped DataLoaders, built lazily per request. */
+  /** Request-scoped DataLoaders, built for each request (and each subscription). */
   createLoaders(em: EntityManager, scope: LoaderScope): Loaders;
   /** Loads the demo data; must be idempotent. */
   seed?(em: EntityManager, log: Logger): Promise<void>;
@@ -90,8 +90,7 @@ export interface SubgraphDeps {
   orm: MikroORM;
   logger: Logger;
   internalSecret: string;
-  jwtSecret: string;
-  production: boolean;
+  settings: SubgraphSettings;
   clients: SubgraphClients;
   events: EventBus;
 }
@@ -112,7 +111,7 @@ export async function createSubgraphServer<Loaders>(definition: SubgraphDefiniti
     beforeSubscriptionEvent: refreshForEvent,
   });
   const log = deps.logger;
-  const settings: SubgraphSettings = { production: deps.production, jwtSecret: deps.jwtSecret };
+  const { settings } = deps;
   const contextFor = (viewer: Viewer | null): SubgraphContext<Loaders> => {
     const em = deps.orm.em.fork();
     return { em, viewer, loaders: definition.createLoaders(em, { viewer, clients: deps.clients }), log, clients: deps.clients, settings, events: deps.events };
@@ -121,10 +120,10 @@ export async function createSubgraphServer<Loaders>(definition: SubgraphDefiniti
     schema,
     csrfPrevention: true,
     introspection: true,
-    includeStacktraceInErrorResponses: !deps.production,
+    includeStacktraceInErrorResponses: !settings.production,
     // No Apollo Studio here: skip the per-request trace (ftv1) work.
     plugins: [ApolloServerPluginLandingPageDisabled(), ApolloServerPluginInlineTraceDisabled()],
-    formatError: errorFormatter(log, deps.production),
+    formatError: errorFormatter(log, settings.production),
   });
   await apollo.start();
 
@@ -227,18 +226,10 @@ export async function startSubgraph<Loaders>(definition: SubgraphDefinition<Load
   const stopStarted = async () => {
     for (const stop of [...started].reverse()) await stop();
   };
+  const settings: SubgraphSettings = { production: options.production, jwtSecret: options.jwtSecret };
   try {
-    const server = await createSubgraphServer(definition, {
-      orm,
-      logger,
-      internalSecret: options.internalSecret,
-      jwtSecret: options.jwtSecret,
-      production: options.production,
-      clients,
-      events,
-    });
+    const server = await createSubgraphServer(definition, { orm, logger, internalSecret: options.internalSecret, settings, clients, events });
     started.push(() => server.stop());
-    const settings: SubgraphSettings = { production: options.production, jwtSecret: options.jwtSecret };
     const runBackground = options.backgroundTasks !== false;
     const outboxRelay = definition.publishesEvents && runBackground ? startOutboxRelay({ orm, bus: events, logger }) : undefined;
     if (outboxRelay) started.push(() => outboxRelay.stop());
