@@ -1,6 +1,6 @@
 import { disableApolloTelemetry } from '../lib/config';
 import { createLogger } from '../lib/logger';
-import { stopOnSignals } from '../lib/shutdown';
+import { runMain, stopOnSignals } from '../lib/entry-point';
 import { readGatewayConfig } from './gateway.config';
 import { startGateway } from './gateway.server';
 
@@ -13,7 +13,4 @@ async function main(): Promise<void> {
   stopOnSignals(logger, running.stop);
 }
 
-main().catch((error) => {
-  console.error(error instanceof Error ? error.message : error);
-  process.exit(1);
-});
+runMain(main);

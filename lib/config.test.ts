@@ -12,6 +12,7 @@ describe('readEnv', () => {
     const problems = (error as ConfigError).problems.join('\n');
     for (const name of ['DATABASE_URL', 'PORT', 'INTERNAL_SECRET', 'JWT_SECRET']) expect(problems).toContain(name);
     expect((error as ConfigError).problems).toHaveLength(4);
+    expect(problems).toMatch(/JWT_SECRET: required, not set/);
   });
 
   it('uses development defaults for secrets outside production only', () => {

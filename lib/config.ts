@@ -1,4 +1,4 @@
-import { bool, cleanEnv, makeValidator, port, str, url, type CleanedEnv, type ValidatorSpec } from 'envalid';
+import { bool, cleanEnv, EnvMissingError, makeValidator, port, str, url, type CleanedEnv, type ValidatorSpec } from 'envalid';
 
 /**
  * Environment validation for every process. All problems are reported at once,
@@ -19,7 +19,9 @@ export function readEnv<S extends Specs>(specs: S, env: NodeJS.ProcessEnv = proc
   const withMode = { ...env, NODE_ENV: env.NODE_ENV || 'development' };
   return cleanEnv(withMode, specs, {
     reporter: ({ errors }) => {
-      const problems = Object.entries(errors).map(([name, error]) => `${name}: ${(error as Error).message}`);
+      const problems = Object.entries(errors).map(([name, error]) =>
+        error instanceof EnvMissingError ? `${name}: required, not set (${error.message})` : `${name}: ${(error as Error).message}`,
+      );
       if (problems.length > 0) throw new ConfigError(problems);
     },
   });

@@ -17,7 +17,7 @@ import { listen, type ListeningServer } from './http';
 import { forwardedViewer, hasInternalCredential, INTERNAL_SECRET_HEADER, VIEWER_HEADER, type Viewer } from './identity';
 import { createLogger, type Logger } from './logger';
 import type { BackgroundTask } from './periodic-task';
-import { stopOnSignals } from './shutdown';
+import { stopOnSignals } from './entry-point';
 import { createEventBus, type EventBus } from './event-bus';
 import { startOutboxRelay, type OutboxRelay } from './outbox-relay';
 import { closeSubgraphClients, createSubgraphClients, type SubgraphClients } from './subgraph-client';

@@ -1,5 +1,6 @@
 import { createClient, type Client } from 'graphql-ws';
 import WebSocket from 'ws';
+import { runMain } from '../lib/entry-point';
 
 /**
  * Subscription load benchmark against a running gateway (e.g. `npm start`):
@@ -151,7 +152,4 @@ async function main(): Promise<void> {
   await Promise.all(clients.map((client) => client.dispose()));
 }
 
-main().catch((error) => {
-  console.error(error instanceof Error ? error.message : error);
-  process.exit(1);
-});
+runMain(main);

@@ -4,6 +4,7 @@ import { readEnv, str, url } from '../lib/config';
 import { databaseUrl, dropDatabase, openDatabase } from '../lib/database';
 import { createLogger } from '../lib/logger';
 import { subgraphDefinitions } from './subgraph-definitions';
+import { runMain } from '../lib/entry-point';
 
 /**
  * Writes a migration for the difference between a subgraph's entities and its
@@ -46,7 +47,4 @@ async function main(): Promise<void> {
   }
 }
 
-main().catch((error) => {
-  console.error(error);
-  process.exit(1);
-});
+runMain(main);

@@ -3,6 +3,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { schemaDir } from '../lib/paths';
 import { buildSchemaArtifacts, staleArtifacts } from './schema-artifacts';
+import { runMain } from '../lib/entry-point';
 
 /** Regenerates every committed schema artifact under schema/ (npm run schema:generate). */
 async function main(): Promise<void> {
@@ -20,7 +21,4 @@ async function main(): Promise<void> {
   }
 }
 
-main().catch((error) => {
-  console.error(error instanceof Error ? error.message : error);
-  process.exit(1);
-});
+runMain(main);

@@ -4,6 +4,7 @@ import { databaseName, databaseUrl, openDatabase } from '../lib/database';
 import { createLogger } from '../lib/logger';
 import { SUBGRAPH_NAMES } from '../lib/subgraph-names';
 import { subgraphDefinitions } from './subgraph-definitions';
+import { runMain } from '../lib/entry-point';
 
 /**
  * `npm run seed`: loads the demo data into the databases on DATABASE_URL,
@@ -29,7 +30,4 @@ async function main(): Promise<void> {
   log.info('demo data loaded');
 }
 
-main().catch((error) => {
-  console.error(error instanceof Error ? error.message : error);
-  process.exit(1);
-});
+runMain(main);

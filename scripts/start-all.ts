@@ -5,7 +5,7 @@ import { DEMO_USERS } from '../lib/demo-data';
 import { startEmbeddedPostgres, type EmbeddedPostgresHandle } from '../lib/embedded-postgres';
 import { createLogger } from '../lib/logger';
 import { repoRoot } from '../lib/paths';
-import { stopOnSignals } from '../lib/shutdown';
+import { runMain, stopOnSignals } from '../lib/entry-point';
 import { startLocalSupergraph } from './local-supergraph';
 
 /**
@@ -75,7 +75,4 @@ async function main(): Promise<void> {
   }
 }
 
-main().catch((error) => {
-  console.error(error instanceof Error ? error.message : error);
-  process.exit(1);
-});
+runMain(main);

@@ -1,8 +1,6 @@
 import 'reflect-metadata';
+import { runMain } from '../../lib/entry-point';
 import { runSubgraphMain } from '../../lib/subgraph';
 import { catalogSubgraph } from './catalog.server';
 
-runSubgraphMain(catalogSubgraph).catch((error) => {
-  console.error(error instanceof Error ? error.message : error);
-  process.exit(1);
-});
+runMain(() => runSubgraphMain(catalogSubgraph));

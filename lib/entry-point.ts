@@ -1,3 +1,4 @@
+import { ConfigError } from './config';
 import type { Logger } from './logger';
 
 /** Stops on SIGINT/SIGTERM, finishing in-flight requests first. */
@@ -19,3 +20,14 @@ export function stopOnSignals(log: Logger, stop: () => Promise<void>): void {
   process.once('SIGTERM', handler);
 }
 
+
+/**
+ * Runs a program's main function: a configuration problem prints its message
+ * (one line per problem), anything else the whole error; either exits 1.
+ */
+export function runMain(main: () => Promise<void>): void {
+  main().catch((error: unknown) => {
+    console.error(error instanceof ConfigError ? error.message : error);
+    process.exit(1);
+  });
+}
