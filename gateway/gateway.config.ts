@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { bool, commonEnv, port, readEnv, redisEnv, str, subgraphUrlEnv } from '../lib/config';
+import { bool, commonEnv, port, readEnv, redisEnv, str, subgraphUrlEnv, wholeNumber } from '../lib/config';
 import { schemaDir } from '../lib/paths';
 import { DEFAULT_GATEWAY_PORT, subgraphUrlsFromEnv, type SubgraphName } from '../lib/subgraph-names';
 import { persistedQueriesConfig, persistedQueriesEnv, type PersistedQueriesConfig } from './persisted-queries/persisted-queries.config';
@@ -34,7 +34,7 @@ export function readGatewayConfig(env: NodeJS.ProcessEnv = process.env): Gateway
       PORT: port({ default: DEFAULT_GATEWAY_PORT }),
       GRAPHQL_INTROSPECTION: bool({ default: undefined, desc: 'serve introspection; on outside production by default' }),
       SUPERGRAPH_PATH: str({ default: path.join(schemaDir(), 'supergraph.graphql'), desc: 'the composed supergraph to serve' }),
-      SUBSCRIPTION_QUEUE_SIZE: port({ default: 100, desc: 'results a slow subscriber may fall behind by before the oldest are dropped' }),
+      SUBSCRIPTION_QUEUE_SIZE: wholeNumber('results')({ default: 100, desc: 'results a slow subscriber may fall behind by before the oldest are dropped' }),
     },
     env,
   );

@@ -41,7 +41,7 @@ export const commonEnv = {
 export const databaseEnv = {
   DATABASE_URL: url({ desc: 'PostgreSQL server; each subgraph uses its own database on it' }),
   DATABASE_NAME_PREFIX: str({ default: 'commerce', desc: 'databases are named <prefix>_<subgraph>' }),
-  DATABASE_POOL_MAX: port({ default: 10, desc: 'connections per subgraph pool' }),
+  DATABASE_POOL_MAX: wholeNumber('connections')({ default: 10, desc: 'connections per subgraph pool' }),
 };
 
 export const redisEnv = {
@@ -58,14 +58,19 @@ export const subgraphUrlEnv = {
   ORDERS_URL: url({ default: undefined }),
 };
 
-/** A duration in whole milliseconds, at least 1 (intervals, timeouts). */
-export const milliseconds = makeValidator<number>((input) => {
-  const value = Number(input);
-  if (!/^\s*\d+\s*$/.test(String(input)) || !Number.isSafeInteger(value) || value < 1) {
-    throw new Error(`must be a whole number of milliseconds of at least 1, got "${input}"`);
-  }
-  return value;
-});
+/** A validator of whole numbers of at least 1, counted in `unit` (sizes, durations). */
+export function wholeNumber(unit: string) {
+  return makeValidator<number>((input) => {
+    const value = Number(input);
+    if (!/^\s*\d+\s*$/.test(String(input)) || !Number.isSafeInteger(value) || value < 1) {
+      throw new Error(`must be a whole number of ${unit} of at least 1, got "${input}"`);
+    }
+    return value;
+  });
+}
+
+/** Intervals and timeouts. */
+export const milliseconds = wholeNumber('milliseconds');
 
 export { bool, port, str, url };
 

@@ -1,7 +1,6 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { makeValidator } from 'envalid';
-import { bool, ConfigError, str } from '../../lib/config';
+import { bool, ConfigError, str, wholeNumber } from '../../lib/config';
 import { schemaDir } from '../../lib/paths';
 import { DEMO_API_KEY_ENTRY, parseApiKeyEntries, type ApiKeyEntry } from './api-keys';
 
@@ -28,14 +27,8 @@ export interface PersistedQueriesConfig {
   apiKeys: ApiKeyEntry[];
 }
 
-const positiveInt = makeValidator<number>((input) => {
-  const value = Number(input);
-  if (!Number.isInteger(value) || value < 1) throw new Error('must be a whole number of seconds, at least 1');
-  return value;
-});
-
 export const persistedQueriesEnv = {
-  APQ_TTL_SECONDS: positiveInt({ default: 86_400, desc: 'seconds an automatic persisted query stays registered' }),
+  APQ_TTL_SECONDS: wholeNumber('seconds')({ default: 86_400, desc: 'seconds an automatic persisted query stays registered' }),
   SAFELIST_MODE: str({ choices: [...SAFELIST_MODES], default: 'off', desc: 'gateway-wide safelisting: off, enforce or log' }),
   PERSISTED_QUERY_MANIFEST_PATH: str({ default: path.join(schemaDir(), 'persisted-query-manifest.json'), desc: 'the persisted query manifest (safelist)' }),
   PERSISTED_QUERY_MANIFEST_WATCH: bool({ default: true, desc: 'reload the manifest when its file changes' }),
