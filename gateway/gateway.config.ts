@@ -2,6 +2,13 @@ import path from 'node:path';
 import { bool, commonEnv, port, readEnv, redisEnv, str, subgraphUrlEnv, wholeNumber } from '../lib/config';
 import { schemaDir } from '../lib/paths';
 import { DEFAULT_GATEWAY_PORT, subgraphUrlsFromEnv, type SubgraphName } from '../lib/subgraph-names';
+import { corsConfig, corsEnv, type CorsConfig } from './cors';
+import { clientIdentityConfig, clientIdentityEnv, type ClientIdentityConfig } from './plugins/client-identity';
+import { credentialThrottleConfig, credentialThrottleEnv, type CredentialThrottleConfig } from './plugins/credential-throttle';
+import { demandControlConfig, demandControlEnv, type DemandControlConfig } from './plugins/demand-control';
+import { documentLimitsConfig, documentLimitsEnv, type DocumentLimitsConfig } from './plugins/document-limits';
+import { operationLimitsConfig, operationLimitsEnv, type OperationLimitsConfig } from './plugins/operation-limits';
+import { rateLimitConfig, rateLimitEnv, type RateLimitConfig } from './plugins/rate-limit';
 import { persistedQueriesConfig, persistedQueriesEnv, type PersistedQueriesConfig } from './persisted-queries/persisted-queries.config';
 
 export interface GatewayConfig {
@@ -22,6 +29,15 @@ export interface GatewayConfig {
   persistedQueries: PersistedQueriesConfig;
   /** Results a slow subscriber may fall behind by; the oldest are dropped beyond it. */
   subscriptionQueueSize: number;
+  /** Browser origins allowed to call /graphql. */
+  cors: CorsConfig;
+  /** The admission pipeline's settings, one block per plugin. */
+  documentLimits: DocumentLimitsConfig;
+  clientIdentity: ClientIdentityConfig;
+  operationLimits: OperationLimitsConfig;
+  demandControl: DemandControlConfig;
+  rateLimit: RateLimitConfig;
+  credentialThrottle: CredentialThrottleConfig;
 }
 
 export function readGatewayConfig(env: NodeJS.ProcessEnv = process.env): GatewayConfig {
@@ -31,6 +47,13 @@ export function readGatewayConfig(env: NodeJS.ProcessEnv = process.env): Gateway
       ...subgraphUrlEnv,
       ...redisEnv,
       ...persistedQueriesEnv,
+      ...corsEnv,
+      ...documentLimitsEnv,
+      ...clientIdentityEnv,
+      ...operationLimitsEnv,
+      ...demandControlEnv,
+      ...rateLimitEnv,
+      ...credentialThrottleEnv,
       PORT: port({ default: DEFAULT_GATEWAY_PORT }),
       GRAPHQL_INTROSPECTION: bool({ default: undefined, desc: 'serve introspection; on outside production by default' }),
       SUPERGRAPH_PATH: str({ default: path.join(schemaDir(), 'supergraph.graphql'), desc: 'the composed supergraph to serve' }),
@@ -53,5 +76,12 @@ export function readGatewayConfig(env: NodeJS.ProcessEnv = process.env): Gateway
     redisNamespace: values.REDIS_NAMESPACE,
     persistedQueries: persistedQueriesConfig(values, production),
     subscriptionQueueSize: values.SUBSCRIPTION_QUEUE_SIZE,
+    cors: corsConfig(values, production),
+    documentLimits: documentLimitsConfig(values),
+    clientIdentity: clientIdentityConfig(values),
+    operationLimits: operationLimitsConfig(values),
+    demandControl: demandControlConfig(values),
+    rateLimit: rateLimitConfig(values),
+    credentialThrottle: credentialThrottleConfig(values),
   };
 }

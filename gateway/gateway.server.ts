@@ -4,18 +4,30 @@ import { ApolloGateway } from '@apollo/gateway';
 import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginLandingPageDisabled, ApolloServerPluginUsageReportingDisabled, ApolloServerPluginSchemaReportingDisabled } from '@apollo/server/plugin/disabled';
 import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin/landingPage/default';
-import { expressMiddleware } from '@as-integrations/express5';
-import express, { type Express } from 'express';
+import express, { type ErrorRequestHandler, type Express } from 'express';
 import type { Server } from 'node:http';
+import { ErrorCode } from '../lib/errors';
 import { errorFormatter } from '../lib/format-error';
 import { listen, type ListeningServer } from '../lib/http';
 import type { Logger } from '../lib/logger';
 import { SUBGRAPH_NAMES, type SubgraphName } from '../lib/subgraph-names';
-import { authenticate, authorizationHeader } from './authentication';
+import { useCors } from './cors';
 import type { GatewayConfig } from './gateway.config';
 import type { GatewayContext } from './gateway.context';
 import { GatewayMetrics } from './metrics';
-import { createPersistedQueries } from './persisted-queries';
+import { createPersistedQueries, usePersistedQueries } from './persisted-queries';
+import { createBudgetStore } from './pipeline/budgets';
+import { graphqlHttpTransport, pipelineResponsePlugin } from './pipeline/http-transport';
+import { AdmissionPipeline } from './pipeline/pipeline';
+import { useAuthentication } from './plugins/authentication';
+import { useClientIdentity } from './plugins/client-identity';
+import { useCredentialThrottle } from './plugins/credential-throttle';
+import { useDemandControl } from './plugins/demand-control';
+import { useDocumentLimits } from './plugins/document-limits';
+import { useOperationLimits } from './plugins/operation-limits';
+import { useOperationLog } from './plugins/operation-log';
+import { useRateLimit } from './plugins/rate-limit';
+import { useValidation } from './plugins/validation';
 import { SubgraphDataSource } from './subgraph-data-source';
 import { attachSubscriptionServer, type SubscriptionServer } from './subscriptions/subscription-server';
 
@@ -49,28 +61,61 @@ export async function createGateway(config: GatewayConfig, logger: Logger): Prom
   });
 
   const metrics = new GatewayMetrics();
+  const apiSchema = supergraph.apiSchema().toGraphQLJSSchema();
   const persistedQueries = await createPersistedQueries({
     config: config.persistedQueries,
     redisUrl: config.redisUrl,
     redisNamespace: config.redisNamespace,
-    introspection: config.introspection,
-    apiSchema: supergraph.apiSchema().toGraphQLJSSchema(),
+    apiSchema,
     logger,
     metrics,
   });
+  const budgets = await createBudgetStore({ redisUrl: config.redisUrl, namespace: config.redisNamespace, logger });
+
+  // The admission pipeline: every operation, over HTTP or WebSocket, passes these steps in this
+  // order before it is executed; each step is one plugin with its own settings, code and metrics.
+  const documentLimits = useDocumentLimits(config.documentLimits);
+  const pipeline = new AdmissionPipeline(
+    [
+      useOperationLog({ logger, metrics }),
+      documentLimits,
+      useClientIdentity({ config: config.clientIdentity, apiKeys: persistedQueries.apiKeys, metrics, logger }),
+      usePersistedQueries({
+        manifests: persistedQueries.manifests,
+        mode: config.persistedQueries.safelistMode,
+        introspection: config.introspection,
+        apqCache: persistedQueries.apqCache,
+        apqTtlSeconds: config.persistedQueries.apqTtlSeconds,
+        apqMaxDocumentBytes: config.persistedQueries.apqMaxDocumentBytes,
+        apqRegistrations: budgets.budget('apq-registrations', config.persistedQueries.apqRegistrationsPerWindow, config.persistedQueries.apqRegistrationWindowSeconds),
+        parse: documentLimits.parse,
+        logger: logger.child({ component: 'persisted-queries' }),
+        metrics,
+      }),
+      useAuthentication({ jwtSecret: config.jwtSecret }),
+      useOperationLimits(config.operationLimits, { introspection: config.introspection, logger }),
+      useValidation({ apiSchema, introspection: config.introspection, hideSuggestions: config.production }),
+      useDemandControl({ config: config.demandControl, supergraphSdl, apiSchema, metrics, logger }),
+      useRateLimit({ config: config.rateLimit, store: budgets, metrics, logger }),
+      useCredentialThrottle({ config: config.credentialThrottle, store: budgets, apiSchema, metrics, logger }),
+    ],
+    logger,
+  );
 
   const apollo = new ApolloServer<GatewayContext>({
     gateway,
-    persistedQueries: persistedQueries.apq,
-    csrfPrevention: true,
+    // The pipeline owns persisted queries and CSRF prevention; Apollo Server executes what it admitted.
+    persistedQueries: false,
+    csrfPrevention: false,
     introspection: config.introspection,
+    hideSchemaDetailsFromClientErrors: config.production,
     includeStacktraceInErrorResponses: !config.production,
     formatError: errorFormatter(logger, config.production),
     plugins: [
       config.production ? ApolloServerPluginLandingPageDisabled() : ApolloServerPluginLandingPageLocalDefault({ embed: true, includeCookies: false }),
       ApolloServerPluginUsageReportingDisabled(),
       ApolloServerPluginSchemaReportingDisabled(),
-      persistedQueries.plugin,
+      pipelineResponsePlugin(pipeline),
     ],
   });
   await apollo.start();
@@ -102,11 +147,15 @@ export async function createGateway(config: GatewayConfig, logger: Logger): Prom
   }
   app.use(
     '/graphql',
-    express.json({ limit: '1mb' }),
-    expressMiddleware(apollo, {
-      context: async ({ req }) => ({ viewer: await authenticate(authorizationHeader(req.headers), config.jwtSecret) }),
-    }),
+    useCors(config.cors),
+    graphqlHttpTransport({ apollo, pipeline, maxBodyBytes: config.documentLimits.maxRequestBytes, landingPage: !config.production }),
   );
+  // Anything that still fails is ours, not the client's: JSON, never Express's HTML page or a stack.
+  app.use(((error, _req, res, _next) => {
+    logger.error({ err: error }, 'unhandled error in the gateway');
+    if (res.headersSent) return res.end();
+    res.status(500).json({ errors: [{ message: 'Internal server error', extensions: { code: ErrorCode.INTERNAL_SERVER_ERROR } }] });
+  }) as ErrorRequestHandler);
 
   const attachSubscriptions = (server: Server) =>
     attachSubscriptionServer({
@@ -115,19 +164,14 @@ export async function createGateway(config: GatewayConfig, logger: Logger): Prom
       subgraphUrls: Object.fromEntries(Object.entries(dataSources).map(([name, dataSource]) => [name, dataSource.url])),
       dataSources,
       internalSecret: config.internalSecret,
-      jwtSecret: config.jwtSecret,
       queueSize: config.subscriptionQueueSize,
-      safelist: {
-        apiKeys: persistedQueries.apiKeys,
-        manifests: persistedQueries.manifests,
-        mode: config.persistedQueries.safelistMode,
-        introspection: config.introspection,
-      },
+      maxMessageBytes: config.documentLimits.maxRequestBytes,
       logger,
-      executeOperation: async (request, viewer) => {
+      pipeline,
+      executeOperation: async (operation) => {
         const response = await apollo.executeOperation(
-          { query: request.query, variables: request.variables ?? undefined, operationName: request.operationName ?? undefined },
-          { contextValue: { viewer } },
+          { query: operation.query, variables: operation.rawVariables, operationName: operation.operationName },
+          { contextValue: { viewer: operation.viewer, operation } },
         );
         return response.body.kind === 'single' ? response.body.singleResult : { errors: [{ message: 'Incremental delivery is not supported over WebSocket' }] };
       },
@@ -140,12 +184,15 @@ export async function createGateway(config: GatewayConfig, logger: Logger): Prom
     stop: async () => {
       await apollo.stop();
       await persistedQueries.close();
+      await budgets.close();
       await Promise.all(Object.values(dataSources).map((dataSource) => dataSource.close()));
     },
   };
 }
 
 export interface RunningGateway extends ListeningServer {
+  /** The settings it runs with. */
+  config: GatewayConfig;
   subscriptions: SubscriptionServer;
   stop(): Promise<void>;
 }
@@ -156,6 +203,7 @@ export async function startGateway(config: GatewayConfig, logger: Logger): Promi
   const subscriptions = gateway.attachSubscriptions(listening.server);
   return {
     ...listening,
+    config,
     subscriptions,
     stop: async () => {
       // Open subscriptions end with `complete`, not a dropped socket.

@@ -1,5 +1,5 @@
 import type { RequestHandler } from 'express';
-import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { collectDefaultMetrics, Counter, Gauge, Registry } from 'prom-client';
 
 /** Distinct (client name, version) pairs kept as labels; later ones are counted as `other`. */
 const MAX_CLIENT_LABELS = 200;
@@ -11,7 +11,8 @@ export interface ClientLabels {
 }
 
 /**
- * Prometheus metrics of the gateway, served on /metrics. Each gateway has its
+ * Prometheus metrics of the gateway, served on /metrics: the registry every
+ * gateway plugin registers its own metrics on, and the persisted-query ones. Each gateway has its
  * own registry, so several in one process (tests, `npm start`) never mix.
  * Client names and versions come from request headers, so the label values
  * are checked and capped: a client cannot blow up the series count.
@@ -19,22 +20,6 @@ export interface ClientLabels {
 export class GatewayMetrics {
   readonly registry = new Registry();
   private readonly seenClients = new Set<string>();
-
-  /** Every operation that reached the gateway, by who sent it and how it ended. */
-  readonly operations = new Counter({
-    name: 'graphql_operations_total',
-    help: 'GraphQL operations by client name and version, operation type, how the document was sent, and outcome',
-    labelNames: ['client_name', 'client_version', 'operation_type', 'source', 'outcome'] as const,
-    registers: [this.registry],
-  });
-
-  readonly duration = new Histogram({
-    name: 'graphql_operation_duration_seconds',
-    help: 'Time from receiving a GraphQL operation to its response, by client name',
-    labelNames: ['client_name', 'operation_type'] as const,
-    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
-    registers: [this.registry],
-  });
 
   /** Operations outside a client's allowed list; `enforced="false"` ones were only logged. */
   readonly safelistViolations = new Counter({

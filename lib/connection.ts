@@ -1,5 +1,7 @@
 import { Directive, Field, Int, ObjectType, type ClassType } from 'type-graphql';
 import { badUserInput } from './errors';
+import { isUuid } from './loaders';
+import { isValidText } from './text-input';
 
 export const DEFAULT_PAGE_SIZE = 20;
 export const MAX_PAGE_SIZE = 100;
@@ -70,6 +72,45 @@ export function pageSize(first: number | null | undefined): number {
 export type CursorValue = string | number | null;
 
 /**
+ * The type of each value of a cursor, named after the PostgreSQL type it is
+ * compared with, and the TypeScript type it decodes to. An ordering declares
+ * one per sort key, so a decoded cursor can always be cast in SQL.
+ */
+interface CursorTypes {
+  /** An instant as `toISOString()` writes it (years 0001-9999, which PostgreSQL accepts). */
+  timestamptz: string;
+  uuid: string;
+  text: string;
+  integer: number;
+  real: number;
+}
+export type CursorType = keyof CursorTypes;
+export type CursorValues<T extends readonly CursorType[]> = { -readonly [K in keyof T]: CursorTypes[T[K]] };
+
+const ISO_INSTANT = /^(?!0000)\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
+const INT4 = 2 ** 31;
+/** The normal range of PostgreSQL's 4-byte float: values outside it are "out of range for type real". */
+const REAL_MIN = 1.18e-38;
+const REAL_MAX = 3.4e38;
+
+/** The value in its canonical form if it is a valid `type`, else undefined. */
+function cursorValue(type: CursorType, value: unknown): string | number | undefined {
+  switch (type) {
+    case 'timestamptz':
+      // Round-tripping rejects impossible dates such as February 30.
+      return typeof value === 'string' && ISO_INSTANT.test(value) && new Date(value).toISOString() === value ? value : undefined;
+    case 'uuid':
+      return typeof value === 'string' && isUuid(value) ? value.toLowerCase() : undefined;
+    case 'text':
+      return typeof value === 'string' && isValidText(value) ? value : undefined;
+    case 'integer':
+      return Number.isInteger(value) && (value as number) >= -INT4 && (value as number) < INT4 ? (value as number) : undefined;
+    case 'real':
+      return typeof value === 'number' && (value === 0 || (Math.abs(value) >= REAL_MIN && Math.abs(value) <= REAL_MAX)) ? value : undefined;
+  }
+}
+
+/**
  * Cursors are opaque to clients: base64url of the ordering they belong to and
  * the sort-key values of the edge (keyset pagination, so pages stay stable
  * while rows are inserted).
@@ -78,22 +119,24 @@ export function encodeCursor(ordering: string, values: readonly CursorValue[]): 
   return Buffer.from(JSON.stringify([ordering, ...values]), 'utf8').toString('base64url');
 }
 
-export function decodeCursor(cursor: string, ordering: string, arity: number): CursorValue[] {
+/**
+ * The values of a cursor of `ordering`, checked against the ordering's
+ * `types`: anything else (another list's or ordering's cursor, a value of the
+ * wrong type, one the SQL cast would reject) is BAD_USER_INPUT here and never
+ * reaches SQL.
+ */
+export function decodeCursor<const T extends readonly CursorType[]>(cursor: string, ordering: string, types: T): CursorValues<T> {
   let decoded: unknown;
   try {
     decoded = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
   } catch {
     decoded = undefined;
   }
-  const valid =
-    Array.isArray(decoded) &&
-    decoded.length === arity + 1 &&
-    decoded[0] === ordering &&
-    decoded.slice(1).every((v) => v === null || typeof v === 'string' || typeof v === 'number');
-  if (!valid) {
+  const values = Array.isArray(decoded) && decoded.length === types.length + 1 && decoded[0] === ordering ? types.map((type, i) => cursorValue(type, decoded[i + 1])) : [];
+  if (values.length !== types.length || values.includes(undefined)) {
     throw badUserInput('"after" is not a cursor of this list and ordering', { argumentName: 'after' });
   }
-  return (decoded as CursorValue[]).slice(1);
+  return values as CursorValues<T>;
 }
 
 /**

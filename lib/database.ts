@@ -1,8 +1,9 @@
 import { Migrator } from '@mikro-orm/migrations';
 import { MikroORM, type EntityManager, type Options } from '@mikro-orm/postgresql';
-import type { Constructor, MigrationObject } from '@mikro-orm/core';
+import { DriverException, type Constructor, type MigrationObject } from '@mikro-orm/core';
 import type { Migration } from '@mikro-orm/migrations';
-import { Client } from 'pg';
+import { Client, DatabaseError } from 'pg';
+import { stdSerializers } from 'pino';
 import type { Logger } from './logger';
 
 export type { EntityManager };
@@ -107,4 +108,41 @@ export async function openDatabase(spec: DatabaseSpec, options: OpenDatabaseOpti
     options.logger?.info({ database: spec.name, migrations: applied.map((m) => m.name) }, 'applied migrations');
   }
   return { orm, created };
+}
+
+/** An error PostgreSQL reported, as the driver (`pg`) or MikroORM (which copies pg's fields) throws it. */
+export function isDatabaseError(error: unknown): error is Error & Partial<Pick<DatabaseError, 'code' | 'constraint' | 'table' | 'column'>> {
+  return error instanceof DriverException || error instanceof DatabaseError;
+}
+
+/**
+ * What may be logged of a database error at any level: its kind and where it
+ * struck. Not its message, which embeds the statement with every parameter
+ * value inlined (a password hash, an email) and can quote a rejected value;
+ * not `detail`, which holds the key or the whole failing row; not `where` or
+ * `internalQuery`; and no stack, whose first line repeats the message.
+ */
+export function databaseErrorFacts(error: Error & Partial<Pick<DatabaseError, 'code' | 'constraint' | 'table' | 'column'>>) {
+  const { code, constraint, table, column } = error;
+  // pg names its errors "error"; the class says more (as in pino's own serializer).
+  return { type: error.constructor.name, code, constraint, table, column };
+}
+
+/**
+ * The `err` serializer of every subgraph logger: database errors as their
+ * facts only, everything else as pino's standard serializer does it (which
+ * appends causes' messages and stacks, so a wrapped database error is
+ * reduced first).
+ */
+export function serializeError(error: unknown): unknown {
+  if (isDatabaseError(error)) return databaseErrorFacts(error);
+  if (error instanceof Error && isDatabaseError(error.cause)) {
+    return { type: error.name, message: error.message, stack: error.stack, cause: databaseErrorFacts(error.cause) };
+  }
+  return stdSerializers.err(error as Error);
+}
+
+/** `logger`, logging database errors without their SQL, values or rows. */
+export function withSafeDatabaseErrors(logger: Logger): Logger {
+  return logger.child({}, { serializers: { err: serializeError } });
 }

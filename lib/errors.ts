@@ -1,8 +1,10 @@
 import { GraphQLError } from 'graphql';
 
 /**
- * The stable `extensions.code` values of the public contract. Clients branch on
- * these, so they never change; messages are for humans and may.
+ * The stable `extensions.code` values of the public contract: the only place
+ * codes are named. Clients branch on these, so they never change; messages are
+ * for humans and may. Every value is in the contract's `ErrorCode` enum and in
+ * the README's table (a unit test holds all three together).
  */
 export const ErrorCode = {
   UNAUTHENTICATED: 'UNAUTHENTICATED',
@@ -22,6 +24,16 @@ export const ErrorCode = {
   PERSISTED_QUERY_ID_REQUIRED: 'PERSISTED_QUERY_ID_REQUIRED',
   QUERY_TOO_COMPLEX: 'QUERY_TOO_COMPLEX',
   RATE_LIMITED: 'RATE_LIMITED',
+  // The protocol's own (Apollo Server's names, so existing clients recognise them).
+  BAD_REQUEST: 'BAD_REQUEST',
+  PAYLOAD_TOO_LARGE: 'PAYLOAD_TOO_LARGE',
+  GRAPHQL_PARSE_FAILED: 'GRAPHQL_PARSE_FAILED',
+  GRAPHQL_VALIDATION_FAILED: 'GRAPHQL_VALIDATION_FAILED',
+  OPERATION_RESOLUTION_FAILURE: 'OPERATION_RESOLUTION_FAILURE',
+  SUBSCRIPTION_REQUIRES_WEBSOCKET: 'SUBSCRIPTION_REQUIRES_WEBSOCKET',
+  PERSISTED_QUERY_REGISTRATION_REFUSED: 'PERSISTED_QUERY_REGISTRATION_REFUSED',
+  SUBSCRIPTION_UPSTREAM_LOST: 'SUBSCRIPTION_UPSTREAM_LOST',
+  INTERNAL_SERVER_ERROR: 'INTERNAL_SERVER_ERROR',
 } as const;
 
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];

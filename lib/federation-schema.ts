@@ -6,9 +6,14 @@ import { buildSchema, createResolversMap, type AuthChecker, type NonEmptyArray, 
 import { forbidden, unauthenticated } from './errors';
 import type { Role, Viewer } from './identity';
 
-/** Federation 2 spec version and the directives the subgraphs use. */
+/**
+ * Federation 2 spec version and the directives the subgraphs use. v2.9 brings
+ * the demand-control directives `@cost` and `@listSize` (composed into the
+ * supergraph under https://specs.apollo.dev/cost/v0.1), from which the
+ * gateway computes each operation's static cost; see docs/demand-control.md.
+ */
 export const FEDERATION_LINK =
-  'extend schema @link(url: "https://specs.apollo.dev/federation/v2.7", import: ["@key", "@shareable", "@external", "@requires", "@provides", "@inaccessible", "@tag"])';
+  'extend schema @link(url: "https://specs.apollo.dev/federation/v2.9", import: ["@key", "@shareable", "@external", "@requires", "@provides", "@inaccessible", "@tag", "@cost", "@listSize"])';
 
 /** type-graphql cannot describe root types, so their descriptions are added to the printed SDL. */
 const ROOT_TYPE_DESCRIPTIONS: Record<string, string> = {

@@ -7,9 +7,9 @@ import express, { type Express } from 'express';
 import type { Server } from 'node:http';
 import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer } from 'ws';
-import type { GraphQLSchema } from 'graphql';
+import { parse, type DocumentNode, type GraphQLSchema } from 'graphql';
 import { commonEnv, ConfigError, databaseEnv, disableApolloTelemetry, port, readEnv, redisEnv, subgraphUrlEnv } from './config';
-import { databaseName, databaseUrl, openDatabase, type DatabaseSpec, type EntityManager } from './database';
+import { databaseName, databaseUrl, openDatabase, withSafeDatabaseErrors, type DatabaseSpec, type EntityManager } from './database';
 import { ErrorCode } from './errors';
 import { buildFederatedSchema, type SchemaSpec } from './federation-schema';
 import { errorFormatter } from './format-error';
@@ -22,6 +22,7 @@ import { createEventBus, type EventBus } from './event-bus';
 import { startOutboxRelay, type OutboxRelay } from './outbox-relay';
 import { closeSubgraphClients, createSubgraphClients, type SubgraphClients } from './subgraph-client';
 import { DEFAULT_SUBGRAPH_PORTS, subgraphUrlsFromEnv, type SubgraphName } from './subgraph-names';
+import { invalidTextError } from './text-input';
 
 export { DEFAULT_SUBGRAPH_PORTS, SUBGRAPH_NAMES, type SubgraphName } from './subgraph-names';
 
@@ -110,8 +111,9 @@ export async function createSubgraphServer<Loaders>(definition: SubgraphDefiniti
     pubSub: deps.events.pubSub,
     beforeSubscriptionEvent: refreshForEvent,
   });
-  const log = deps.logger;
+  const log = withSafeDatabaseErrors(deps.logger);
   const { settings } = deps;
+  const formatError = errorFormatter(log, settings.production);
   const contextFor = (viewer: Viewer | null): SubgraphContext<Loaders> => {
     const em = deps.orm.em.fork();
     return { em, viewer, loaders: definition.createLoaders(em, { viewer, clients: deps.clients }), log, clients: deps.clients, settings, events: deps.events };
@@ -121,9 +123,21 @@ export async function createSubgraphServer<Loaders>(definition: SubgraphDefiniti
     csrfPrevention: true,
     introspection: true,
     includeStacktraceInErrorResponses: !settings.production,
-    // No Apollo Studio here: skip the per-request trace (ftv1) work.
-    plugins: [ApolloServerPluginLandingPageDisabled(), ApolloServerPluginInlineTraceDisabled()],
-    formatError: errorFormatter(log, settings.production),
+    plugins: [
+      ApolloServerPluginLandingPageDisabled(),
+      // No Apollo Studio here: skip the per-request trace (ftv1) work.
+      ApolloServerPluginInlineTraceDisabled(),
+      {
+        // Text PostgreSQL cannot store is refused before any resolver sees it, as a 400 (a plugin's error is a 500 otherwise).
+        requestDidStart: async () => ({
+          didResolveOperation: async ({ document, request }) => {
+            const error = invalidTextError(document, request.variables, { http: { status: 400 } });
+            if (error) throw error;
+          },
+        }),
+      },
+    ],
+    formatError,
   });
   await apollo.start();
 
@@ -161,6 +175,23 @@ export async function createSubgraphServer<Loaders>(definition: SubgraphDefiniti
         // gateway connection carries the subscriptions of many clients.
         onConnect: ({ connectionParams }) =>
           hasInternalCredential({ [INTERNAL_SECRET_HEADER]: connectionParams?.[INTERNAL_SECRET_HEADER] as string | undefined }, deps.internalSecret),
+        // The same refusal of invalid text as over HTTP.
+        onSubscribe: (_ctx, _id, payload) => {
+          let document: DocumentNode;
+          try {
+            document = parse(payload.query);
+          } catch {
+            return undefined; // graphql-ws parses it again and reports the syntax error
+          }
+          const error = invalidTextError(document, payload.variables);
+          return error ? [error] : undefined;
+        },
+        // Events are not answered through Apollo Server: their errors get its formatting (and masking) here.
+        onNext: (_ctx, _id, _payload, _args, result) =>
+          result.errors && {
+            ...result,
+            errors: result.errors.map((error) => formatError({ ...error.toJSON(), extensions: { code: ErrorCode.INTERNAL_SERVER_ERROR, ...error.extensions } }, error)),
+          },
         context: (_ctx, _id, payload) =>
           contextFor(forwardedViewer({ [VIEWER_HEADER]: payload.extensions?.[VIEWER_HEADER] as string | undefined })),
       },
@@ -209,7 +240,7 @@ export interface StartSubgraphOptions {
 
 /** Opens (creating and migrating) the subgraph's database, then serves it. */
 export async function startSubgraph<Loaders>(definition: SubgraphDefinition<Loaders>, options: StartSubgraphOptions): Promise<RunningSubgraph> {
-  const logger = options.logger ?? createLogger(definition.name);
+  const logger = withSafeDatabaseErrors(options.logger ?? createLogger(definition.name));
   const { orm, created } = await openDatabase(definition.database, {
     url: databaseUrl(options.serverUrl, databaseName(options.databasePrefix, definition.name)),
     poolMax: options.poolMax,

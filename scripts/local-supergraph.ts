@@ -86,7 +86,13 @@ export async function startLocalSupergraph(options: LocalSupergraphOptions): Pro
       progress(`${name} subgraph ready at ${urls[name]}`);
     }
     const config: GatewayConfig = {
-      ...readGatewayConfig({ ...process.env, NODE_ENV: options.production ? 'production' : 'development' }),
+      // The secrets given here, so a production-mode gateway needs none from the environment.
+      ...readGatewayConfig({
+        ...process.env,
+        NODE_ENV: options.production ? 'production' : 'development',
+        INTERNAL_SECRET: options.internalSecret,
+        JWT_SECRET: options.jwtSecret,
+      }),
       host: options.host,
       port: options.gatewayPort ?? DEFAULT_GATEWAY_PORT,
       logLevel,

@@ -1,8 +1,10 @@
+import { randomUUID } from 'node:crypto';
 import { signAccessToken } from '../lib/access-token';
 import { DEMO_USERS } from '../lib/demo-data';
 import { Role, type Viewer } from '../lib/identity';
 import { SUBGRAPH_NAMES } from '../lib/subgraph-names';
 import { startLocalSupergraph, type LocalSupergraph, type LocalSupergraphOptions } from '../scripts/local-supergraph';
+import { testRedisNamespace } from './redis';
 import { dropTestDatabase, postGraphQL, testDatabasePrefix, testServerUrl, TEST_INTERNAL_SECRET, TEST_JWT_SECRET, type GraphQLResult } from './subgraph-harness';
 
 export interface TestSupergraph extends LocalSupergraph {
@@ -32,6 +34,8 @@ export async function startTestSupergraph(overrides: Partial<LocalSupergraphOpti
     seed: 'always',
     logLevel: process.env.LOG_LEVEL ?? 'silent',
     ...overrides,
+    // Rate-limit and throttle counters (and APQ entries) of one test file never meet another's.
+    gateway: { redisNamespace: `${testRedisNamespace()}${randomUUID().slice(0, 8)}:`, ...overrides.gateway },
   });
   const tokenFor = (viewer: Viewer) => signAccessToken(viewer, TEST_JWT_SECRET);
   return {

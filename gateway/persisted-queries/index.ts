@@ -1,21 +1,20 @@
-import type { ApolloServerPlugin } from '@apollo/server';
 import type { GraphQLSchema } from 'graphql';
 import type { KeyValueCache } from '@apollo/utils.keyvaluecache';
 import type { Logger } from '../../lib/logger';
-import type { GatewayContext } from '../gateway.context';
 import type { GatewayMetrics } from '../metrics';
 import { createApqCache } from './apq-cache';
 import { ApiKeyRegistry } from './api-keys';
 import { ManifestStore } from './manifest-store';
 import type { PersistedQueriesConfig } from './persisted-queries.config';
-import { persistedQueriesPlugin } from './persisted-queries.plugin';
 
+export { usePersistedQueries } from './persisted-queries.plugin';
+
+/** What persisted queries need at run time: the manifest in use, the API keys, the APQ cache. */
 export interface PersistedQueries {
-  /** Apollo Server's `persistedQueries` option: its own APQ implementation over our cache. */
-  apq: { cache: KeyValueCache<string>; ttl: number };
-  plugin: ApolloServerPlugin<GatewayContext>;
   manifests: ManifestStore;
   apiKeys: ApiKeyRegistry;
+  /** Apollo's APQ protocol over this cache (already prefixed for this environment). */
+  apqCache: KeyValueCache<string>;
   close(): Promise<void>;
 }
 
@@ -24,7 +23,6 @@ export interface PersistedQueriesOptions {
   redisUrl?: string;
   /** Prefix of Redis keys (REDIS_NAMESPACE); APQ entries are `<namespace>gateway:apq:<sha256>`. */
   redisNamespace: string;
-  introspection: boolean;
   /** The API schema served: manifest operations must validate against it. */
   apiSchema: GraphQLSchema;
   logger: Logger;
@@ -32,9 +30,9 @@ export interface PersistedQueriesOptions {
 }
 
 /**
- * Automatic persisted queries (Apollo Server's, cached in Redis when
- * REDIS_URL is set), the manifest that is the safelist, and API keys with
- * their policies, as one unit the gateway plugs into Apollo Server.
+ * The manifest that is the safelist (reloaded on change), API keys with their
+ * policies, and the APQ cache (Redis when REDIS_URL is set, so every replica
+ * knows every hash). The admission step using them is `usePersistedQueries`.
  */
 export async function createPersistedQueries(options: PersistedQueriesOptions): Promise<PersistedQueries> {
   const { config, logger, metrics } = options;
@@ -44,10 +42,9 @@ export async function createPersistedQueries(options: PersistedQueriesOptions): 
   const apqCache = await createApqCache({ redisUrl: options.redisUrl, keyPrefix: `${options.redisNamespace}gateway:`, logger: log });
   log.info({ apqCache: apqCache.kind, apqTtlSeconds: config.apqTtlSeconds, safelistMode: config.safelistMode, apiKeys: apiKeys.size }, 'persisted queries ready');
   return {
-    apq: { cache: apqCache.cache, ttl: config.apqTtlSeconds },
-    plugin: persistedQueriesPlugin({ apiKeys, manifests, mode: config.safelistMode, introspection: options.introspection, logger: log, metrics }),
     manifests,
     apiKeys,
+    apqCache: apqCache.cache,
     close: async () => {
       manifests.close();
       await apqCache.close();

@@ -25,10 +25,18 @@ export interface PersistedQueriesConfig {
   watchManifest: boolean;
   /** Hashed API keys; outside production this includes the demo key. */
   apiKeys: ApiKeyEntry[];
+  /** Largest document an APQ registration may store, in bytes. */
+  apqMaxDocumentBytes: number;
+  /** APQ registrations one client (API key, else IP) may make per window. */
+  apqRegistrationsPerWindow: number;
+  apqRegistrationWindowSeconds: number;
 }
 
 export const persistedQueriesEnv = {
   APQ_TTL_SECONDS: wholeNumber('seconds')({ default: 86_400, desc: 'seconds an automatic persisted query stays registered' }),
+  APQ_MAX_DOCUMENT_BYTES: wholeNumber('bytes')({ default: 8_192, desc: 'largest document an automatic persisted query registration may store' }),
+  APQ_REGISTRATIONS_PER_WINDOW: wholeNumber('registrations')({ default: 100, desc: 'APQ registrations one client (API key, else IP) may make per window' }),
+  APQ_REGISTRATION_WINDOW_SECONDS: wholeNumber('seconds')({ default: 3_600, desc: 'the window of APQ_REGISTRATIONS_PER_WINDOW' }),
   SAFELIST_MODE: str({ choices: [...SAFELIST_MODES], default: 'off', desc: 'gateway-wide safelisting: off, enforce or log' }),
   PERSISTED_QUERY_MANIFEST_PATH: str({ default: path.join(schemaDir(), 'persisted-query-manifest.json'), desc: 'the persisted query manifest (safelist)' }),
   PERSISTED_QUERY_MANIFEST_WATCH: bool({ default: true, desc: 'reload the manifest when its file changes' }),
@@ -38,6 +46,9 @@ export const persistedQueriesEnv = {
 
 type PersistedQueriesEnv = {
   APQ_TTL_SECONDS: number;
+  APQ_MAX_DOCUMENT_BYTES: number;
+  APQ_REGISTRATIONS_PER_WINDOW: number;
+  APQ_REGISTRATION_WINDOW_SECONDS: number;
   SAFELIST_MODE: string;
   PERSISTED_QUERY_MANIFEST_PATH: string;
   PERSISTED_QUERY_MANIFEST_WATCH: boolean;
@@ -83,5 +94,8 @@ export function persistedQueriesConfig(values: PersistedQueriesEnv, production: 
     manifestPath: values.PERSISTED_QUERY_MANIFEST_PATH,
     watchManifest: values.PERSISTED_QUERY_MANIFEST_WATCH,
     apiKeys: entries,
+    apqMaxDocumentBytes: values.APQ_MAX_DOCUMENT_BYTES,
+    apqRegistrationsPerWindow: values.APQ_REGISTRATIONS_PER_WINDOW,
+    apqRegistrationWindowSeconds: values.APQ_REGISTRATION_WINDOW_SECONDS,
   };
 }

@@ -1,153 +1,142 @@
-import { HeaderMap, type ApolloServerPlugin, type GraphQLRequestContext, type GraphQLRequestListener } from '@apollo/server';
-import { ApolloServerErrorCode } from '@apollo/server/errors';
-import { GraphQLError } from 'graphql';
+import type { KeyValueCache } from '@apollo/utils.keyvaluecache';
+import type { DocumentNode } from 'graphql';
 import { ErrorCode } from '../../lib/errors';
 import type { Logger } from '../../lib/logger';
-import type { GatewayContext } from '../gateway.context';
-import type { ClientLabels, GatewayMetrics } from '../metrics';
-import type { ApiClient, ApiKeyRegistry } from './api-keys';
+import type { GatewayMetrics } from '../metrics';
+import type { Budget } from '../pipeline/budgets';
+import { refusal, type GatewayOperation, type GatewayPlugin, type OperationResponse } from '../pipeline/operation';
 import { sha256Hex } from './manifest';
 import type { ManifestStore } from './manifest-store';
 import type { SafelistMode } from './persisted-queries.config';
-import { checkOperation, type Refusal } from './safelist';
-
-export const API_KEY_HEADER = 'x-api-key';
-export const CLIENT_NAME_HEADER = 'apollographql-client-name';
-export const CLIENT_VERSION_HEADER = 'apollographql-client-version';
+import { checkOperation, type Refusal as SafelistRefusal } from './safelist';
 
 /** Unknown operations are logged with their text, cut to this many characters. */
 const LOGGED_QUERY_LENGTH = 2_000;
 
-/**
- * What a refused request runs instead of what it sent. Apollo Server turns
- * only errors thrown from `didResolveOperation` (and later) into a proper
- * response with the error's status; thrown earlier, they become a 500. So a
- * refused request is emptied here, before its APQ lookup or registration can
- * happen, and the refusal is thrown once this stand-in has resolved.
- */
-const REFUSED_STAND_IN = '{ __typename }';
+/** Like Router, refusals are never cached by a CDN in front of GET requests. */
+const NO_CACHE = { 'cache-control': 'private, no-cache, must-revalidate' };
 
 export interface PersistedQueriesPluginOptions {
-  apiKeys: ApiKeyRegistry;
   manifests: ManifestStore;
   mode: SafelistMode;
   /** Introspection-only documents pass the safelist where introspection is on (development). */
   introspection: boolean;
+  /** Apollo's APQ protocol over this cache (Redis shared by replicas, or in memory). */
+  apqCache: KeyValueCache<string>;
+  apqTtlSeconds: number;
+  /** Largest document an anonymous APQ registration may store, in bytes. */
+  apqMaxDocumentBytes: number;
+  /** Registrations one client (API key, else IP) may make per window. */
+  apqRegistrations: Budget;
+  /** Parses a resolved text under the document limits. */
+  parse(text: string): DocumentNode;
   logger: Logger;
   metrics: GatewayMetrics;
 }
 
-type Source = 'manifest' | 'apq' | 'apq_register' | 'apq_miss' | 'query';
-
-function refusalError(refusal: Refusal): GraphQLError {
-  // Like Router, refusals are never cached by a CDN in front of GET requests.
-  const headers = new HeaderMap([['cache-control', 'private, no-cache, must-revalidate']]);
-  return new GraphQLError(refusal.message, { extensions: { code: refusal.code, http: { status: refusal.status, headers } } });
-}
-
-function unknownApiKey(): GraphQLError {
-  return new GraphQLError(`Unknown API key in ${API_KEY_HEADER}`, { extensions: { code: ErrorCode.UNAUTHENTICATED, http: { status: 401 } } });
-}
-
-function hashMismatch(): GraphQLError {
-  return new GraphQLError('provided sha does not match query', { extensions: { code: ApolloServerErrorCode.BAD_REQUEST, http: { status: 400 } } });
-}
+const APQ_KEY = (hash: string) => `apq:${hash}`;
 
 function truncated(query: string | undefined): string | undefined {
   return query && query.length > LOGGED_QUERY_LENGTH ? `${query.slice(0, LOGGED_QUERY_LENGTH)}…` : query;
 }
 
+function safelistRefusal(refused: SafelistRefusal) {
+  return refusal(refused.code, refused.message, { status: refused.status, headers: NO_CACHE });
+}
+
+interface PersistedQueryExtension {
+  version?: unknown;
+  sha256Hash?: unknown;
+}
+
 /**
- * Runs before Apollo Server's own APQ handling, for every operation (HTTP GET
- * or POST, and operations the WebSocket server runs through Apollo Server,
- * which carry no headers and so count as anonymous): identifies the client by API key, applies its safelist policy and
- * the gateway-wide mode, resolves manifest ids to their listed body, and
- * records each operation by client name and version in logs and metrics.
- * Refusals are answered through `didResolveOperation` (see REFUSED_STAND_IN).
+ * Persisted queries and the safelist, one admission step for every
+ * transport: applies the client's policy (its API key's, raised by
+ * SAFELIST_MODE) with Apollo Router's codes, resolves manifest ids to their
+ * listed body, and speaks Apollo's automatic persisted queries protocol
+ * (hash alone: look up, PERSISTED_QUERY_NOT_FOUND on a miss; hash with its
+ * query: checked, and registered once the operation has been validated and
+ * run). Registrations are bounded: a document over APQ_MAX_DOCUMENT_BYTES,
+ * or more than the client's registrations per window, is
+ * PERSISTED_QUERY_REGISTRATION_REFUSED (413 / 429) and nothing is stored.
  */
-export function persistedQueriesPlugin(options: PersistedQueriesPluginOptions): ApolloServerPlugin<GatewayContext> {
-  const { apiKeys, manifests, mode, introspection, logger, metrics } = options;
+export function usePersistedQueries(options: PersistedQueriesPluginOptions): GatewayPlugin {
+  const { manifests, mode, introspection, logger, metrics } = options;
   return {
-    async requestDidStart({ request }: GraphQLRequestContext<GatewayContext>): Promise<GraphQLRequestListener<GatewayContext>> {
-      const started = process.hrtime.bigint();
-      const headers = request.http?.headers;
-      const key = headers?.get(API_KEY_HEADER);
-      const apiClient: ApiClient | undefined = key === undefined ? undefined : apiKeys.identify(key);
-      const client = { name: apiClient?.name ?? headers?.get(CLIENT_NAME_HEADER), version: headers?.get(CLIENT_VERSION_HEADER) };
-      const labels: ClientLabels = metrics.clientLabels(client.name, client.version);
-      const persistedQuery = request.extensions?.persistedQuery as { sha256Hash?: unknown } | undefined;
-      const persistedQueryId = typeof persistedQuery?.sha256Hash === 'string' ? persistedQuery.sha256Hash : undefined;
-      const sentAs: Source = persistedQueryId ? 'apq_miss' : 'query';
-
-      const refused = (error: GraphQLError): GraphQLRequestListener<GatewayContext> => {
-        request.query = REFUSED_STAND_IN;
-        request.operationName = undefined;
-        if (request.extensions) delete request.extensions.persistedQuery;
-        return {
-          async didResolveOperation() {
-            throw error;
-          },
-          async willSendResponse() {
-            metrics.operations.inc({ ...labels, operation_type: 'unknown', source: sentAs, outcome: 'refused' });
-          },
-        };
-      };
-
-      if (key !== undefined && !apiClient) {
-        metrics.unknownApiKeys.inc();
-        logger.warn({ client }, 'request with an unknown API key refused');
-        return refused(unknownApiKey());
+    name: 'persisted-queries',
+    async onRequest(operation: GatewayOperation) {
+      const client = operation.client!;
+      const labels = metrics.clientLabels(client.name, client.version);
+      const extension = operation.extensions.persistedQuery as PersistedQueryExtension | undefined;
+      if (extension !== undefined) {
+        if (typeof extension !== 'object' || extension === null || extension.version !== 1) {
+          throw refusal(ErrorCode.BAD_REQUEST, 'Unsupported persisted query version', { status: 400 });
+        }
+        if (typeof extension.sha256Hash !== 'string' || !/^[0-9a-f]{64}$/i.test(extension.sha256Hash)) {
+          throw refusal(ErrorCode.BAD_REQUEST, 'persistedQuery.sha256Hash must be a SHA-256 hex digest', { status: 400 });
+        }
       }
+      const persistedQueryId = extension?.sha256Hash as string | undefined;
+      if (persistedQueryId) operation.source = 'apq_miss';
 
-      const verdict = checkOperation(
-        { query: request.query, persistedQueryId },
-        { policy: apiClient?.policy ?? 'any', mode, manifest: manifests.manifest, introspection },
-      );
-      const details = { client, policy: apiClient?.policy, operationName: request.operationName, persistedQueryId };
+      const verdict = checkOperation({ query: operation.query, persistedQueryId }, { policy: client.apiClient?.policy ?? 'any', mode, manifest: manifests.manifest, introspection });
+      const details = { client: { name: client.name, version: client.version }, policy: client.apiClient?.policy, operationName: operation.operationName, persistedQueryId };
       if (verdict.logged) {
         metrics.safelistViolations.inc({ client_name: labels.client_name, code: verdict.logged.code, enforced: 'false' });
-        logger.warn({ ...details, code: verdict.logged.code, query: truncated(request.query) }, 'operation outside the safelist served (SAFELIST_MODE=log)');
+        logger.warn({ ...details, code: verdict.logged.code, query: truncated(operation.query) }, 'operation outside the safelist served (SAFELIST_MODE=log)');
       }
       const { decision } = verdict;
       if (decision.kind === 'refuse') {
         metrics.safelistViolations.inc({ client_name: labels.client_name, code: decision.refusal.code, enforced: 'true' });
-        logger.info({ ...details, code: decision.refusal.code, query: truncated(request.query) }, 'operation refused by the safelist');
-        return refused(refusalError(decision.refusal));
-      }
-      if (decision.kind === 'pass' && persistedQueryId !== undefined && request.query !== undefined && sha256Hex(request.query) !== persistedQueryId) {
-        // Apollo Server refuses this too, but without a code, so it would be reported as an internal error.
-        return refused(hashMismatch());
+        logger.info({ ...details, code: decision.refusal.code, query: truncated(operation.query) }, 'operation refused by the safelist');
+        throw safelistRefusal(decision.refusal);
       }
       if (decision.kind === 'manifest') {
         // The listed text replaces what was sent, and APQ is bypassed: nothing gets registered.
-        request.query = decision.operation.body;
-        if (request.extensions) delete request.extensions.persistedQuery;
+        operation.query = decision.operation.body;
+        operation.document = options.parse(decision.operation.body);
+        operation.source = 'manifest';
+        return;
       }
+      if (!persistedQueryId) return;
 
-      return {
-        async willSendResponse({ response, metrics: requestMetrics, operation, operationName }) {
-          const source: Source =
-            decision.kind === 'manifest' ? 'manifest' : requestMetrics.persistedQueryHit ? 'apq' : requestMetrics.persistedQueryRegister ? 'apq_register' : sentAs;
-          const errors = response.body.kind === 'single' ? response.body.singleResult.errors : response.body.initialResult.errors;
-          const outcome = errors?.length ? 'error' : 'success';
-          const operationType = operation?.operation ?? 'unknown';
-          const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-          metrics.operations.inc({ ...labels, operation_type: operationType, source, outcome });
-          metrics.duration.observe({ client_name: labels.client_name, operation_type: operationType }, seconds);
-          logger.info(
-            {
-              client,
-              operationName: operationName ?? request.operationName,
-              operationType,
-              source,
-              outcome,
-              errorCodes: errors?.map((error) => error.extensions?.code),
-              durationMs: Math.round(seconds * 1000),
-            },
-            'graphql operation',
-          );
-        },
-      };
+      if (operation.query === undefined) {
+        const stored = await options.apqCache.get(APQ_KEY(persistedQueryId));
+        if (stored === undefined) {
+          // Apollo's protocol: 200 with this code tells the client to send the query with its hash.
+          throw refusal(ErrorCode.PERSISTED_QUERY_NOT_FOUND, 'PersistedQueryNotFound', { status: 200, headers: NO_CACHE });
+        }
+        operation.query = stored;
+        operation.document = options.parse(stored);
+        operation.source = 'apq';
+        return;
+      }
+      if (sha256Hex(operation.query) !== persistedQueryId.toLowerCase()) {
+        throw refusal(ErrorCode.BAD_REQUEST, 'provided sha does not match query', { status: 400 });
+      }
+      const bytes = Buffer.byteLength(operation.query, 'utf8');
+      if (bytes > options.apqMaxDocumentBytes) {
+        throw refusal(ErrorCode.PERSISTED_QUERY_REGISTRATION_REFUSED, `Automatic persisted queries register documents of at most ${options.apqMaxDocumentBytes} bytes; this one has ${bytes}. Send it without the hash.`, {
+          status: 413,
+          extensions: { limit: 'apqDocumentBytes', measured: bytes, maximum: options.apqMaxDocumentBytes },
+        });
+      }
+      const quota = await options.apqRegistrations.spend(client.apiClient ? `key:${client.apiClient.name}` : `ip:${client.ip}`, 1);
+      if (!quota.allowed) {
+        throw refusal(ErrorCode.PERSISTED_QUERY_REGISTRATION_REFUSED, `Too many automatic persisted query registrations; try again in ${quota.resetSeconds} s`, {
+          status: 429,
+          headers: { 'retry-after': String(Math.max(1, quota.resetSeconds)) },
+          extensions: { limit: 'apqRegistrations', maximum: options.apqRegistrations.points, windowSeconds: options.apqRegistrations.windowSeconds },
+        });
+      }
+      operation.source = 'apq_register';
+    },
+
+    async onResponse(operation: GatewayOperation, response: OperationResponse) {
+      // Like Apollo Server, only a document that validated and ran is registered.
+      if (operation.source !== 'apq_register' || response.refused || !operation.query) return;
+      const hash = (operation.extensions.persistedQuery as { sha256Hash: string }).sha256Hash.toLowerCase();
+      await options.apqCache.set(APQ_KEY(hash), operation.query, { ttl: options.apqTtlSeconds });
     },
   };
 }

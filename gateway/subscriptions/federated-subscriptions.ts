@@ -4,6 +4,7 @@ import { QueryPlanner, type FetchNode, type PlanNode, type QueryPlan } from '@ap
 import type { GatewayGraphQLRequestContext } from '@apollo/server-gateway-interface';
 import { Repeater, SlidingBuffer } from '@repeaterjs/repeater';
 import { GraphQLError, print, type DocumentNode, type ExecutionResult, type GraphQLFormattedError, type GraphQLSchema } from 'graphql';
+import { ErrorCode } from '../../lib/errors';
 import type { Viewer } from '../../lib/identity';
 import type { Logger } from '../../lib/logger';
 import type { GatewayContext } from '../gateway.context';
@@ -213,7 +214,7 @@ class SubscriptionGroup {
       result = await this.owner.execute(this.plan, this.request, event);
     } catch (error) {
       this.owner.logError(error);
-      result = { errors: [new GraphQLError('Could not resolve this event', { extensions: { code: 'INTERNAL_SERVER_ERROR' } })] };
+      result = { errors: [new GraphQLError('Could not resolve this event', { extensions: { code: ErrorCode.INTERNAL_SERVER_ERROR } })] };
     }
     // One result for every client: nothing downstream mutates it (graphql-ws only serialises), so no copies.
     for (const subscriber of this.subscribers) subscriber.push(result);
@@ -243,7 +244,7 @@ function upstreamErrors(error: unknown, serviceName: string): GraphQLError[] {
   }
   return [
     new GraphQLError(`The ${serviceName} service stopped serving this subscription; subscribe again`, {
-      extensions: { code: 'SUBSCRIPTION_UPSTREAM_LOST', serviceName },
+      extensions: { code: ErrorCode.SUBSCRIPTION_UPSTREAM_LOST, serviceName },
     }),
   ];
 }

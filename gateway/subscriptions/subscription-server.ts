@@ -1,19 +1,14 @@
-import type { Server } from 'node:http';
+import type { IncomingMessage, Server } from 'node:http';
 import type { Supergraph } from '@apollo/federation-internals';
 import type { ServiceMap } from '@apollo/gateway';
-import { getOperationAST, getVariableValues, GraphQLError, parse, validate, type FormattedExecutionResult } from 'graphql';
-import type { Context } from 'graphql-ws';
+import { GraphQLError, type ExecutionResult, type FormattedExecutionResult } from 'graphql';
 import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer } from 'ws';
-import type { Viewer } from '../../lib/identity';
+import { ErrorCode } from '../../lib/errors';
 import type { Logger } from '../../lib/logger';
-import { authenticate } from '../authentication';
-import type { ApiKeyRegistry, SafelistPolicy } from '../persisted-queries/api-keys';
-import type { ManifestStore } from '../persisted-queries/manifest-store';
-import type { SafelistMode } from '../persisted-queries/persisted-queries.config';
-import { API_KEY_HEADER } from '../persisted-queries/persisted-queries.plugin';
-import { checkOperation } from '../persisted-queries/safelist';
-import { FederatedSubscriptions } from './federated-subscriptions';
+import type { GatewayOperation } from '../pipeline/operation';
+import type { AdmissionPipeline } from '../pipeline/pipeline';
+import { FederatedSubscriptions, type SubscriptionResult } from './federated-subscriptions';
 import { UpstreamSubscriptions } from './upstream';
 
 export interface SubscriptionServerOptions {
@@ -22,14 +17,15 @@ export interface SubscriptionServerOptions {
   subgraphUrls: Record<string, string>;
   dataSources: ServiceMap;
   internalSecret: string;
-  jwtSecret: string;
   /** Results a slow client may fall behind by before the oldest are dropped. */
   queueSize: number;
+  /** Largest message a client may send, in bytes; larger ones close the socket (1009). */
+  maxMessageBytes: number;
   logger: Logger;
-  /** API keys and the safelist, applied to operations on the socket as on HTTP. */
-  safelist: { apiKeys: ApiKeyRegistry; manifests: ManifestStore; mode: SafelistMode; introspection: boolean };
-  /** Queries and mutations sent over the socket run like HTTP ones. */
-  executeOperation(request: { query: string; variables?: Record<string, unknown> | null; operationName?: string | null }, viewer: Viewer | null): Promise<FormattedExecutionResult>;
+  /** The same admission steps as HTTP: every operation on the socket passes them. */
+  pipeline: AdmissionPipeline;
+  /** Queries and mutations sent over the socket run like HTTP ones (through Apollo Server). */
+  executeOperation(operation: GatewayOperation): Promise<FormattedExecutionResult>;
 }
 
 export interface SubscriptionServer {
@@ -38,21 +34,51 @@ export interface SubscriptionServer {
   drain(): Promise<void>;
 }
 
-type Identity = { viewer: Viewer | null; policy: SafelistPolicy } | { error: GraphQLError };
+/** Connection parameters by lower-case name, strings only: what a header is on HTTP. */
+function parametersOf(connectionParams: Record<string, unknown> | undefined): Map<string, string> {
+  const parameters = new Map<string, string>();
+  for (const [name, value] of Object.entries(connectionParams ?? {})) if (typeof value === 'string') parameters.set(name.toLowerCase(), value);
+  return parameters;
+}
 
-interface OperationContext {
-  viewer: Viewer | null;
-  query: string;
-  rawVariables: Record<string, unknown> | null | undefined;
+/**
+ * Reports a subscription's end to the pipeline (log line, metrics) when the
+ * stream finishes or the client completes it, without an async generator:
+ * one would hold `return()` until the next event arrives.
+ */
+function observed(stream: AsyncIterableIterator<SubscriptionResult>, onEnd: (errors: ExecutionResult['errors']) => void): AsyncIterableIterator<SubscriptionResult> {
+  let errors: ExecutionResult['errors'];
+  let ended = false;
+  const end = () => {
+    if (ended) return;
+    ended = true;
+    onEnd(errors);
+  };
+  return {
+    async next() {
+      const step = await stream.next();
+      if (step.done) end();
+      else if (step.value.errors?.length) errors = step.value.errors;
+      return step;
+    },
+    async return(value?: unknown) {
+      end();
+      return stream.return ? stream.return(value as never) : { done: true, value: undefined };
+    },
+    [Symbol.asyncIterator]() {
+      return this;
+    },
+  };
 }
 
 /**
  * graphql-ws at the gateway's /graphql (what Apollo Client's GraphQLWsLink and
- * urql speak). Identity comes from `connectionParams.authorization`, checked
- * once per connection; a bad token fails each operation with UNAUTHENTICATED,
- * so the client learns why and can reconnect with a fresh token. An API key
- * (`connectionParams["x-api-key"]`) and the safelist apply as on HTTP;
- * a manifest operation may be sent by id in `extensions.persistedQuery`.
+ * urql speak). Every `subscribe` message, whatever its operation type, passes
+ * the admission pipeline with `connectionParams` standing in for headers
+ * (`authorization`, `x-api-key`, `apollographql-client-name`/`-version`):
+ * a refusal is sent as the operation's errors, with the same codes as HTTP.
+ * Subscriptions then run as federated subscriptions; queries and mutations
+ * through Apollo Server like HTTP ones.
  */
 export function attachSubscriptionServer(options: SubscriptionServerOptions): SubscriptionServer {
   const upstream = new UpstreamSubscriptions(options.subgraphUrls, options.internalSecret, options.logger);
@@ -60,62 +86,47 @@ export function attachSubscriptionServer(options: SubscriptionServerOptions): Su
     queueSize: options.queueSize,
     logger: options.logger,
   });
-  const identities = new WeakMap<Context, Identity>();
-  const wss = new WebSocketServer({ server: options.server, path: '/graphql' });
+  const wss = new WebSocketServer({ server: options.server, path: '/graphql', maxPayload: options.maxMessageBytes });
+  const { pipeline } = options;
 
-  const disposable = useServer<Record<string, unknown>>(
+  const disposable = useServer<Record<string, unknown>, { request: IncomingMessage }>(
     {
-      onConnect: async (ctx) => {
-        const authorization = ctx.connectionParams?.authorization;
-        const apiKey = ctx.connectionParams?.[API_KEY_HEADER];
-        try {
-          const client = typeof apiKey === 'string' ? options.safelist.apiKeys.identify(apiKey) : undefined;
-          if (apiKey !== undefined && !client) throw new GraphQLError('Unknown API key', { extensions: { code: 'UNAUTHENTICATED' } });
-          const viewer = await authenticate(typeof authorization === 'string' ? authorization : null, options.jwtSecret);
-          identities.set(ctx, { viewer, policy: client?.policy ?? 'any' });
-        } catch (error) {
-          identities.set(ctx, { error: error instanceof GraphQLError ? error : new GraphQLError('Invalid credentials', { extensions: { code: 'UNAUTHENTICATED' } }) });
+      onSubscribe: async (ctx, _id, payload) => {
+        const parameters = parametersOf(ctx.connectionParams);
+        const forwardedFor = ctx.extra.request.headers['x-forwarded-for'];
+        const admission = await pipeline.admit({
+          transport: 'ws',
+          query: payload.query,
+          operationName: payload.operationName,
+          variables: payload.variables,
+          extensions: payload.extensions,
+          header: (name) => parameters.get(name),
+          remoteAddress: ctx.extra.request.socket.remoteAddress ?? '',
+          forwardedFor: Array.isArray(forwardedFor) ? forwardedFor.join(', ') : forwardedFor,
+        });
+        const { operation } = admission;
+        if (admission.refused) {
+          return (admission.refused.result.errors ?? []).map((error) => new GraphQLError(error.message, { extensions: error.extensions }));
         }
-        return true;
-      },
-      onSubscribe: (ctx, _id, payload) => {
-        const identity: Identity = identities.get(ctx) ?? { viewer: null, policy: 'any' };
-        if ('error' in identity) return [identity.error];
-        const persistedQueryId = (payload.extensions?.persistedQuery as { sha256Hash?: unknown } | undefined)?.sha256Hash;
-        const { decision } = checkOperation(
-          { query: payload.query || undefined, persistedQueryId: typeof persistedQueryId === 'string' ? persistedQueryId : undefined },
-          { policy: identity.policy, mode: options.safelist.mode, manifest: options.safelist.manifests.manifest, introspection: options.safelist.introspection },
-        );
-        if (decision.kind === 'refuse') return [new GraphQLError(decision.refusal.message, { extensions: { code: decision.refusal.code } })];
-        const query = decision.kind === 'manifest' ? decision.operation.body : payload.query;
-        let document;
-        try {
-          document = parse(query);
-        } catch (error) {
-          return [error as GraphQLError];
-        }
-        const errors = validate(federated.apiSchema, document);
-        if (errors.length > 0) return errors.map((e) => withCode(e, 'GRAPHQL_VALIDATION_FAILED'));
-        const operation = getOperationAST(document, payload.operationName);
-        if (!operation) return [new GraphQLError('Name the operation to run', { extensions: { code: 'BAD_USER_INPUT' } })];
-        const coerced = getVariableValues(federated.apiSchema, operation.variableDefinitions ?? [], payload.variables ?? {});
-        if (coerced.errors) return coerced.errors.map((e) => withCode(e, 'BAD_USER_INPUT'));
-        const contextValue: OperationContext = { viewer: identity.viewer, query, rawVariables: payload.variables };
-        return { schema: federated.apiSchema, document, operationName: payload.operationName, variableValues: coerced.coerced, contextValue };
+        return {
+          schema: federated.apiSchema,
+          document: operation.document!,
+          operationName: operation.operationName,
+          variableValues: operation.variables,
+          contextValue: operation,
+        };
       },
       subscribe: (args) => {
-        const context = args.contextValue as OperationContext;
+        const operation = args.contextValue as GatewayOperation;
         try {
-          return federated.subscribe({ document: args.document, operationName: args.operationName, variables: args.variableValues ?? {}, viewer: context.viewer }) as never;
+          const stream = federated.subscribe({ document: args.document, operationName: args.operationName, variables: args.variableValues ?? {}, viewer: operation.viewer });
+          return observed(stream, (errors) => void pipeline.respond(operation, { result: { errors: errors?.map((error) => error.toJSON()) }, refused: false })) as never;
         } catch (error) {
           options.logger.error({ err: error }, 'could not plan a subscription');
-          return { errors: [new GraphQLError('Could not plan this subscription', { extensions: { code: 'INTERNAL_SERVER_ERROR' } })] };
+          return { errors: [new GraphQLError('Could not plan this subscription', { extensions: { code: ErrorCode.INTERNAL_SERVER_ERROR } })] };
         }
       },
-      execute: (args) => {
-        const context = args.contextValue as OperationContext;
-        return options.executeOperation({ query: context.query, variables: context.rawVariables, operationName: args.operationName }, context.viewer) as never;
-      },
+      execute: (args) => options.executeOperation(args.contextValue as GatewayOperation) as never,
     },
     wss,
   );
@@ -130,8 +141,4 @@ export function attachSubscriptionServer(options: SubscriptionServerOptions): Su
       await upstream.close();
     },
   };
-}
-
-function withCode(error: GraphQLError, code: string): GraphQLError {
-  return new GraphQLError(error.message, { nodes: error.nodes, extensions: { ...error.extensions, code } });
 }

@@ -194,9 +194,9 @@ describe('checkout through the gateway', () => {
     expect(await ordersOf(shopper.id)).toHaveLength(0);
   });
 
-  it('answers EMPTY_CART for a cart without items and NOT_FOUND without a cart', async () => {
+  it('answers EMPTY_CART for a cart without items or no cart at all, and NOT_FOUND for a cartId that is not there', async () => {
     const shopper = customer();
-    expect(codeOf(await checkout(shopper, input()))).toBe('NOT_FOUND');
+    expect(codeOf(await checkout(shopper, input()))).toBe('EMPTY_CART');
     expect(codeOf(await checkout(shopper, input({ cartId: randomUUID() })))).toBe('NOT_FOUND');
 
     const p = takeProduct();

@@ -28,6 +28,12 @@ export class CartResolver {
     return id != null ? this.cartService.visibleById(ctx, id) : this.cartService.viewerCart(ctx);
   }
 
+  /*
+   * Demand control (docs/demand-control.md): one line per product; a shopper's
+   * cart rarely has more than a dozen, 50 is a generous upper bound (nothing
+   * enforces it; the estimate only has to be realistic).
+   */
+  @Directive('@listSize(assumedSize: 50)')
   @FieldResolver(() => [CartItem], { description: 'The lines, oldest first. Lines whose product is no longer sold are left out.' })
   async items(@Root() cart: Cart, @Ctx() ctx: CartContext): Promise<CartItem[]> {
     return this.cartService.items(ctx, cart);

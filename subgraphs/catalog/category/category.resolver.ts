@@ -1,4 +1,4 @@
-import { Args, ArgsType, Ctx, Field, FieldResolver, Int, Query, Resolver, Root } from 'type-graphql';
+import { Args, ArgsType, Ctx, Directive, Field, FieldResolver, Int, Query, Resolver, Root } from 'type-graphql';
 import type { CatalogContext } from '../catalog.context';
 import { ProductConnection } from '../product/product.connection';
 import { ProductService } from '../product/product.service';
@@ -19,6 +19,14 @@ export class CategoryResolver {
   private readonly categoryService = new CategoryService();
   private readonly productService = new ProductService();
 
+  /*
+   * Demand control (docs/demand-control.md): list sizes are the gateway's
+   * static estimate of how many items a list returns. The demo shop has 14
+   * categories, at most 4 under one parent; a storefront's navigable taxonomy
+   * runs to a few dozen, and one level of navigation to about ten. (A shop
+   * with hundreds of categories raises these and DEMAND_CONTROL_MAX_COST.)
+   */
+  @Directive('@listSize(assumedSize: 50)')
   @Query(() => [Category], { description: 'All categories, flat; use parent/children for the tree' })
   async categories(@Ctx() ctx: CatalogContext): Promise<Category[]> {
     return this.categoryService.all(ctx);
@@ -29,11 +37,14 @@ export class CategoryResolver {
     return category.parent ? ctx.loaders.categoryById.load(category.parent.id) : null;
   }
 
+  @Directive('@listSize(assumedSize: 10)')
   @FieldResolver(() => [Category], { description: 'Direct subcategories, by name' })
   async children(@Root() category: Category, @Ctx() ctx: CatalogContext): Promise<Category[]> {
     return ctx.loaders.childrenByParentId.load(category.id);
   }
 
+  /** A page of `first` (default 20, at most 100) products: nodes and edges are that long. */
+  @Directive('@listSize(slicingArguments: ["first"], sizedFields: ["nodes", "edges"], requireOneSlicingArgument: false)')
   @FieldResolver(() => ProductConnection, { description: 'Products of this category and its descendants, newest first' })
   async products(@Root() category: Category, @Ctx() ctx: CatalogContext, @Args(() => CategoryProductsArgs) args: CategoryProductsArgs): Promise<ProductConnection> {
     return this.productService.page(ctx, { filter: { categoryId: category.id }, first: args.first, after: args.after });

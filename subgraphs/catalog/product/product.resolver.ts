@@ -1,4 +1,4 @@
-import { Arg, Args, ArgsType, Authorized, Ctx, Field, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
+import { Arg, Args, ArgsType, Authorized, Ctx, Directive, Field, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
 import { badUserInput } from '../../../lib/errors';
 import { Role } from '../../../lib/identity';
 import { money, Money } from '../../../lib/money';
@@ -53,6 +53,16 @@ export class ProductResolver {
     return id != null ? ctx.loaders.productById.load(id) : this.productService.bySlug(ctx, slug!);
   }
 
+  /*
+   * Demand control (docs/demand-control.md): a page of `first` (default 20, at
+   * most 100) products, so nodes and edges are that long. The field itself
+   * weighs 5 instead of 1: besides the page it counts every match for
+   * totalCount, and it is the full-text search (filter.search: a GIN match,
+   * and with RELEVANCE a ts_rank of every match sorted in a derived table).
+   * A static cost cannot tell whether search was passed, so every call pays.
+   */
+  @Directive('@cost(weight: 5)')
+  @Directive('@listSize(slicingArguments: ["first"], sizedFields: ["nodes", "edges"], requireOneSlicingArgument: false)')
   @Query(() => ProductConnection, { description: 'Products, filtered, sorted and paginated' })
   async products(@Ctx() ctx: CatalogContext, @Args(() => ProductsArgs) args: ProductsArgs): Promise<ProductConnection> {
     return this.productService.page(ctx, args);

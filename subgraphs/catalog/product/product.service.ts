@@ -1,6 +1,6 @@
 import { UniqueConstraintViolationException } from '@mikro-orm/core';
 import type { Knex } from '@mikro-orm/postgresql';
-import { decodeCursor, encodeCursor, pageSize, toConnection, type Connection, type CursorValue } from '../../../lib/connection';
+import { decodeCursor, encodeCursor, pageSize, toConnection, type Connection, type CursorType, type CursorValue } from '../../../lib/connection';
 import type { EntityManager } from '../../../lib/database';
 import { slugify } from '../../../lib/demo-data';
 import { badUserInput, notFound } from '../../../lib/errors';
@@ -52,8 +52,11 @@ interface Ordering {
   direction: Direction;
   /** SQL expressions, most significant first; the last is always the id. */
   keys: string[];
-  /** Casts for cursor parameters, so compared values have the column's exact type. */
-  casts: string[];
+  /**
+   * The type of each key: decodeCursor checks a cursor's values against it, and
+   * the SQL casts the parameters to it, so compared values have the key's exact type.
+   */
+  types: CursorType[];
   valuesOf(product: Product, row: Record<string, unknown>): CursorValue[];
 }
 
@@ -62,28 +65,28 @@ const orderings: Record<Exclude<ProductSort, ProductSort.RELEVANCE>, Ordering> =
     name: 'NEWEST',
     direction: 'desc',
     keys: ['p.created_at', 'p.id'],
-    casts: ['timestamptz', 'uuid'],
+    types: ['timestamptz', 'uuid'],
     valuesOf: (product) => [product.createdAt.toISOString(), product.id],
   },
   PRICE_ASC: {
     name: 'PRICE_ASC',
     direction: 'asc',
     keys: ['p.price_amount', 'p.id'],
-    casts: ['integer', 'uuid'],
+    types: ['integer', 'uuid'],
     valuesOf: (product) => [product.priceAmount, product.id],
   },
   PRICE_DESC: {
     name: 'PRICE_DESC',
     direction: 'desc',
     keys: ['p.price_amount', 'p.id'],
-    casts: ['integer', 'uuid'],
+    types: ['integer', 'uuid'],
     valuesOf: (product) => [product.priceAmount, product.id],
   },
   NAME_ASC: {
     name: 'NAME_ASC',
     direction: 'asc',
     keys: ['p.name', 'p.id'],
-    casts: ['text', 'uuid'],
+    types: ['text', 'uuid'],
     valuesOf: (product) => [product.name, product.id],
   },
 };
@@ -92,7 +95,7 @@ const relevance: Ordering = {
   name: 'RELEVANCE',
   direction: 'desc',
   keys: ['search_rank', 'p.id'],
-  casts: ['real', 'uuid'],
+  types: ['real', 'uuid'],
   valuesOf: (product, row) => [Number(row.search_rank), product.id],
 };
 
@@ -124,7 +127,7 @@ export class ProductService {
     if (filter.minPrice != null && filter.maxPrice != null && filter.minPrice > filter.maxPrice) {
       throw badUserInput('"minPrice" must not exceed "maxPrice"', { argumentName: 'filter' });
     }
-    const after = args.after ? decodeCursor(args.after, ordering.name, ordering.keys.length) : null;
+    const after = args.after ? decodeCursor(args.after, ordering.name, ordering.types) : null;
 
     let categoryIds: string[] | null = null;
     if (filter.categoryId != null) {
@@ -153,7 +156,7 @@ export class ProductService {
     if (after) {
       const comparator = ordering.direction === 'asc' ? '>' : '<';
       const keys = ordering.keys.map((key) => (ordering === relevance ? `p.${key.replace(/^p\./, '')}` : key));
-      rowsQuery.whereRaw(`(${keys.join(', ')}) ${comparator} (${ordering.casts.map((cast) => `?::${cast}`).join(', ')})`, after);
+      rowsQuery.whereRaw(`(${keys.join(', ')}) ${comparator} (${ordering.types.map((type) => `?::${type}`).join(', ')})`, after);
     }
     for (const key of ordering.keys) {
       rowsQuery.orderBy(ordering === relevance ? `p.${key.replace(/^p\./, '')}` : key, ordering.direction);

@@ -1,4 +1,4 @@
-import { Authorized, Ctx, FieldResolver, Int, Resolver, Root } from 'type-graphql';
+import { Authorized, Ctx, Directive, FieldResolver, Int, Resolver, Root } from 'type-graphql';
 import { Role } from '../../../lib/identity';
 import type { InventoryContext } from '../inventory.context';
 import { StockLevel } from '../stock/stock-level.entity';
@@ -19,6 +19,8 @@ export class ProductStockResolver {
     return this.productStockService.availableQuantity(ctx, product.id);
   }
 
+  /** Demand control (docs/demand-control.md): at most one level per warehouse, so the bound of Query.warehouses (20). */
+  @Directive('@listSize(assumedSize: 20)')
   @Authorized(Role.ADMIN)
   @FieldResolver(() => [StockLevel], { description: 'Stock per warehouse, by warehouse code. ADMIN only.' })
   async stockLevels(@Root() product: ProductStock, @Ctx() ctx: InventoryContext): Promise<StockLevel[]> {

@@ -1,4 +1,4 @@
-import { Authorized, Ctx, Query, Resolver } from 'type-graphql';
+import { Authorized, Ctx, Directive, Query, Resolver } from 'type-graphql';
 import { Role } from '../../../lib/identity';
 import type { InventoryContext } from '../inventory.context';
 import { Warehouse } from './warehouse.entity';
@@ -8,6 +8,12 @@ import { WarehouseService } from './warehouse.service';
 export class WarehouseResolver {
   private readonly warehouseService = new WarehouseService();
 
+  /*
+   * Demand control (docs/demand-control.md): the demo shop ships from 3
+   * fulfilment centres; a shop with a regional network has a dozen or two.
+   * Product.stockLevels (one per warehouse) uses the same bound.
+   */
+  @Directive('@listSize(assumedSize: 20)')
   @Authorized(Role.ADMIN)
   @Query(() => [Warehouse], { description: 'All warehouses, by code. ADMIN only.' })
   async warehouses(@Ctx() ctx: InventoryContext): Promise<Warehouse[]> {

@@ -44,6 +44,16 @@ describe('checkout in the orders subgraph', () => {
     return total;
   }
 
+  it('answers EMPTY_CART to a signed-in shopper with no cart at all, and NOT_FOUND to a cartId that is not there', async () => {
+    const user: Viewer = { id: randomUUID(), role: Role.CUSTOMER };
+    const input = { shippingAddress: ADDRESS, paymentToken: 'tok_visa', idempotencyKey: randomUUID() };
+    const noCart = await orders.query(CHECKOUT, { input }, user);
+    expect(noCart.errors?.map((error) => error.extensions?.code)).toEqual(['EMPTY_CART']);
+    const unknownCart = await orders.query(CHECKOUT, { input: { ...input, cartId: randomUUID() } }, user);
+    expect(unknownCart.errors?.map((error) => error.extensions?.code)).toEqual(['NOT_FOUND']);
+    expect(await orders.orm.em.fork().count(Order, { userId: user.id })).toBe(0);
+  });
+
   it('snapshots the lines and the shipping address, and costs the same SQL statements for 1 line as for 8', async () => {
     const counter = countStatements(orders.orm);
     try {

@@ -61,7 +61,9 @@ export class CheckoutService {
     if (earlier) return this.retry(ctx, earlier, input);
 
     const cart = await readCart(ctx.clients, shopper(viewer), input.cartId ?? null);
-    if (!cart) throw input.cartId ? notFound('Cart', input.cartId) : graphQLError(ErrorCode.NOT_FOUND, 'You have no cart to check out', {});
+    if (!cart && input.cartId) throw notFound('Cart', input.cartId);
+    // No active cart holds no items: to the shopper that is an empty cart, not a missing thing they named.
+    if (!cart) throw graphQLError(ErrorCode.EMPTY_CART, 'You have nothing in your cart: add something before checking out', {});
     if (cart.lines.length === 0) throw graphQLError(ErrorCode.EMPTY_CART, 'The cart is empty: add something before checking out', { cartId: cart.id });
     const prices = await currentPrices(ctx.clients, viewer, cart.lines.map((line) => line.productId));
     const currencies = new Set([...prices.values()].map((price) => price.currency));

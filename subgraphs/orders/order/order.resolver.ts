@@ -1,4 +1,4 @@
-import { Arg, Args, Authorized, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root, Subscription } from 'type-graphql';
+import { Arg, Args, Authorized, Ctx, Directive, FieldResolver, ID, Mutation, Query, Resolver, Root, Subscription } from 'type-graphql';
 import { Address, toAddress } from '../../../lib/address';
 import { Role } from '../../../lib/identity';
 import { money, Money } from '../../../lib/money';
@@ -25,6 +25,14 @@ export class OrderResolver {
     return this.orderService.visibleOrder(ctx, id);
   }
 
+  /*
+   * Demand control (docs/demand-control.md): a mutation root field weighs 10;
+   * checkout weighs 40, the default for each of the four writes it makes
+   * (its own order, and through sibling subgraphs reserveStock,
+   * commitReservation or releaseReservation, completeCheckout), besides
+   * reading the cart and prices and charging the payment provider.
+   */
+  @Directive('@cost(weight: 40)')
   @Authorized()
   @Mutation(() => Order, {
     description:
@@ -69,6 +77,8 @@ export class OrderResolver {
     return userOrders(order.userId);
   }
 
+  /** Demand control: one line per product of the cart checked out, so the bound of Cart.items (50). */
+  @Directive('@listSize(assumedSize: 50)')
   @FieldResolver(() => [OrderItem], { description: 'What was bought, one line per product' })
   async items(@Root() order: Order, @Ctx() ctx: OrdersContext): Promise<OrderItem[]> {
     return ctx.loaders.itemsByOrderId.load(order.id);
@@ -84,6 +94,11 @@ export class OrderResolver {
     return toAddress(order.id, order.shippingAddress);
   }
 
+  /**
+   * Demand control: a hard bound. The state machine passes each status at most
+   * once, and its longest path is PENDING -> PAID -> SHIPPED -> DELIVERED.
+   */
+  @Directive('@listSize(assumedSize: 4)')
   @FieldResolver(() => [OrderStatusEvent], { description: 'Every status the order entered, oldest first, starting with PENDING' })
   async statusHistory(@Root() order: Order, @Ctx() ctx: OrdersContext): Promise<OrderStatusEvent[]> {
     return ctx.loaders.statusHistoryByOrderId.load(order.id);

@@ -1,5 +1,5 @@
 import { decodeCursor, encodeCursor, pageSize, toConnection, type Connection } from '../../../lib/connection';
-import { badUserInput, forbidden, notFound, unauthenticated } from '../../../lib/errors';
+import { forbidden, notFound, unauthenticated } from '../../../lib/errors';
 import { actsFor } from '../../../lib/identity';
 import { isUuid } from '../../../lib/loaders';
 import { CheckoutSteps } from '../checkout/checkout-steps';
@@ -22,12 +22,9 @@ function cursorOf(order: Order): string {
 }
 
 function decodeAfter(after: string): NonNullable<OrderPageKey['after']> {
-  const [createdAt, id] = decodeCursor(after, NEWEST, 2);
-  // The values go into a typed SQL comparison: reject what would fail the cast.
-  if (typeof createdAt !== 'string' || Number.isNaN(Date.parse(createdAt)) || typeof id !== 'string' || !isUuid(id)) {
-    throw badUserInput('"after" is not a cursor of this list and ordering', { argumentName: 'after' });
-  }
-  return { createdAt: new Date(createdAt).toISOString(), id };
+  // The types of the keyset comparison in orders.loaders.ts.
+  const [createdAt, id] = decodeCursor(after, NEWEST, ['timestamptz', 'uuid']);
+  return { createdAt, id };
 }
 
 /** The note on the CANCELLED event, by who cancelled. */

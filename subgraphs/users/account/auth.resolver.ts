@@ -1,4 +1,4 @@
-import { Arg, Args, Ctx, Mutation, Resolver } from 'type-graphql';
+import { Arg, Args, Ctx, Directive, Mutation, Resolver } from 'type-graphql';
 import type { UsersContext } from '../users.context';
 import { LoginArgs, RegisterInput } from './auth.inputs';
 import { AuthPayload } from './auth.payload';
@@ -14,6 +14,15 @@ const VALIDATE_WITHOUT_ECHO = { validate: { validationError: { target: false, va
 export class AuthResolver {
   private readonly authService = new AuthService();
 
+  /*
+   * Demand control (docs/demand-control.md): a mutation root field weighs 10;
+   * register and login weigh 20, as each runs one scrypt (N = 2^15, r = 8:
+   * 32 MiB and tens of milliseconds of CPU; login also for an unknown email),
+   * worth about another mutation. It also makes password guessing spend
+   * twice the rate-limit points. refreshToken and logout only hash a token
+   * with SHA-256 and keep the default.
+   */
+  @Directive('@cost(weight: 20)')
   @Mutation(() => AuthPayload, {
     description: 'Creates a CUSTOMER account and signs it in. EMAIL_TAKEN when the email (in any letter case) has an account; BAD_USER_INPUT for an invalid email, a password under 8 characters or a blank name.',
   })
@@ -24,6 +33,7 @@ export class AuthResolver {
     return this.authService.register(ctx, input);
   }
 
+  @Directive('@cost(weight: 20)')
   @Mutation(() => AuthPayload, { description: 'Signs in with email and password, starting a new session. INVALID_CREDENTIALS when either is wrong.' })
   async login(@Ctx() ctx: UsersContext, @Args(() => LoginArgs, VALIDATE_WITHOUT_ECHO) args: LoginArgs): Promise<AuthPayload> {
     return this.authService.login(ctx, args);

@@ -1,4 +1,4 @@
-import { Ctx, FieldResolver, Query, Resolver, Root } from 'type-graphql';
+import { Ctx, Directive, FieldResolver, Query, Resolver, Root } from 'type-graphql';
 import { Address, toAddress } from '../../../lib/address';
 import type { UsersContext } from '../users.context';
 import { User } from './user.entity';
@@ -13,6 +13,8 @@ export class UserResolver {
     return this.userService.me(ctx);
   }
 
+  /** Demand control (docs/demand-control.md): an address book rarely holds more than a handful (home, work, family); 10 is the bound. */
+  @Directive('@listSize(assumedSize: 10)')
   @FieldResolver(() => [Address], { description: 'Saved addresses, oldest first' })
   async addresses(@Root() user: User, @Ctx() ctx: UsersContext): Promise<Address[]> {
     return (await this.userService.addresses(ctx, user)).map((row) => toAddress(row.id, row.address));

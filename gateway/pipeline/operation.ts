@@ -1,0 +1,139 @@
+import { GraphQLError, type DocumentNode, type FormattedExecutionResult, type OperationDefinitionNode } from 'graphql';
+import type { ErrorCode } from '../../lib/errors';
+import type { Viewer } from '../../lib/identity';
+
+export type Transport = 'http' | 'ws';
+
+/**
+ * One GraphQL request as a transport received it, before any step ran: the
+ * HTTP adapter builds it from a GET or POST, the WebSocket server from a
+ * graphql-ws `subscribe` message. Fields are as sent (not yet checked).
+ */
+export interface IncomingRequest {
+  transport: Transport;
+  /** GET or POST over HTTP; WebSocket operations have none. */
+  method?: 'GET' | 'POST';
+  query?: unknown;
+  operationName?: unknown;
+  variables?: unknown;
+  extensions?: unknown;
+  /** A request header (HTTP) or connection parameter (WebSocket), by lower-case name. */
+  header(name: string): string | undefined;
+  /** The peer's address as the socket sees it. */
+  remoteAddress: string;
+  /** X-Forwarded-For as sent (trusted only through configured proxies). */
+  forwardedFor?: string;
+}
+
+/** Who sent an operation, as the client-identity step established it. */
+export interface ClientIdentity {
+  /** From the API key, else the apollographql-client-name header / connection parameter. */
+  name?: string;
+  version?: string;
+  /** Set when a configured API key was presented. */
+  apiClient?: { name: string; policy: 'any' | 'safelist' | 'ids' };
+  /** The client's address: the peer, or the first untrusted X-Forwarded-For hop. */
+  ip: string;
+}
+
+/** How the document arrived: in full, by manifest id, or by APQ hash (hit, registration, miss). */
+export type DocumentSource = 'query' | 'manifest' | 'apq' | 'apq_register' | 'apq_miss';
+
+export type OperationType = 'query' | 'mutation' | 'subscription';
+
+/**
+ * The state of one operation as it passes the admission steps; each step
+ * fills in what it establishes and later steps rely on it. Execution sees
+ * only admitted operations.
+ */
+export class GatewayOperation {
+  readonly startedAt = process.hrtime.bigint();
+  readonly transport: Transport;
+  /** The request's GraphQL fields once checked for shape. */
+  operationName?: string;
+  rawVariables: Record<string, unknown> = {};
+  extensions: Record<string, unknown> = {};
+
+  /** The text to execute (as sent, or resolved from a manifest id or an APQ hash). */
+  query?: string;
+  document?: DocumentNode;
+  source: DocumentSource = 'query';
+  client?: ClientIdentity;
+  viewer: Viewer | null = null;
+  /** The operation of the document to run, once resolved and validated. */
+  definition?: OperationDefinitionNode;
+  /** Variables coerced against the schema. */
+  variables: Record<string, unknown> = {};
+  /** Static cost from demand control. */
+  cost?: number;
+  /** Set once every admission step has passed. */
+  admitted = false;
+  /** Headers every response to this operation carries (rate-limit budget, cache control of refusals). */
+  readonly responseHeaders: Record<string, string> = {};
+  /** Per-step facts that later steps or the response read (rate-limit budget, ...), by step name. */
+  readonly facts = new Map<string, unknown>();
+
+  constructor(readonly request: IncomingRequest) {
+    this.transport = request.transport;
+  }
+
+  get operationType(): OperationType | undefined {
+    return this.definition?.operation as OperationType | undefined;
+  }
+
+  /** Milliseconds since the request arrived. */
+  elapsedMs(): number {
+    return Number(process.hrtime.bigint() - this.startedAt) / 1e6;
+  }
+}
+
+/** What a client gets back: an executed result or a refusal's errors, and the HTTP status. */
+export interface OperationResponse {
+  result: FormattedExecutionResult & { extensions?: Record<string, unknown> };
+  /** True when a step refused the operation (nothing was executed). */
+  refused: boolean;
+  /** HTTP status of a refusal (executed results use Apollo's). */
+  status?: number;
+}
+
+/**
+ * A step's "no": the errors the client gets, with the HTTP status (WebSocket
+ * clients get the same errors and codes). Thrown by admission steps.
+ */
+export class Refusal extends Error {
+  constructor(
+    readonly errors: readonly GraphQLError[],
+    readonly status: number,
+    readonly headers: Record<string, string> = {},
+  ) {
+    super(errors[0]?.message ?? 'refused');
+    this.name = 'Refusal';
+  }
+}
+
+export interface RefusalOptions {
+  status: number;
+  headers?: Record<string, string>;
+  /** More facts for the client under `extensions` (limit, measured value, retry delay ...). */
+  extensions?: Record<string, unknown>;
+}
+
+/** A refusal with one error coded from ErrorCode. */
+export function refusal(code: ErrorCode, message: string, options: RefusalOptions): Refusal {
+  return new Refusal([new GraphQLError(message, { extensions: { ...options.extensions, code } })], options.status, options.headers);
+}
+
+/**
+ * One concern of the gateway's edge (limits, identity, persisted queries,
+ * authentication, cost, rate limits, logging). The pipeline runs every
+ * plugin's `onRequest` in order for each operation, whatever its transport;
+ * `onResponse` runs for every response, refused or executed, in reverse order
+ * (the first plugin sees the final response).
+ */
+export interface GatewayPlugin {
+  readonly name: string;
+  /** Admission: fills in the operation, or throws a Refusal. */
+  onRequest?(operation: GatewayOperation): void | Promise<void>;
+  /** May add headers (operation.responseHeaders) and result extensions; must not throw. */
+  onResponse?(operation: GatewayOperation, response: OperationResponse): void | Promise<void>;
+}

@@ -1,0 +1,148 @@
+import { Kind, type FieldNode, type GraphQLSchema } from 'graphql';
+import { getArgumentValues } from 'graphql/execution/values';
+import { Counter } from 'prom-client';
+import { wholeNumber } from '../../lib/config';
+import { ErrorCode } from '../../lib/errors';
+import type { Logger } from '../../lib/logger';
+import type { GatewayMetrics } from '../metrics';
+import type { Budget, BudgetStore } from '../pipeline/budgets';
+import { tooComplex } from './document-limits';
+import { refusal, type GatewayOperation, type GatewayPlugin, type OperationResponse } from '../pipeline/operation';
+
+/**
+ * Throttling of the credential mutations (`login`, `register`,
+ * `refreshToken`), on top of the cost budget, counted per root field so
+ * that aliases (`a: login(...) b: login(...)`) each count:
+ * - at most CREDENTIAL_FIELDS_PER_OPERATION of them in one operation
+ *   (QUERY_TOO_COMPLEX, 400): no batch of guesses in one request;
+ * - attempts per client IP per minute, for all three together: stops floods
+ *   and aliased batches;
+ * - failed logins per account and IP: a handful per window, then that IP
+ *   may not try that account until the window ends;
+ * - failed logins per account from all IPs: a higher cap that slows a
+ *   distributed guess at one account. It can lock the real user out, but
+ *   only until its window ends (15 minutes by default), and a successful
+ *   login clears the account-and-IP counter.
+ * Over any of them: RATE_LIMITED, 429, `Retry-After`, and nothing runs.
+ */
+export interface CredentialThrottleConfig {
+  /** Credential fields one operation may hold (aliases count): batching guesses in one request is the classic GraphQL brute force. */
+  fieldsPerOperation: number;
+  attemptsPerIp: number;
+  attemptWindowSeconds: number;
+  failuresPerAccountAndIp: number;
+  failuresPerAccount: number;
+  failureWindowSeconds: number;
+}
+
+export const credentialThrottleEnv = {
+  CREDENTIAL_FIELDS_PER_OPERATION: wholeNumber('fields')({ default: 1, desc: 'login, register and refreshToken fields one operation may hold (aliases count)' }),
+  CREDENTIAL_ATTEMPTS_PER_IP: wholeNumber('attempts')({ default: 30, desc: 'login, register and refreshToken fields one IP may send per CREDENTIAL_ATTEMPT_WINDOW_SECONDS' }),
+  CREDENTIAL_ATTEMPT_WINDOW_SECONDS: wholeNumber('seconds')({ default: 60, desc: 'the window of CREDENTIAL_ATTEMPTS_PER_IP' }),
+  LOGIN_FAILURES_PER_ACCOUNT_AND_IP: wholeNumber('failures')({ default: 5, desc: 'failed logins to one account from one IP per LOGIN_FAILURE_WINDOW_SECONDS' }),
+  LOGIN_FAILURES_PER_ACCOUNT: wholeNumber('failures')({ default: 20, desc: 'failed logins to one account from all IPs per LOGIN_FAILURE_WINDOW_SECONDS' }),
+  LOGIN_FAILURE_WINDOW_SECONDS: wholeNumber('seconds')({ default: 900, desc: 'the window of the failed-login counters' }),
+};
+
+export function credentialThrottleConfig(values: {
+  CREDENTIAL_FIELDS_PER_OPERATION: number;
+  CREDENTIAL_ATTEMPTS_PER_IP: number;
+  CREDENTIAL_ATTEMPT_WINDOW_SECONDS: number;
+  LOGIN_FAILURES_PER_ACCOUNT_AND_IP: number;
+  LOGIN_FAILURES_PER_ACCOUNT: number;
+  LOGIN_FAILURE_WINDOW_SECONDS: number;
+}): CredentialThrottleConfig {
+  return {
+    fieldsPerOperation: values.CREDENTIAL_FIELDS_PER_OPERATION,
+    attemptsPerIp: values.CREDENTIAL_ATTEMPTS_PER_IP,
+    attemptWindowSeconds: values.CREDENTIAL_ATTEMPT_WINDOW_SECONDS,
+    failuresPerAccountAndIp: values.LOGIN_FAILURES_PER_ACCOUNT_AND_IP,
+    failuresPerAccount: values.LOGIN_FAILURES_PER_ACCOUNT,
+    failureWindowSeconds: values.LOGIN_FAILURE_WINDOW_SECONDS,
+  };
+}
+
+/** The credential mutations of the contract. */
+const CREDENTIAL_FIELDS = new Set(['login', 'register', 'refreshToken']);
+
+interface LoginAttempt {
+  /** The response key (alias or name) of the login field. */
+  responseKey: string;
+  account: string;
+}
+
+const ATTEMPTS_FACT = 'credential-throttle';
+
+function throttled(message: string, retryAfterSeconds: number, limit: string) {
+  const retryAfter = Math.max(1, retryAfterSeconds);
+  return refusal(ErrorCode.RATE_LIMITED, `${message}; try again in ${retryAfter} s`, { status: 429, headers: { 'retry-after': String(retryAfter) }, extensions: { limit, retryAfterSeconds: retryAfter } });
+}
+
+export function useCredentialThrottle(options: { config: CredentialThrottleConfig; store: BudgetStore; apiSchema: GraphQLSchema; metrics: GatewayMetrics; logger: Logger }): GatewayPlugin {
+  const { config, store, logger } = options;
+  const attempts: Budget = store.budget('credentials:ip', config.attemptsPerIp, config.attemptWindowSeconds);
+  const accountAndIp: Budget = store.budget('login-failures:account-ip', config.failuresPerAccountAndIp, config.failureWindowSeconds);
+  const account: Budget = store.budget('login-failures:account', config.failuresPerAccount, config.failureWindowSeconds);
+  const mutationType = options.apiSchema.getMutationType();
+  const refused = new Counter({
+    name: 'graphql_credential_throttled_total',
+    help: 'Operations refused by credential throttling, by limit',
+    labelNames: ['limit'] as const,
+    registers: [options.metrics.registry],
+  });
+
+  return {
+    name: 'credential-throttle',
+    async onRequest(operation: GatewayOperation) {
+      const definition = operation.definition;
+      if (!definition || definition.operation !== 'mutation' || !mutationType) return;
+      // Validation allows fragments on Mutation, but credential fields are counted as written at the root.
+      const fields = definition.selectionSet.selections.filter((s): s is FieldNode => s.kind === Kind.FIELD && CREDENTIAL_FIELDS.has(s.name.value));
+      if (fields.length === 0) return;
+      if (fields.length > config.fieldsPerOperation) {
+        refused.inc({ limit: 'fieldsPerOperation' });
+        throw tooComplex('credentialFields', fields.length, config.fieldsPerOperation, `The operation holds ${fields.length} login, register or refreshToken fields; the limit is ${config.fieldsPerOperation}`);
+      }
+      const ip = operation.client!.ip;
+
+      const spent = await attempts.spend(ip, fields.length);
+      if (!spent.allowed) {
+        refused.inc({ limit: 'attempts' });
+        logger.warn({ ip, fields: fields.length }, 'credential attempts over the per-IP limit refused');
+        throw throttled(`Too many sign-in, registration or refresh attempts from this address (${config.attemptsPerIp} per ${config.attemptWindowSeconds} s)`, spent.resetSeconds, 'credentialAttempts');
+      }
+
+      const logins: LoginAttempt[] = [];
+      for (const field of fields) {
+        if (field.name.value !== 'login') continue;
+        const email = getArgumentValues(mutationType.getFields().login, field, operation.variables).email;
+        if (typeof email === 'string') logins.push({ responseKey: field.alias?.value ?? field.name.value, account: email.trim().toLowerCase() });
+      }
+      // Each login is counted as a failure up front and refunded if it succeeds, so a burst of
+      // concurrent guesses is counted before any of them has been answered.
+      for (const login of logins) {
+        const [pair, whole] = await Promise.all([accountAndIp.spend(`${login.account}|${ip}`, 1), account.spend(login.account, 1)]);
+        if (!pair.allowed || !whole.allowed) {
+          refused.inc({ limit: 'loginFailures' });
+          logger.warn({ ip, accountLocked: !whole.allowed }, 'login refused: too many failed attempts for this account');
+          throw throttled('Too many failed sign-in attempts for this account', Math.max(pair.allowed ? 0 : pair.resetSeconds, whole.allowed ? 0 : whole.resetSeconds), 'loginFailures');
+        }
+      }
+      operation.facts.set(ATTEMPTS_FACT, logins);
+    },
+
+    async onResponse(operation: GatewayOperation, response: OperationResponse) {
+      const logins = operation.facts.get(ATTEMPTS_FACT) as LoginAttempt[] | undefined;
+      if (!logins || response.refused) return;
+      const ip = operation.client!.ip;
+      await Promise.all(
+        logins.map(async (login) => {
+          const succeeded = (response.result.data as Record<string, unknown> | null | undefined)?.[login.responseKey];
+          if (!succeeded) return;
+          // A successful sign-in clears this IP's failures for the account and refunds the attempt.
+          await Promise.all([accountAndIp.reset(`${login.account}|${ip}`), account.refund(login.account, 1)]);
+        }),
+      );
+    },
+  };
+}
