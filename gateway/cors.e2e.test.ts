@@ -105,6 +105,7 @@ describe('CORS for browser apps on another origin (development: localhost allowe
   });
 
   it('runs Apollo Client in Chromium: a query over HTTP and a subscription over WebSocket, both cross-origin', async () => {
+    const { federated } = supergraph.gateway.subscriptions;
     const expected = await supergraph.query(PRODUCTS);
     expect(expected.errors).toBeUndefined();
     const opened = await openPage(browser, site.pageUrl(supergraph.gatewayUrl, { ids: [watched.productId] }));
@@ -121,7 +122,6 @@ describe('CORS for browser apps on another origin (development: localhost allowe
 
       // The subscription: wait until the gateway holds it (and its upstream to inventory), then change the stock.
       expect(await opened.text('#ws:text-is("connected")', 'the WebSocket to be connected')).toBe('connected');
-      const { federated } = supergraph.gateway.subscriptions;
       await eventually(() => federated.stats.subscribers >= 1 && federated.stats.upstreams >= 1, 'the page’s subscription at the gateway', 10_000);
       const adjusted = await supergraph.query(ADJUST, { productId: watched.productId, warehouseId: watched.warehouseId, delta: 1 }, adminToken);
       expect(adjusted.errors).toBeUndefined();
@@ -144,6 +144,8 @@ describe('CORS for browser apps on another origin (development: localhost allowe
     } finally {
       await opened.close();
     }
+    // Closing the page closes its socket: the gateway lets go of the subscription and its upstream.
+    await eventually(() => federated.stats.subscribers === 0 && federated.stats.upstreams === 0, 'the gateway to drop the closed page’s subscription', 10_000);
   }, 45_000);
 });
 

@@ -63,17 +63,22 @@ export function originMatcher(config: CorsConfig): (origin: string) => boolean {
   const exact = new Set(config.origins.filter((origin) => !origin.includes('*')).map((origin) => origin.toLowerCase()));
   const patterns = config.origins
     .filter((origin) => origin.includes('*'))
-    .map((origin) => new RegExp(`^${origin.toLowerCase().replace(/[.+?^${}()|[\]\\]/g, '\\$&').replace('\\*', '[a-z0-9-]+(?:\\.[a-z0-9-]+)*')}$`));
+    .map((origin) => new RegExp(`^${origin.toLowerCase().replace(/[.+?^${}()|[\]\\]/g, '\\$&').replace('*', '[a-z0-9-]+(?:\\.[a-z0-9-]+)*')}$`));
   return (origin) => {
     const normalized = origin.toLowerCase();
     return exact.has(normalized) || patterns.some((pattern) => pattern.test(normalized)) || (config.allowLocalhost && LOCALHOST.test(normalized));
   };
 }
 
-/** The middleware in front of /graphql. */
-export function useCors(config: CorsConfig): RequestHandler {
+/** The middleware in front of /graphql (HTTP; the WebSocket server checks Origin with `originMatcher` on upgrade). */
+export function useCors(config: CorsConfig): RequestHandler[] {
   const allowed = originMatcher(config);
-  return cors({
+  // Every answer depends on Origin, allowed or not, so a shared cache must key on it.
+  const vary: RequestHandler = (_req, res, next) => {
+    res.vary('Origin');
+    next();
+  };
+  return [vary, cors({
     origin: (origin, callback) => callback(null, origin !== undefined && allowed(origin)),
     credentials: true,
     methods: ['GET', 'POST', 'OPTIONS'],
@@ -82,5 +87,5 @@ export function useCors(config: CorsConfig): RequestHandler {
     // Browsers cap this (Chromium at 2 hours); 10 minutes keeps a changed list effective soon.
     maxAge: 600,
     optionsSuccessStatus: 204,
-  });
+  })];
 }

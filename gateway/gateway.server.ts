@@ -11,7 +11,7 @@ import { errorFormatter } from '../lib/format-error';
 import { listen, type ListeningServer } from '../lib/http';
 import type { Logger } from '../lib/logger';
 import { SUBGRAPH_NAMES, type SubgraphName } from '../lib/subgraph-names';
-import { useCors } from './cors';
+import { originMatcher, useCors } from './cors';
 import type { GatewayConfig } from './gateway.config';
 import type { GatewayContext } from './gateway.context';
 import { GatewayMetrics } from './metrics';
@@ -147,7 +147,7 @@ export async function createGateway(config: GatewayConfig, logger: Logger): Prom
   }
   app.use(
     '/graphql',
-    useCors(config.cors),
+    ...useCors(config.cors),
     graphqlHttpTransport({ apollo, pipeline, maxBodyBytes: config.documentLimits.maxRequestBytes, landingPage: !config.production }),
   );
   // Anything that still fails is ours, not the client's: JSON, never Express's HTML page or a stack.
@@ -166,6 +166,7 @@ export async function createGateway(config: GatewayConfig, logger: Logger): Prom
       internalSecret: config.internalSecret,
       queueSize: config.subscriptionQueueSize,
       maxMessageBytes: config.documentLimits.maxRequestBytes,
+      allowOrigin: originMatcher(config.cors),
       logger,
       pipeline,
       executeOperation: async (operation) => {

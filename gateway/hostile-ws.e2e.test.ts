@@ -93,6 +93,16 @@ describe('hostile inputs over WebSocket (production mode)', () => {
     expect(await closed).toBe(1009);
   });
 
+  it('refuses the upgrade from a browser page of an origin not in CORS_ORIGINS', async () => {
+    const socket = new WebSocket(supergraph.gatewayUrl.replace(/^http/, 'ws'), 'graphql-transport-ws', { headers: { origin: 'https://evil.example' } });
+    const status = await new Promise<number | undefined>((resolve) => {
+      socket.once('unexpected-response', (_request, response) => resolve(response.statusCode));
+      socket.once('open', () => resolve(undefined));
+      socket.once('error', () => resolve(-1));
+    });
+    expect(status).toBe(403);
+  });
+
   it('still serves a good query and a good subscription', async () => {
     const good = await runOverSocket(client(), { query: '{ categories { id } }' });
     expect(good.errors).toBeUndefined();

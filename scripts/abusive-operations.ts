@@ -1,3 +1,4 @@
+import { ErrorCode } from '../lib/errors';
 /**
  * Abusive HTTP requests and the refusal the gateway's admission pipeline
  * (gateway/pipeline/, gateway/plugins/) must answer each with, under its
@@ -75,7 +76,7 @@ export const ABUSIVE_CASES: AbusiveCase[] = [
     body: { query: nestedCategories(50) },
     headers: JSON_HEADERS,
     expectedStatus: 400,
-    expectedCode: 'QUERY_TOO_COMPLEX',
+    expectedCode: ErrorCode.QUERY_TOO_COMPLEX,
     expectedLimit: 'depth',
   },
   {
@@ -83,7 +84,7 @@ export const ABUSIVE_CASES: AbusiveCase[] = [
     body: { query: aliases(10_000) },
     headers: JSON_HEADERS,
     expectedStatus: 400,
-    expectedCode: 'QUERY_TOO_COMPLEX',
+    expectedCode: ErrorCode.QUERY_TOO_COMPLEX,
     expectedLimit: 'tokens',
   },
   {
@@ -92,7 +93,7 @@ export const ABUSIVE_CASES: AbusiveCase[] = [
     body: { query: aliases(1_000, '__typename', ':') },
     headers: JSON_HEADERS,
     expectedStatus: 400,
-    expectedCode: 'QUERY_TOO_COMPLEX',
+    expectedCode: ErrorCode.QUERY_TOO_COMPLEX,
     expectedLimit: 'tokens',
   },
   {
@@ -100,7 +101,7 @@ export const ABUSIVE_CASES: AbusiveCase[] = [
     body: { query: aliases(40) },
     headers: JSON_HEADERS,
     expectedStatus: 400,
-    expectedCode: 'QUERY_TOO_COMPLEX',
+    expectedCode: ErrorCode.QUERY_TOO_COMPLEX,
     expectedLimit: 'aliases',
   },
   {
@@ -108,7 +109,7 @@ export const ABUSIVE_CASES: AbusiveCase[] = [
     body: { query: `{ ${times(25, () => '__typename').join(' ')} }` },
     headers: JSON_HEADERS,
     expectedStatus: 400,
-    expectedCode: 'QUERY_TOO_COMPLEX',
+    expectedCode: ErrorCode.QUERY_TOO_COMPLEX,
     expectedLimit: 'rootFields',
   },
   {
@@ -116,7 +117,7 @@ export const ABUSIVE_CASES: AbusiveCase[] = [
     body: { query: `{ categories ${times(3, () => '@include(if: true) @skip(if: false)').join(' ')} { id } }` },
     headers: JSON_HEADERS,
     expectedStatus: 400,
-    expectedCode: 'QUERY_TOO_COMPLEX',
+    expectedCode: ErrorCode.QUERY_TOO_COMPLEX,
     expectedLimit: 'directivesPerField',
   },
   {
@@ -124,7 +125,7 @@ export const ABUSIVE_CASES: AbusiveCase[] = [
     body: { query: padded(TRIVIAL_QUERY, 20 * 1024) },
     headers: JSON_HEADERS,
     expectedStatus: 400,
-    expectedCode: 'QUERY_TOO_COMPLEX',
+    expectedCode: ErrorCode.QUERY_TOO_COMPLEX,
     expectedLimit: 'documentBytes',
   },
   {
@@ -132,7 +133,7 @@ export const ABUSIVE_CASES: AbusiveCase[] = [
     body: { query: ABUSIVE_NESTED_QUERY },
     headers: JSON_HEADERS,
     expectedStatus: 400,
-    expectedCode: 'QUERY_TOO_COMPLEX',
+    expectedCode: ErrorCode.QUERY_TOO_COMPLEX,
     expectedLimit: 'cost',
   },
   {
@@ -140,63 +141,63 @@ export const ABUSIVE_CASES: AbusiveCase[] = [
     body: { query: TRIVIAL_QUERY, variables: { padding: 'x'.repeat(MIB) } },
     headers: JSON_HEADERS,
     expectedStatus: 413,
-    expectedCode: 'PAYLOAD_TOO_LARGE',
+    expectedCode: ErrorCode.PAYLOAD_TOO_LARGE,
   },
   {
     name: 'invalid JSON',
     raw: '{"query": "{ categories { id } }",',
     headers: JSON_HEADERS,
     expectedStatus: 400,
-    expectedCode: 'BAD_REQUEST',
+    expectedCode: ErrorCode.BAD_REQUEST,
   },
   {
     name: 'subscription over HTTP',
     body: { query: 'subscription { stockChanged { availableQuantity } }' },
     headers: JSON_HEADERS,
     expectedStatus: 400,
-    expectedCode: 'SUBSCRIPTION_REQUIRES_WEBSOCKET',
+    expectedCode: ErrorCode.SUBSCRIPTION_REQUIRES_WEBSOCKET,
   },
   {
     name: 'unknown operationName',
     body: { query: 'query Categories { categories { id } }', operationName: 'Products' },
     headers: JSON_HEADERS,
     expectedStatus: 400,
-    expectedCode: 'OPERATION_RESOLUTION_FAILURE',
+    expectedCode: ErrorCode.OPERATION_RESOLUTION_FAILURE,
   },
   {
     name: 'validation error',
     body: { query: '{ categories { id price } }' },
     headers: JSON_HEADERS,
     expectedStatus: 400,
-    expectedCode: 'GRAPHQL_VALIDATION_FAILED',
+    expectedCode: ErrorCode.GRAPHQL_VALIDATION_FAILED,
   },
   {
     name: 'syntax error',
     body: { query: '{ categories { id name }' },
     headers: JSON_HEADERS,
     expectedStatus: 400,
-    expectedCode: 'GRAPHQL_PARSE_FAILED',
+    expectedCode: ErrorCode.GRAPHQL_PARSE_FAILED,
   },
   {
     name: 'bad variable type',
     body: { query: 'query Page($first: Int) { products(first: $first) { totalCount } }', variables: { first: 'five' } },
     headers: JSON_HEADERS,
     expectedStatus: 400,
-    expectedCode: 'BAD_USER_INPUT',
+    expectedCode: ErrorCode.BAD_USER_INPUT,
   },
   {
     name: 'unknown API key',
     body: { query: TRIVIAL_QUERY },
     headers: { ...JSON_HEADERS, 'x-api-key': 'not-a-configured-key' },
     expectedStatus: 401,
-    expectedCode: 'UNAUTHENTICATED',
+    expectedCode: ErrorCode.UNAUTHENTICATED,
   },
   {
     name: `${LOGIN_ALIASES} aliased login mutations`,
     body: { query: loginBatch },
     headers: JSON_HEADERS,
     expectedStatus: 400,
-    expectedCode: 'QUERY_TOO_COMPLEX',
+    expectedCode: ErrorCode.QUERY_TOO_COMPLEX,
     expectedLimit: 'credentialFields',
   },
 ];

@@ -1,5 +1,6 @@
 import { InMemoryLRUCache, PrefixingKeyValueCache, type KeyValueCache, type KeyValueCacheSetOptions } from '@apollo/utils.keyvaluecache';
-import Redis from 'ioredis';
+import type Redis from 'ioredis';
+import { connectFailFastRedis } from '../fail-fast-redis';
 import type { Logger } from '../../lib/logger';
 
 /**
@@ -87,28 +88,11 @@ export async function createApqCache(options: { redisUrl?: string; keyPrefix: st
   if (!options.redisUrl) {
     return { cache: new InMemoryLRUCache<string>(), kind: 'memory', close: async () => undefined };
   }
-  const redis = new Redis(options.redisUrl, {
-    lazyConnect: true,
-    connectTimeout: 2_000,
-    enableOfflineQueue: false,
-    commandTimeout: 1_000,
-    maxRetriesPerRequest: 1,
-    retryStrategy: (times) => Math.min(times * 200, 5_000),
+  const { redis, warn } = await connectFailFastRedis(options.redisUrl, options.logger, {
+    name: 'APQ cache',
+    meanwhile: 'persisted queries are misses',
+    commandTimeoutMs: 1_000,
   });
-  // A down Redis fails every reconnect attempt and every request; one line a minute says enough.
-  let lastWarning = 0;
-  const warn = (fields: Record<string, unknown>, message: string) => {
-    if (Date.now() - lastWarning < 60_000) return;
-    lastWarning = Date.now();
-    options.logger.warn(fields, message);
-  };
-  redis.on('error', (error) => warn({ err: error }, 'APQ cache: Redis connection error; persisted queries are misses until it is back'));
-  try {
-    // Connected before the first request, since commands fail rather than queue while disconnected.
-    await redis.connect();
-  } catch (error) {
-    options.logger.warn({ err: error }, 'APQ cache: Redis is not reachable at start; persisted queries are misses until it is');
-  }
   const cache = new OutageTolerantCache(new PrefixingKeyValueCache(new RedisKeyValueCache(redis), options.keyPrefix), (action, error) =>
     warn({ err: error, action }, 'APQ cache: Redis command failed; served as a miss'),
   );

@@ -1,4 +1,4 @@
-import Redis from 'ioredis';
+import { connectFailFastRedis } from '../fail-fast-redis';
 import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
 import type { Logger } from '../../lib/logger';
 
@@ -51,29 +51,10 @@ function stateOf(points: number, res: RateLimiterRes | null, allowed: boolean): 
 
 /** Budgets in Redis under `<namespace>gateway:budget:<name>:<key>`, or in memory. */
 export async function createBudgetStore(options: { redisUrl?: string; namespace: string; logger: Logger }): Promise<BudgetStore> {
-  let redis: Redis | undefined;
-  if (options.redisUrl) {
-    redis = new Redis(options.redisUrl, {
-      lazyConnect: true,
-      connectTimeout: 2_000,
-      // rate-limiter-flexible's advice for ioredis: fail fast, let the insurance limiter answer.
-      enableOfflineQueue: false,
-      commandTimeout: 500,
-      maxRetriesPerRequest: 1,
-      retryStrategy: (times) => Math.min(times * 200, 5_000),
-    });
-    let lastWarning = 0;
-    redis.on('error', (error) => {
-      if (Date.now() - lastWarning < 60_000) return;
-      lastWarning = Date.now();
-      options.logger.warn({ err: error }, 'budgets: Redis connection error; each replica counts in memory until it is back');
-    });
-    try {
-      await redis.connect();
-    } catch (error) {
-      options.logger.warn({ err: error }, 'budgets: Redis is not reachable at start; each replica counts in memory until it is');
-    }
-  }
+  // rate-limiter-flexible's advice for ioredis: fail fast and let the insurance limiter answer.
+  const redis = options.redisUrl
+    ? (await connectFailFastRedis(options.redisUrl, options.logger, { name: 'budgets', meanwhile: 'each replica counts in memory', commandTimeoutMs: 500 })).redis
+    : undefined;
 
   const budget = (name: string, points: number, windowSeconds: number): Budget => {
     const memory = new RateLimiterMemory({ points, duration: windowSeconds, keyPrefix: name });

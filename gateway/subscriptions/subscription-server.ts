@@ -21,6 +21,8 @@ export interface SubscriptionServerOptions {
   queueSize: number;
   /** Largest message a client may send, in bytes; larger ones close the socket (1009). */
   maxMessageBytes: number;
+  /** Browser origins allowed (CORS_ORIGINS): a page from any other origin cannot open the socket. */
+  allowOrigin(origin: string): boolean;
   logger: Logger;
   /** The same admission steps as HTTP: every operation on the socket passes them. */
   pipeline: AdmissionPipeline;
@@ -86,7 +88,15 @@ export function attachSubscriptionServer(options: SubscriptionServerOptions): Su
     queueSize: options.queueSize,
     logger: options.logger,
   });
-  const wss = new WebSocketServer({ server: options.server, path: '/graphql', maxPayload: options.maxMessageBytes });
+  const wss = new WebSocketServer({
+    server: options.server,
+    path: '/graphql',
+    maxPayload: options.maxMessageBytes,
+    // Browsers always send Origin on a WebSocket and CORS does not apply to it, so the list is
+    // checked here (403 on the upgrade); clients that are not browsers send none.
+    verifyClient: ({ origin }: { origin?: string }, answer: (allowed: boolean, status?: number, message?: string) => void) =>
+      answer(!origin || options.allowOrigin(origin), 403, 'Origin not allowed'),
+  });
   const { pipeline } = options;
 
   const disposable = useServer<Record<string, unknown>, { request: IncomingMessage }>(

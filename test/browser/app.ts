@@ -59,6 +59,9 @@ function output(id: string): OutputElement {
 
 function describeError(error: unknown): string {
   if (error instanceof Error) return `${error.name}: ${error.message}`;
+  // graphql-ws fails a subscription with the socket's CloseEvent.
+  const { code, reason } = (error ?? {}) as { code?: unknown; reason?: unknown };
+  if (typeof code === 'number') return `socket closed: ${code} ${String(reason ?? '')}`.trim();
   return String(error);
 }
 
