@@ -103,9 +103,19 @@ describe('hostile inputs over WebSocket (production mode)', () => {
     expect(status).toBe(403);
   });
 
-  it('still serves a good query and a good subscription', async () => {
-    const good = await runOverSocket(client(), { query: '{ categories { id } }' });
+  it('serves a good query, counted under the client name and version of its connectionParams', async () => {
+    const named = client({ 'apollographql-client-name': 'ws-storefront', 'apollographql-client-version': '3.1.0' });
+    const good = await runOverSocket(named, { query: '{ categories { id } }' });
     expect(good.errors).toBeUndefined();
     expect((good.result?.data?.categories as unknown[]).length).toBeGreaterThan(0);
+    await runOverSocket(named, { query: '{ nope }' });
+    const metrics = await (await fetch(`${supergraph.gateway.url}/metrics`)).text();
+    const count = (outcome: string) =>
+      metrics
+        .split('\n')
+        .filter((line) => line.startsWith('graphql_operations_total{') && line.includes('client_name="ws-storefront"') && line.includes('client_version="3.1.0"') && line.includes('transport="ws"') && line.includes(`outcome="${outcome}"`))
+        .reduce((sum, line) => sum + Number(line.split(' ').pop()), 0);
+    expect(count('success')).toBe(1);
+    expect(count('refused')).toBe(1);
   });
 });

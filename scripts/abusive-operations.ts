@@ -1,4 +1,3 @@
-import { ErrorCode } from '../lib/errors';
 /**
  * Abusive HTTP requests and the refusal the gateway's admission pipeline
  * (gateway/pipeline/, gateway/plugins/) must answer each with, under its
@@ -11,6 +10,7 @@ import { ErrorCode } from '../lib/errors';
  * `extensions.limit` of a QUERY_TOO_COMPLEX refusal, where the case aims at
  * one limit in particular.
  */
+import { ErrorCode } from '../lib/errors';
 export interface AbusiveCase {
   name: string;
   /** Sent as JSON (POST /graphql). */
@@ -80,12 +80,12 @@ export const ABUSIVE_CASES: AbusiveCase[] = [
     expectedLimit: 'depth',
   },
   {
+    // About 180 KB: the body limit (LIMIT_REQUEST_BYTES) stops it before anything is parsed.
     name: '10,000 aliases of __typename',
     body: { query: aliases(10_000) },
     headers: JSON_HEADERS,
-    expectedStatus: 400,
-    expectedCode: ErrorCode.QUERY_TOO_COMPLEX,
-    expectedLimit: 'tokens',
+    expectedStatus: 413,
+    expectedCode: ErrorCode.PAYLOAD_TOO_LARGE,
   },
   {
     // 3 tokens an alias, written tight so that the document stays under LIMIT_DOCUMENT_BYTES.
@@ -129,8 +129,18 @@ export const ABUSIVE_CASES: AbusiveCase[] = [
     expectedLimit: 'documentBytes',
   },
   {
+    // 18 levels deep: operation limits refuse it before demand control would (its cost is 27,345).
     name: '15,625-node nested products',
     body: { query: ABUSIVE_NESTED_QUERY },
+    headers: JSON_HEADERS,
+    expectedStatus: 400,
+    expectedCode: ErrorCode.QUERY_TOO_COMPLEX,
+    expectedLimit: 'depth',
+  },
+  {
+    // Only 6 levels deep, but 100 categories' 100 products each: refused for its cost (10,205).
+    name: 'products(first: 100) in products(first: 100)',
+    body: { query: '{ products(first: 100) { nodes { category { products(first: 100) { nodes { id } } } } } }' },
     headers: JSON_HEADERS,
     expectedStatus: 400,
     expectedCode: ErrorCode.QUERY_TOO_COMPLEX,

@@ -35,7 +35,7 @@ import { startLocalSupergraph, type LocalSupergraph } from './local-supergraph';
  * is removed at the end. REDIS_URL is ignored: budgets are in memory.
  * All traffic goes to 127.0.0.1; client and servers share this process.
  *
- * Options: --repeat N sends of each case (50), --trivial N trivial queries
+ * Options: --repeat N sends of each case (200), --trivial N trivial queries
  * per phase (200), --seconds S bound of each phase under load (15),
  * --abusers N concurrent abusive loops (3), --vary 1 makes every document
  * unique (a trailing comment), so the gateway's parse cache never helps (0).
@@ -50,7 +50,7 @@ interface Options {
 }
 
 function parseOptions(argv: string[]): Options {
-  const options: Options = { repeat: 50, trivial: 200, seconds: 15, abusers: 3, vary: 0 };
+  const options: Options = { repeat: 200, trivial: 200, seconds: 15, abusers: 3, vary: 0 };
   for (let i = 0; i < argv.length; i += 2) {
     const key = argv[i].replace(/^--/, '') as keyof Options;
     if (!(key in options)) throw new Error(`Unknown option ${argv[i]}`);
