@@ -1,11 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import pino from 'pino';
 import { usersSubgraph } from '../subgraphs/users/users.server';
-import { dropTestDatabase, postGraphQL, TEST_INTERNAL_SECRET, TEST_JWT_SECRET, testDatabasePrefix, testServerUrl } from '../test/subgraph-harness';
+import { postGraphQL, startTestSubgraph, TEST_INTERNAL_SECRET } from '../test/subgraph-harness';
 import { isDatabaseError, withSafeDatabaseErrors } from './database';
 import { internalHeaders } from './identity';
 import type { Logger } from './logger';
-import { startSubgraph, type RunningSubgraph } from './subgraph';
+import type { RunningSubgraph } from './subgraph';
 
 const REGISTER = `mutation($input: RegisterInput!) { register(input: $input) { accessToken } }`;
 /** Names the test's CHECK constraint refuses, so the INSERT of a new account fails in PostgreSQL. */
@@ -29,20 +29,10 @@ describe('database errors in logs and responses', () => {
   const { logger, lines } = capturingLogger();
 
   beforeAll(async () => {
-    await dropTestDatabase('users');
     // Production mode: the client must learn nothing of the failure.
-    users = await startSubgraph(usersSubgraph, {
-      serverUrl: testServerUrl(),
-      databasePrefix: testDatabasePrefix(),
-      port: 0,
-      host: '127.0.0.1',
-      internalSecret: TEST_INTERNAL_SECRET,
-      jwtSecret: TEST_JWT_SECRET,
-      production: true,
-      backgroundTasks: false,
-      logger,
-    });
-    url = `${users.url}/graphql`;
+    const subgraph = await startTestSubgraph(usersSubgraph, { production: true, logger });
+    users = subgraph.running;
+    url = subgraph.url;
     await users.orm.em.getConnection().execute(`alter table user_account add constraint ${CONSTRAINT} check (name <> '${REFUSED_NAME}')`);
   }, 30_000);
   afterAll(() => users?.stop());

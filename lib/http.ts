@@ -1,4 +1,5 @@
 import { createServer, type Server } from 'node:http';
+import { createServer as createTcpServer } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import type { Express } from 'express';
 
@@ -34,4 +35,16 @@ export async function listen(app: Express | ((...args: never[]) => void), port: 
         server.closeIdleConnections();
       }),
   };
+}
+
+/** A free TCP port on 127.0.0.1 (asked of the OS, then released), for servers that cannot listen on 0. */
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createTcpServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
 }

@@ -1,13 +1,13 @@
 import 'reflect-metadata';
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { Agent, request } from 'undici';
 import { readGatewayConfig, type GatewayConfig } from '../gateway/gateway.config';
 import { startGateway, type RunningGateway } from '../gateway/gateway.server';
 import { disableApolloTelemetry } from '../lib/config';
+import { freePort } from '../lib/http';
 import { startEmbeddedPostgres, type EmbeddedPostgresHandle } from '../lib/embedded-postgres';
 import { runMain } from '../lib/entry-point';
 import { createLogger } from '../lib/logger';
@@ -113,17 +113,6 @@ function table(header: string[], rows: string[][], numeric: number[]): string[] 
   const widths = header.map((title, column) => Math.max(title.length, ...rows.map((row) => row[column].length)));
   const line = (cells: string[]) => cells.map((cell, column) => (numeric.includes(column) ? cell.padStart(widths[column]) : cell.padEnd(widths[column]))).join('  ').trimEnd();
   return [line(header), widths.map((width) => '-'.repeat(width)).join('  '), ...rows.map(line)];
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 /** The payload of a case, its document made unique by a trailing comment when `vary` is set. */

@@ -2,7 +2,7 @@ import type { MikroORM } from '@mikro-orm/postgresql';
 import type { GraphQLFormattedError } from 'graphql';
 import { databaseName, databaseUrl, dropDatabase } from '../lib/database';
 import { internalHeaders, type Viewer } from '../lib/identity';
-import { createLogger } from '../lib/logger';
+import { createLogger, type Logger } from '../lib/logger';
 import { startSubgraph, type RunningSubgraph, type SubgraphDefinition, type SubgraphName } from '../lib/subgraph';
 
 export const TEST_INTERNAL_SECRET = 'test-internal-secret';
@@ -45,11 +45,15 @@ export interface TestSubgraphOptions {
   subgraphUrls?: Partial<Record<SubgraphName, string>>;
   /** Start the subgraph's sweepers and relays (default off: tests run them explicitly). */
   backgroundTasks?: boolean;
+  /** Production mode: no stack traces, internal errors masked. */
+  production?: boolean;
+  /** Where the subgraph logs (default: silent unless LOG_LEVEL says otherwise). */
+  logger?: Logger;
 }
 
 export async function startTestSubgraph(definition: SubgraphDefinition<any>, options: TestSubgraphOptions = {}): Promise<TestSubgraph> {
   await dropTestDatabase(definition.name);
-  const logger = createLogger(definition.name, process.env.LOG_LEVEL ?? 'silent');
+  const logger = options.logger ?? createLogger(definition.name, process.env.LOG_LEVEL ?? 'silent');
   const running = await startSubgraph(definition, {
     serverUrl: testServerUrl(),
     databasePrefix: testDatabasePrefix(),
@@ -57,7 +61,7 @@ export async function startTestSubgraph(definition: SubgraphDefinition<any>, opt
     host: '127.0.0.1',
     internalSecret: TEST_INTERNAL_SECRET,
     jwtSecret: TEST_JWT_SECRET,
-    production: false,
+    production: options.production ?? false,
     subgraphUrls: options.subgraphUrls,
     backgroundTasks: options.backgroundTasks ?? false,
     logger,
