@@ -34,6 +34,9 @@ export const ErrorCode = {
   PERSISTED_QUERY_REGISTRATION_REFUSED: 'PERSISTED_QUERY_REGISTRATION_REFUSED',
   SUBSCRIPTION_UPSTREAM_LOST: 'SUBSCRIPTION_UPSTREAM_LOST',
   INTERNAL_SERVER_ERROR: 'INTERNAL_SERVER_ERROR',
+  // A subgraph that could not answer: the fields it owns are null, the rest of the answer stands.
+  SUBGRAPH_UNAVAILABLE: 'SUBGRAPH_UNAVAILABLE',
+  SUBGRAPH_TIMEOUT: 'SUBGRAPH_TIMEOUT',
 } as const;
 
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
