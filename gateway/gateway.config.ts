@@ -1,8 +1,11 @@
 import path from 'node:path';
 import { bool, commonEnv, port, readEnv, redisEnv, str, subgraphUrlEnv, wholeNumber } from '../lib/config';
 import { schemaDir } from '../lib/paths';
+import { resilienceConfig, resilienceEnv, type ResilienceConfig } from '../lib/resilience';
 import { DEFAULT_GATEWAY_PORT, subgraphUrlsFromEnv, type SubgraphName } from '../lib/subgraph-names';
+import { shutdownEnv, shutdownSettings, type ShutdownSettings } from '../lib/graceful-shutdown';
 import { corsConfig, corsEnv, type CorsConfig } from './cors';
+import { webSocketConfig, webSocketEnv, type WebSocketConfig } from './subscriptions/websocket.config';
 import { clientIdentityConfig, clientIdentityEnv, type ClientIdentityConfig } from './plugins/client-identity';
 import { credentialThrottleConfig, credentialThrottleEnv, type CredentialThrottleConfig } from './plugins/credential-throttle';
 import { demandControlConfig, demandControlEnv, type DemandControlConfig } from './plugins/demand-control';
@@ -29,8 +32,12 @@ export interface GatewayConfig {
   persistedQueries: PersistedQueriesConfig;
   /** Results a slow subscriber may fall behind by; the oldest are dropped beyond it. */
   subscriptionQueueSize: number;
-  /** Browser origins allowed to call /graphql. */
+  /** Browser origins allowed to call /graphql (and to open its WebSocket). */
   cors: CorsConfig;
+  /** Limits of the graphql-ws endpoint. */
+  websocket: WebSocketConfig;
+  /** How SIGTERM drains the gateway. */
+  shutdown: ShutdownSettings;
   /** The admission pipeline's settings, one block per plugin. */
   documentLimits: DocumentLimitsConfig;
   clientIdentity: ClientIdentityConfig;
@@ -38,6 +45,8 @@ export interface GatewayConfig {
   demandControl: DemandControlConfig;
   rateLimit: RateLimitConfig;
   credentialThrottle: CredentialThrottleConfig;
+  /** Timeouts, the request deadline and circuit breakers of the calls to subgraphs. */
+  resilience: ResilienceConfig;
 }
 
 export function readGatewayConfig(env: NodeJS.ProcessEnv = process.env): GatewayConfig {
@@ -48,12 +57,15 @@ export function readGatewayConfig(env: NodeJS.ProcessEnv = process.env): Gateway
       ...redisEnv,
       ...persistedQueriesEnv,
       ...corsEnv,
+      ...webSocketEnv,
+      ...shutdownEnv,
       ...documentLimitsEnv,
       ...clientIdentityEnv,
       ...operationLimitsEnv,
       ...demandControlEnv,
       ...rateLimitEnv,
       ...credentialThrottleEnv,
+      ...resilienceEnv,
       PORT: port({ default: DEFAULT_GATEWAY_PORT }),
       GRAPHQL_INTROSPECTION: bool({ default: undefined, desc: 'serve introspection; on outside production by default' }),
       SUPERGRAPH_PATH: str({ default: path.join(schemaDir(), 'supergraph.graphql'), desc: 'the composed supergraph to serve' }),
@@ -77,11 +89,14 @@ export function readGatewayConfig(env: NodeJS.ProcessEnv = process.env): Gateway
     persistedQueries: persistedQueriesConfig(values, production),
     subscriptionQueueSize: values.SUBSCRIPTION_QUEUE_SIZE,
     cors: corsConfig(values, production),
+    websocket: webSocketConfig(values),
+    shutdown: shutdownSettings(values),
     documentLimits: documentLimitsConfig(values),
     clientIdentity: clientIdentityConfig(values),
     operationLimits: operationLimitsConfig(values),
     demandControl: demandControlConfig(values),
     rateLimit: rateLimitConfig(values),
     credentialThrottle: credentialThrottleConfig(values),
+    resilience: resilienceConfig(values),
   };
 }

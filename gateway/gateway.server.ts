@@ -6,9 +6,12 @@ import { ApolloServerPluginLandingPageDisabled, ApolloServerPluginUsageReporting
 import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin/landingPage/default';
 import express, { type ErrorRequestHandler, type Express } from 'express';
 import type { Server } from 'node:http';
+import { CircuitBreakers, type BreakerState } from '../lib/circuit-breaker';
 import { ErrorCode } from '../lib/errors';
 import { errorFormatter } from '../lib/format-error';
+import { DrainState, drainServer } from '../lib/graceful-shutdown';
 import { listen, type ListeningServer } from '../lib/http';
+import { gatewayTimeoutMs } from '../lib/resilience';
 import type { Logger } from '../lib/logger';
 import { SUBGRAPH_NAMES, type SubgraphName } from '../lib/subgraph-names';
 import { originMatcher, useCors } from './cors';
@@ -20,7 +23,7 @@ import { createBudgetStore } from './pipeline/budgets';
 import { graphqlHttpTransport, pipelineResponsePlugin } from './pipeline/http-transport';
 import { AdmissionPipeline } from './pipeline/pipeline';
 import { useAuthentication } from './plugins/authentication';
-import { useClientIdentity } from './plugins/client-identity';
+import { clientAddressResolver, useClientIdentity } from './plugins/client-identity';
 import { useCredentialThrottle } from './plugins/credential-throttle';
 import { useDemandControl } from './plugins/demand-control';
 import { useDocumentLimits } from './plugins/document-limits';
@@ -36,6 +39,10 @@ export interface GatewayServer {
   apollo: ApolloServer<GatewayContext>;
   /** Serves subscriptions (and operations) over graphql-ws on /graphql of a listening server. */
   attachSubscriptions(server: Server): SubscriptionServer;
+  /** The state of each subgraph's circuit breaker. */
+  breakerStates(): Record<string, BreakerState>;
+  /** Set on SIGTERM: /ready answers 503 and responses close their connections. */
+  drain: DrainState;
   stop(): Promise<void>;
 }
 
@@ -54,13 +61,23 @@ export async function createGateway(config: GatewayConfig, logger: Logger): Prom
     logger,
     buildService: ({ name, url }) => {
       const override = SUBGRAPH_NAMES.includes(name as SubgraphName) ? config.subgraphUrls[name as SubgraphName] : undefined;
-      const dataSource = new SubgraphDataSource({ url: override ?? url!, internalSecret: config.internalSecret });
+      const dataSource = new SubgraphDataSource({
+        name,
+        url: override ?? url!,
+        internalSecret: config.internalSecret,
+        timeoutMs: gatewayTimeoutMs(config.resilience, name),
+        requestDeadlineMs: config.resilience.requestDeadlineMs,
+        breakers,
+        logger,
+      });
       dataSources[name] = dataSource;
       return dataSource;
     },
   });
 
   const metrics = new GatewayMetrics();
+  // One breaker per subgraph, shared by its data source (built when the gateway loads, in apollo.start()).
+  const breakers = new CircuitBreakers({ settings: config.resilience.breaker, services: SUBGRAPH_NAMES, logger, registry: metrics.registry });
   const apiSchema = supergraph.apiSchema().toGraphQLJSSchema();
   const persistedQueries = await createPersistedQueries({
     config: config.persistedQueries,
@@ -107,6 +124,8 @@ export async function createGateway(config: GatewayConfig, logger: Logger): Prom
     // The pipeline owns persisted queries and CSRF prevention; Apollo Server executes what it admitted.
     persistedQueries: false,
     csrfPrevention: false,
+    // Shutdown is ours (drain, then stop): Apollo's own handler would stop at once and re-raise the signal.
+    stopOnTerminationSignals: false,
     introspection: config.introspection,
     hideSchemaDetailsFromClientErrors: config.production,
     includeStacktraceInErrorResponses: !config.production,
@@ -120,13 +139,20 @@ export async function createGateway(config: GatewayConfig, logger: Logger): Prom
   });
   await apollo.start();
 
+  const drain = new DrainState();
   const app = express();
   app.disable('x-powered-by');
+  app.use(drain.closeConnectionsWhenDraining);
   app.get('/health', (_req, res) => {
     res.json({ status: 'ok' });
   });
   app.get('/metrics', metrics.handler);
   app.get('/ready', async (_req, res) => {
+    if (drain.draining) {
+      // Shutting down: the load balancer must stop sending new work here.
+      res.status(503).json({ status: 'draining' });
+      return;
+    }
     const checks = await Promise.all(
       SUBGRAPH_NAMES.map(async (name) => {
         const healthUrl = config.subgraphUrls[name].replace(/\/graphql\/?$/, '/health');
@@ -139,7 +165,7 @@ export async function createGateway(config: GatewayConfig, logger: Logger): Prom
       }),
     );
     const ready = checks.every(([, state]) => state === 'ok');
-    res.status(ready ? 200 : 503).json({ status: ready ? 'ok' : 'unavailable', subgraphs: Object.fromEntries(checks) });
+    res.status(ready ? 200 : 503).json({ status: ready ? 'ok' : 'unavailable', subgraphs: Object.fromEntries(checks), breakers: breakers.states() });
   });
   if (!config.production) {
     // Sandbox lives on /graphql; send people who open the bare host there.
@@ -165,7 +191,8 @@ export async function createGateway(config: GatewayConfig, logger: Logger): Prom
       dataSources,
       internalSecret: config.internalSecret,
       queueSize: config.subscriptionQueueSize,
-      maxMessageBytes: config.documentLimits.maxRequestBytes,
+      limits: config.websocket,
+      clientAddress: clientAddressResolver(config.clientIdentity),
       allowOrigin: originMatcher(config.cors),
       logger,
       pipeline,
@@ -182,11 +209,14 @@ export async function createGateway(config: GatewayConfig, logger: Logger): Prom
     app,
     apollo,
     attachSubscriptions,
+    breakerStates: () => breakers.states(),
+    drain,
     stop: async () => {
       await apollo.stop();
       await persistedQueries.close();
       await budgets.close();
       await Promise.all(Object.values(dataSources).map((dataSource) => dataSource.close()));
+      breakers.shutdown();
     },
   };
 }
@@ -207,9 +237,9 @@ export async function startGateway(config: GatewayConfig, logger: Logger): Promi
     config,
     subscriptions,
     stop: async () => {
-      // Open subscriptions end with `complete`, not a dropped socket.
-      await subscriptions.drain();
-      await listening.close();
+      // Readiness off, keep serving for the delay, stop accepting, complete open subscriptions
+      // (`complete`, not a dropped socket), let in-flight requests finish, then close the pools.
+      await drainServer(listening.server, gateway.drain, config.shutdown, logger, () => subscriptions.drain());
       await gateway.stop();
     },
   };

@@ -1,37 +1,67 @@
 import { RemoteGraphQLDataSource, type GraphQLDataSourceProcessOptions } from '@apollo/gateway';
+import type { GatewayGraphQLResponse } from '@apollo/server-gateway-interface';
 import type { Fetcher } from '@apollo/utils.fetcher';
+import { AsyncLocalStorage } from 'node:async_hooks';
+import { Kind, parse, type DocumentNode, type FragmentDefinitionNode, type GraphQLFormattedError, type SelectionSetNode } from 'graphql';
+import { LRUCache } from 'lru-cache';
 import { Agent, fetch, Response } from 'undici';
+import { CircuitBreakers, SubgraphCallError } from '../lib/circuit-breaker';
 import { internalHeaders } from '../lib/identity';
+import type { Logger } from '../lib/logger';
 import type { GatewayContext } from './gateway.context';
+
+/** Errors one failed fetch adds at most (one per field it could not resolve, for each entity). */
+const MAX_ERRORS_PER_FAILED_FETCH = 100;
+
+export interface SubgraphDataSourceOptions {
+  /** The subgraph's name in the supergraph (its breaker, logs and `serviceName`). */
+  name: string;
+  url: string;
+  internalSecret: string;
+  connections?: number;
+  /** Longest wait for one fetch. */
+  timeoutMs: number;
+  /** Longest a whole gateway request may take (from `context.operation.startedAt`); no fetch waits past it. */
+  requestDeadlineMs: number;
+  /** The gateway's breakers, one per subgraph. */
+  breakers: CircuitBreakers;
+  logger?: Logger;
+}
 
 /**
  * Calls one subgraph with the internal credential and the authenticated
  * viewer. Connections are kept alive and capped per subgraph: the default
  * fetcher opens sockets without limit, which swamps the event loop under load.
+ *
+ * Every fetch has a timeout (the subgraph's, cut short by the request's
+ * deadline) and goes through the subgraph's circuit breaker. A fetch that
+ * gets no answer does not fail the request: it answers as the subgraph's
+ * errors, one per field the fetch owned (for each entity of an entity fetch),
+ * so @apollo/gateway places them at those fields' paths, adds `serviceName`,
+ * leaves the fields null and keeps the rest of the data (partial results).
  */
 export class SubgraphDataSource extends RemoteGraphQLDataSource<GatewayContext> {
+  readonly name: string;
   private readonly dispatcher: Agent;
   private readonly internalSecret: string;
+  private readonly timeoutMs: number;
+  private readonly requestDeadlineMs: number;
+  private readonly breakers: CircuitBreakers;
+  private readonly logger?: Logger;
+  private readonly documents = new LRUCache<string, DocumentNode>({ max: 500 });
+  /** The timeout of the fetch under way, set per process() call (the fetcher is shared by all). */
+  private readonly fetchTimeout = new AsyncLocalStorage<number>();
 
-  constructor(options: { url: string; internalSecret: string; connections?: number }) {
-    const dispatcher = new Agent({ keepAliveTimeout: 30_000, connections: options.connections ?? 64 });
-    super({
-      url: options.url,
-      fetcher: (async (url: string, init: Parameters<typeof fetch>[1]) => {
-        const response = await fetch(url, { ...init, dispatcher });
-        // A subgraph answers a client's bad input it refused (e.g. a NUL byte: BAD_USER_INPUT) with
-        // 400 and GraphQL errors. @apollo/gateway would turn any non-2xx into an opaque
-        // "400: Bad Request" internal error, so the errors are handed on as the subgraph's own,
-        // with their codes and paths, as the GraphQL-over-HTTP spec's 200 answer would carry them.
-        if (response.status === 400 && response.headers.get('content-type')?.includes('json')) {
-          const body = await response.text();
-          if (body.includes('"errors"')) return new Response(body, { status: 200, headers: response.headers });
-        }
-        return response;
-      }) as unknown as Fetcher,
-    });
-    this.dispatcher = dispatcher;
+  constructor(options: SubgraphDataSourceOptions) {
+    super({ url: options.url });
+    this.fetcher = ((url: string, init: { method?: string; headers?: Record<string, string>; body?: string }) => this.fetchOnce(url, init)) as unknown as Fetcher;
+    this.name = options.name;
+    this.dispatcher = new Agent({ keepAliveTimeout: 30_000, connections: options.connections ?? 64 });
     this.internalSecret = options.internalSecret;
+    this.timeoutMs = options.timeoutMs;
+    this.requestDeadlineMs = options.requestDeadlineMs;
+    this.breakers = options.breakers;
+    this.logger = options.logger;
   }
 
   override willSendRequest({ request, context }: GraphQLDataSourceProcessOptions<GatewayContext>): void {
@@ -39,7 +69,138 @@ export class SubgraphDataSource extends RemoteGraphQLDataSource<GatewayContext> 
     for (const [name, value] of Object.entries(headers)) request.http?.headers.set(name, value);
   }
 
+  override async process(options: GraphQLDataSourceProcessOptions<GatewayContext>): Promise<GatewayGraphQLResponse> {
+    try {
+      return await this.fetchTimeout.run(this.timeoutFor(options.context as GatewayContext | undefined), () => super.process(options));
+    } catch (error) {
+      if (!(error instanceof SubgraphCallError) || !('incomingRequestContext' in options)) throw error;
+      if (error.reason === 'circuit-open') this.logger?.debug({ subgraph: this.name }, 'fetch failed fast: circuit breaker open');
+      else this.logger?.warn({ subgraph: this.name, reason: error.reason, err: error.detail }, `fetch from ${this.name} failed: ${error.message}`);
+      return { errors: this.errorsAtOwnedFields(options, error) };
+    }
+  }
+
+  /**
+   * One HTTP exchange, body included, under the subgraph's timeout and
+   * breaker: what the subgraph answered (a JSON GraphQL response), or a
+   * SubgraphCallError, which process() turns into errors at the fields.
+   */
+  private async fetchOnce(url: string, init: { method?: string; headers?: Record<string, string>; body?: string }): Promise<Response> {
+    const timeoutMs = this.fetchTimeout.getStore() ?? this.timeoutMs;
+    const { response, text, body } = await this.breakers.call(this.name, timeoutMs, async (signal) => {
+      const response = await fetch(url, { ...init, dispatcher: this.dispatcher, signal });
+      const text = await response.text();
+      // A 5xx (or a proxy's page in front of a dead subgraph) is the subgraph failing: it counts against its breaker.
+      if (response.status >= 500) throw new SubgraphCallError(this.name, 'unreachable', { detail: `HTTP ${response.status}` });
+      const body = response.headers.get('content-type')?.includes('json') ? parseJson(text) : undefined;
+      if (response.ok && !isObject(body)) throw new SubgraphCallError(this.name, 'unreachable', { detail: `HTTP ${response.status} without a JSON body` });
+      return { response, text, body };
+    });
+    if (response.ok) return new Response(text, { status: response.status, headers: response.headers });
+    // A subgraph answers a client's bad input it refused (e.g. a NUL byte: BAD_USER_INPUT) with
+    // 400 and GraphQL errors. @apollo/gateway would turn any non-2xx into an opaque
+    // "400: Bad Request" internal error, so the errors are handed on as the subgraph's own,
+    // with their codes and paths, as the GraphQL-over-HTTP spec's 200 answer would carry them.
+    if (response.status === 400 && isObject(body) && Array.isArray(body.errors)) return new Response(text, { status: 200, headers: response.headers });
+    // Another refusal (401 with a wrong internal secret, 413 ...): the subgraph is there but cannot serve us.
+    throw new SubgraphCallError(this.name, 'unreachable', { detail: `HTTP ${response.status}` });
+  }
+
   async close(): Promise<void> {
     await this.dispatcher.close();
   }
+
+  /** The subgraph's timeout, cut to what is left of the request's deadline. */
+  private timeoutFor(context: GatewayContext | undefined): number {
+    const startedAt = context?.operation?.startedAt;
+    if (startedAt === undefined) return this.timeoutMs;
+    const left = this.requestDeadlineMs - Number(process.hrtime.bigint() - startedAt) / 1e6;
+    return Math.min(this.timeoutMs, Math.floor(left));
+  }
+
+  /**
+   * The failure as errors at the paths @apollo/gateway maps into the client's
+   * answer: `[field]` for each root field of a root fetch; `['_entities', i,
+   * field]` for each field of an entity fetch, which the gateway turns into
+   * that entity's field in the answer (e.g. `products.nodes.3.inStock`).
+   */
+  private errorsAtOwnedFields(options: GraphQLDataSourceProcessOptions<GatewayContext>, failure: SubgraphCallError): GraphQLFormattedError[] {
+    const error = (path?: (string | number)[]): GraphQLFormattedError => ({ message: failure.message, ...(path ? { path } : {}), extensions: { ...failure.extensions } });
+    const document = this.parsed(options.request.query);
+    const operation = document?.definitions.find((definition) => definition.kind === Kind.OPERATION_DEFINITION);
+    if (!document || !operation) return [error()];
+    const fragments = new Map(
+      document.definitions.filter((d): d is FragmentDefinitionNode => d.kind === Kind.FRAGMENT_DEFINITION).map((d) => [d.name.value, d]),
+    );
+    const entities = operation.selectionSet.selections.find((s) => s.kind === Kind.FIELD && s.name.value === '_entities');
+    const representations = options.request.variables?.representations;
+    if (entities?.kind === Kind.FIELD && entities.selectionSet && Array.isArray(representations)) {
+      const errors: GraphQLFormattedError[] = [];
+      representations.forEach((representation: { __typename?: string } | null, index) => {
+        const fields = responseNames(entities.selectionSet!, fragments, representation?.__typename);
+        for (const field of fields.length > 0 ? fields : [undefined]) {
+          if (errors.length < MAX_ERRORS_PER_FAILED_FETCH) errors.push(error(field === undefined ? ['_entities', index] : ['_entities', index, field]));
+        }
+      });
+      return errors.length > 0 ? errors : [error()];
+    }
+    const fields = responseNames(operation.selectionSet, fragments, undefined);
+    return fields.length > 0 ? fields.slice(0, MAX_ERRORS_PER_FAILED_FETCH).map((field) => error([field])) : [error()];
+  }
+
+  private parsed(query: string | undefined): DocumentNode | undefined {
+    if (!query) return undefined;
+    let document = this.documents.get(query);
+    if (!document) {
+      try {
+        document = parse(query);
+      } catch {
+        return undefined;
+      }
+      this.documents.set(query, document);
+    }
+    return document;
+  }
+}
+
+/**
+ * The response names a selection set puts on its object (`__typename`
+ * aside), through inline fragments and fragment spreads; with a `typename`,
+ * only fragments on that type (or on none). Falls back to all fragments when
+ * none is on that type (an interface's representation, say).
+ */
+function responseNames(selectionSet: SelectionSetNode, fragments: Map<string, FragmentDefinitionNode>, typename: string | undefined): string[] {
+  const collect = (set: SelectionSetNode, matches: (type: string | undefined) => boolean, seen: Set<string>, into: Set<string>) => {
+    for (const selection of set.selections) {
+      if (selection.kind === Kind.FIELD) {
+        const name = selection.alias?.value ?? selection.name.value;
+        if (name !== '__typename') into.add(name);
+      } else if (selection.kind === Kind.INLINE_FRAGMENT) {
+        if (matches(selection.typeCondition?.name.value)) collect(selection.selectionSet, matches, seen, into);
+      } else {
+        const fragment = fragments.get(selection.name.value);
+        if (fragment && !seen.has(fragment.name.value) && matches(fragment.typeCondition.name.value)) {
+          collect(fragment.selectionSet, matches, new Set([...seen, fragment.name.value]), into);
+        }
+      }
+    }
+    return into;
+  };
+  if (typename !== undefined) {
+    const typed = collect(selectionSet, (type) => type === undefined || type === typename, new Set(), new Set());
+    if (typed.size > 0) return [...typed];
+  }
+  return [...collect(selectionSet, () => true, new Set(), new Set())];
+}
+
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }

@@ -58,12 +58,12 @@ export const subgraphUrlEnv = {
   ORDERS_URL: url({ default: undefined }),
 };
 
-/** A validator of whole numbers of at least 1, counted in `unit` (sizes, durations). */
-export function wholeNumber(unit: string) {
+/** A validator of whole numbers of at least `min` (1 unless said), counted in `unit` (sizes, durations). */
+export function wholeNumber(unit: string, min = 1) {
   return makeValidator<number>((input) => {
     const value = Number(input);
-    if (!/^\s*\d+\s*$/.test(String(input)) || !Number.isSafeInteger(value) || value < 1) {
-      throw new Error(`must be a whole number of ${unit} of at least 1, got "${input}"`);
+    if (!/^\s*\d+\s*$/.test(String(input)) || !Number.isSafeInteger(value) || value < min) {
+      throw new Error(`must be a whole number of ${unit} of at least ${min}, got "${input}"`);
     }
     return value;
   });

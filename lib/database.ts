@@ -5,6 +5,7 @@ import type { Migration } from '@mikro-orm/migrations';
 import { Client, DatabaseError } from 'pg';
 import { stdSerializers } from 'pino';
 import type { Logger } from './logger';
+import { connectFailure, StartupError } from './startup-error';
 
 export type { EntityManager };
 
@@ -34,14 +35,40 @@ function quoteIdentifier(name: string): string {
   return `"${name.replace(/"/g, '""')}"`;
 }
 
+/** How long a start waits for PostgreSQL to accept a connection. */
+const CONNECT_TIMEOUT_MS = 10_000;
+
+/** Where `url` points, for messages: host and port, never the credentials. */
+function serverOf(url: string): string {
+  return `PostgreSQL at ${new URL(url).host}`;
+}
+
+/** A failed connection to the server of `url` as a StartupError naming DATABASE_URL; an error of unknown cause as it is. */
+function serverConnectFailure(error: unknown, url: string, elapsedMs: number): unknown {
+  const server = serverOf(url);
+  if (error instanceof DatabaseError) {
+    // It answered and refused: a wrong password, an unknown user or database. PostgreSQL's words name it.
+    return new StartupError(`${server} refused the connection: ${error.message}: correct DATABASE_URL`, 'DATABASE_URL', { cause: error });
+  }
+  if (elapsedMs >= CONNECT_TIMEOUT_MS) {
+    return new StartupError(`${server} did not answer within ${CONNECT_TIMEOUT_MS / 1000} s: check DATABASE_URL and the network`, 'DATABASE_URL', { cause: error });
+  }
+  return connectFailure(error, server, 'DATABASE_URL');
+}
+
 /** Creates the database of `url` on its server if it does not exist yet; true when it did. */
 export async function ensureDatabase(url: string): Promise<boolean> {
   const target = new URL(url);
   const name = decodeURIComponent(target.pathname.slice(1));
   const maintenance = new URL(url);
   maintenance.pathname = '/postgres';
-  const client = new Client({ connectionString: maintenance.toString() });
-  await client.connect();
+  const client = new Client({ connectionString: maintenance.toString(), connectionTimeoutMillis: CONNECT_TIMEOUT_MS });
+  const startedAt = Date.now();
+  try {
+    await client.connect();
+  } catch (error) {
+    throw serverConnectFailure(error, url, Date.now() - startedAt);
+  }
   try {
     const { rowCount } = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [name]);
     if (rowCount) return false;
@@ -85,6 +112,7 @@ export interface OpenDatabaseOptions {
  */
 export async function openDatabase(spec: DatabaseSpec, options: OpenDatabaseOptions): Promise<{ orm: MikroORM; created: boolean }> {
   const created = await ensureDatabase(options.url);
+  const startedAt = Date.now();
   const orm = await MikroORM.init({
     clientUrl: options.url,
     entities: spec.entities,
@@ -102,8 +130,16 @@ export async function openDatabase(spec: DatabaseSpec, options: OpenDatabaseOpti
     discovery: { warnWhenNoEntities: false },
     logger: (message: string) => options.logger?.debug({ database: spec.name }, message),
     ...options.overrides,
+  }).catch((error: unknown) => {
+    throw serverConnectFailure(error, options.url, Date.now() - startedAt);
   });
-  const applied = await orm.getMigrator().up();
+  let applied: { name: string }[];
+  try {
+    applied = await orm.getMigrator().up();
+  } catch (error) {
+    await orm.close(true);
+    throw migrationFailure(error, spec, options.url);
+  }
   if (applied.length > 0) {
     options.logger?.info({ database: spec.name, migrations: applied.map((m) => m.name) }, 'applied migrations');
   }
@@ -145,4 +181,24 @@ export function serializeError(error: unknown): unknown {
 /** `logger`, logging database errors without their SQL, values or rows. */
 export function withSafeDatabaseErrors(logger: Logger): Logger {
   return logger.child({}, { serializers: { err: serializeError } });
+}
+
+/**
+ * A committed migration that did not apply, as a StartupError: the database
+ * holds something the migration does not expect (e.g. a table it creates).
+ * Errors that are not PostgreSQL's refusal are returned as they are.
+ */
+function migrationFailure(error: unknown, spec: DatabaseSpec, url: string): unknown {
+  const migration = (error as { migration?: { name?: string } }).migration?.name;
+  const cause = (error as { cause?: unknown }).cause;
+  if (!migration || !isDatabaseError(cause)) return error;
+  // MikroORM's message is "<statement> - <PostgreSQL's message>": only the latter is said.
+  const reason = cause.message.split(' - ').pop();
+  const database = decodeURIComponent(new URL(url).pathname.slice(1));
+  return new StartupError(
+    `migration ${migration} of the ${spec.name} database (${database} on ${serverOf(url)}) failed: ${reason} (PostgreSQL error ${cause.code}): ` +
+      `repair that database, or set DATABASE_NAME_PREFIX or DATABASE_URL to use a database of this program's own`,
+    'DATABASE_NAME_PREFIX',
+    { cause: error },
+  );
 }

@@ -1,5 +1,8 @@
 import { ConfigError } from './config';
 import type { Logger } from './logger';
+import { StartupError } from './startup-error';
+
+export { StartupError } from './startup-error';
 
 /** Stops on SIGINT/SIGTERM, finishing in-flight requests first. */
 export function stopOnSignals(log: Logger, stop: () => Promise<void>): void {
@@ -21,13 +24,32 @@ export function stopOnSignals(log: Logger, stop: () => Promise<void>): void {
 }
 
 
+/** Set by runMain: ends the program as a failed start. */
+let failStart: ((error: unknown) => void) | undefined;
+
 /**
- * Runs a program's main function: a configuration problem prints its message
- * (one line per problem), anything else the whole error; either exits 1.
+ * Runs a program's main function. A configuration problem prints its message
+ * (one line per problem), a StartupError its one line, anything else the
+ * whole error; each exits 1.
  */
 export function runMain(main: () => Promise<void>): void {
-  main().catch((error: unknown) => {
-    console.error(error instanceof ConfigError ? error.message : error);
+  failStart = (error: unknown) => {
+    if (error instanceof ConfigError) console.error(error.message);
+    else if (error instanceof StartupError) console.error(`Cannot start: ${error.message}`);
+    else console.error(error);
     process.exit(1);
-  });
+  };
+  main().catch(failStart);
+}
+
+/**
+ * A connection a program cannot start without, which settles on its own
+ * (the event bus's Redis connects in the background): if `connected` rejects,
+ * a program run by runMain stops as a failed start. Outside runMain (tests)
+ * nothing happens. True when the requirement is enforced.
+ */
+export function requireAtStart(connected: Promise<unknown>): boolean {
+  const fail = failStart;
+  connected.catch((error: unknown) => fail?.(error));
+  return fail !== undefined;
 }

@@ -2,8 +2,10 @@ import { createPubSub } from '@graphql-yoga/subscription';
 import { RedisPubSub } from 'graphql-redis-subscriptions';
 import Redis from 'ioredis';
 import type { PubSub } from 'type-graphql';
+import { requireAtStart } from './entry-point';
 import type { EventPayloads, Topic } from './events';
 import type { Logger } from './logger';
+import { connectFailure, StartupError } from './startup-error';
 
 /**
  * Carries published domain events to subscription resolvers. Redis pub/sub
@@ -45,12 +47,30 @@ function inProcessEventBus(): EventBus {
 
 function redisEventBus(url: string, namespace: string, logger?: Logger): EventBus {
   // Reconnect forever: a Redis restart must not end the process; ioredis resubscribes on reconnect.
+  let connected = false;
+  let startChecked = false;
   const connect = (role: string) => {
     const client = new Redis(url, { maxRetriesPerRequest: null, retryStrategy: (times) => Math.min(times * 200, 5_000) });
-    client.on('error', (error) => logger?.warn({ err: error, role }, 'event bus Redis connection error'));
+    client.on('error', (error) => {
+      // Before the first connection of a checked start, the failed start reports it (one line, see below).
+      if (connected || !startChecked) logger?.warn({ err: error, role }, 'event bus Redis connection error');
+    });
     return client;
   };
-  const pubSub = new RedisPubSub({ publisher: connect('publisher'), subscriber: connect('subscriber') });
+  const publisher = connect('publisher');
+  // A program cannot start with its events stuck: an unreachable Redis at start ends it (under runMain).
+  startChecked = requireAtStart(
+    new Promise<void>((resolve, reject) => {
+      publisher.once('ready', () => {
+        connected = true;
+        resolve();
+      });
+      publisher.once('error', (error) => {
+        if (!connected) reject(redisStartFailure(error, url));
+      });
+    }),
+  );
+  const pubSub = new RedisPubSub({ publisher, subscriber: connect('subscriber') });
   const channel = (topic: string) => `${namespace}${topic}`;
   return {
     kind: 'redis',
@@ -63,4 +83,13 @@ function redisEventBus(url: string, namespace: string, logger?: Logger): EventBu
       await pubSub.close();
     },
   };
+}
+
+/** Redis failing before its first connection, as a StartupError naming REDIS_URL. */
+function redisStartFailure(error: unknown, url: string): unknown {
+  const server = `Redis for events at ${new URL(url).host}`;
+  const failure = connectFailure(error, server, 'REDIS_URL');
+  if (failure !== error || !(error instanceof Error)) return failure;
+  // Answered but refused us (a password, a protocol error): Redis's own words.
+  return new StartupError(`${server} refused to serve events: ${error.message}: correct REDIS_URL`, 'REDIS_URL', { cause: error });
 }

@@ -2,6 +2,7 @@ import { createServer, type Server } from 'node:http';
 import { createServer as createTcpServer } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import type { Express } from 'express';
+import { listenFailure } from './startup-error';
 
 export interface ListeningServer {
   server: Server;
@@ -17,9 +18,11 @@ export async function listen(app: Express | ((...args: never[]) => void), port: 
   server.keepAliveTimeout = 65_000;
   server.headersTimeout = 66_000;
   await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
+    // A port in use (and the like) becomes a StartupError naming PORT or HOST.
+    const fail = (error: Error) => reject(listenFailure(error, port, host));
+    server.once('error', fail);
     server.listen(port, host, () => {
-      server.off('error', reject);
+      server.off('error', fail);
       resolve();
     });
   });

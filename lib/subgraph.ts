@@ -18,9 +18,11 @@ import { forwardedViewer, hasInternalCredential, INTERNAL_SECRET_HEADER, VIEWER_
 import { createLogger, type Logger } from './logger';
 import type { BackgroundTask } from './periodic-task';
 import { stopOnSignals } from './entry-point';
+import { DEFAULT_SHUTDOWN, DrainState, drainServer, shutdownEnv, shutdownSettings, type ShutdownSettings } from './graceful-shutdown';
 import { createEventBus, type EventBus } from './event-bus';
 import { startOutboxRelay, type OutboxRelay } from './outbox-relay';
 import { closeSubgraphClients, createSubgraphClients, type SubgraphClients } from './subgraph-client';
+import { readResilienceConfig, resilienceConfig, resilienceEnv, type ResilienceConfig } from './resilience';
 import { DEFAULT_SUBGRAPH_PORTS, subgraphUrlsFromEnv, type SubgraphName } from './subgraph-names';
 import { invalidTextError } from './text-input';
 
@@ -102,6 +104,8 @@ export interface SubgraphServer {
   schema: GraphQLSchema;
   /** Serves subscriptions over graphql-ws on `/graphql` of a listening server (for the gateway). */
   attachSubscriptions(server: Server): { dispose(): Promise<void> };
+  /** Set on SIGTERM: /health answers 503 and responses close their connections. */
+  drain: DrainState;
   stop(): Promise<void>;
 }
 
@@ -122,6 +126,8 @@ export async function createSubgraphServer<Loaders>(definition: SubgraphDefiniti
     schema,
     csrfPrevention: true,
     introspection: true,
+    // Shutdown is ours (drain, then stop): Apollo's own handler would stop at once and re-raise the signal.
+    stopOnTerminationSignals: false,
     includeStacktraceInErrorResponses: !settings.production,
     plugins: [
       ApolloServerPluginLandingPageDisabled(),
@@ -141,9 +147,15 @@ export async function createSubgraphServer<Loaders>(definition: SubgraphDefiniti
   });
   await apollo.start();
 
+  const drain = new DrainState();
   const app = express();
   app.disable('x-powered-by');
+  app.use(drain.closeConnectionsWhenDraining);
   app.get('/health', async (_req, res) => {
+    if (drain.draining) {
+      res.status(503).json({ status: 'draining', subgraph: definition.name });
+      return;
+    }
     try {
       await deps.orm.em.getConnection().execute('select 1');
       res.json({ status: 'ok', subgraph: definition.name });
@@ -204,7 +216,7 @@ export async function createSubgraphServer<Loaders>(definition: SubgraphDefiniti
     };
   };
 
-  return { app, apollo: apollo as ApolloServer<SubgraphContext>, schema, attachSubscriptions, stop: () => apollo.stop() };
+  return { app, apollo: apollo as ApolloServer<SubgraphContext>, schema, attachSubscriptions, drain, stop: () => apollo.stop() };
 }
 
 export interface RunningSubgraph extends ListeningServer {
@@ -236,17 +248,25 @@ export interface StartSubgraphOptions {
   backgroundTasks?: boolean;
   /** Shared by all subgraphs of one process; a private in-process bus when absent. */
   events?: EventBus;
+  /** Timeouts and breakers of calls to siblings; from the environment (lib/resilience.ts) when absent. */
+  resilience?: ResilienceConfig;
+  /** How SIGTERM drains the server (default: no delay, 25 s grace). */
+  shutdown?: ShutdownSettings;
 }
 
 /** Opens (creating and migrating) the subgraph's database, then serves it. */
 export async function startSubgraph<Loaders>(definition: SubgraphDefinition<Loaders>, options: StartSubgraphOptions): Promise<RunningSubgraph> {
   const logger = withSafeDatabaseErrors(options.logger ?? createLogger(definition.name));
+  const resilience = options.resilience ?? readResilienceConfig();
   const { orm, created } = await openDatabase(definition.database, {
     url: databaseUrl(options.serverUrl, databaseName(options.databasePrefix, definition.name)),
     poolMax: options.poolMax,
     logger,
   });
-  const clients = createSubgraphClients({ ...subgraphUrlsFromEnv({}), ...options.subgraphUrls }, options.internalSecret);
+  const clients = createSubgraphClients({ ...subgraphUrlsFromEnv({}), ...options.subgraphUrls }, options.internalSecret, {
+    resilience,
+    logger,
+  });
   const events = options.events ?? createEventBus();
   // Everything started so far, stopped in reverse if a later step fails (or on stop).
   const started: (() => Promise<void>)[] = [
@@ -269,9 +289,9 @@ export async function startSubgraph<Loaders>(definition: SubgraphDefinition<Load
       await Promise.all(backgroundTasks.map((task) => task.stop()));
     });
     const listening = await listen(server.app, options.port, options.host);
-    started.push(() => listening.close());
     const subscriptions = server.attachSubscriptions(listening.server);
-    started.push(() => subscriptions.dispose());
+    // In-flight requests finish first; then background work stops and the pools close.
+    started.push(() => drainServer(listening.server, server.drain, options.shutdown ?? DEFAULT_SHUTDOWN, logger, () => subscriptions.dispose()));
     return {
       ...listening,
       name: definition.name,
@@ -291,7 +311,7 @@ export async function startSubgraph<Loaders>(definition: SubgraphDefinition<Load
 /** The body of a subgraph's entry file: read the environment, start, serve until signalled. */
 export async function runSubgraphMain<Loaders>(definition: SubgraphDefinition<Loaders>): Promise<void> {
   disableApolloTelemetry();
-  const env = readEnv({ ...commonEnv, ...databaseEnv, ...subgraphUrlEnv, ...redisEnv, PORT: port({ default: DEFAULT_SUBGRAPH_PORTS[definition.name] }) });
+  const env = readEnv({ ...commonEnv, ...databaseEnv, ...subgraphUrlEnv, ...redisEnv, ...shutdownEnv, ...resilienceEnv, PORT: port({ default: DEFAULT_SUBGRAPH_PORTS[definition.name] }) });
   if (definition.publishesEvents && !env.REDIS_URL) {
     // In-process delivery only reaches subscribers in this process; alone, that would silently drop events.
     throw new ConfigError([
@@ -312,6 +332,8 @@ export async function runSubgraphMain<Loaders>(definition: SubgraphDefinition<Lo
     subgraphUrls: subgraphUrlsFromEnv(env),
     events,
     logger,
+    shutdown: shutdownSettings(env),
+    resilience: resilienceConfig(env),
   });
   logger.info({ url: `${running.url}/graphql`, events: events.kind }, `${definition.name} subgraph ready`);
   stopOnSignals(logger, async () => {

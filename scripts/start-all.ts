@@ -6,7 +6,12 @@ import { startEmbeddedPostgres, type EmbeddedPostgresHandle } from '../lib/embed
 import { createLogger } from '../lib/logger';
 import { repoRoot } from '../lib/paths';
 import { runMain, stopOnSignals } from '../lib/entry-point';
+import { listenFailure, StartupError } from '../lib/startup-error';
+import { DEFAULT_SUBGRAPH_PORTS, SUBGRAPH_NAMES, type SubgraphName } from '../lib/subgraph-names';
 import { startLocalSupergraph } from './local-supergraph';
+
+/** `npm start`'s port setting of each subgraph: USERS_PORT ... ORDERS_PORT. */
+const portSetting = (name: SubgraphName) => `${name.toUpperCase()}_PORT`;
 
 /**
  * `npm start`: the whole supergraph in one process on embedded defaults.
@@ -25,7 +30,9 @@ async function main(): Promise<void> {
     PORT: port({ default: 4000 }),
     EMBEDDED_POSTGRES_DIR: str({ default: path.join(repoRoot(), '.data', 'postgres') }),
     EMBEDDED_POSTGRES_PORT: port({ default: 54329 }),
+    ...Object.fromEntries(SUBGRAPH_NAMES.map((name) => [portSetting(name), port({ default: DEFAULT_SUBGRAPH_PORTS[name] })])),
   });
+  const subgraphPorts = Object.fromEntries(SUBGRAPH_NAMES.map((name) => [name, (env as Record<string, unknown>)[portSetting(name)]])) as Record<SubgraphName, number>;
   const log = createLogger('supergraph', env.LOG_LEVEL);
   const say = (message: string) => log.info(message);
 
@@ -43,6 +50,7 @@ async function main(): Promise<void> {
       databasePrefix: env.DATABASE_NAME_PREFIX,
       host: env.HOST,
       gatewayPort: env.PORT,
+      subgraphPorts,
       internalSecret: env.INTERNAL_SECRET,
       jwtSecret: env.JWT_SECRET,
       production: env.NODE_ENV === 'production',
@@ -71,8 +79,16 @@ async function main(): Promise<void> {
     });
   } catch (error) {
     await embedded?.stop();
-    throw error;
+    throw withPortSetting(error, subgraphPorts);
   }
+}
+
+/** A port in use names PORT (the gateway's); when it is a subgraph's port, name that subgraph's setting instead. */
+function withPortSetting(error: unknown, subgraphPorts: Record<SubgraphName, number>): unknown {
+  if (!(error instanceof StartupError) || error.setting !== 'PORT') return error;
+  const { port, address } = error.cause as { port?: number; address?: string };
+  const subgraph = SUBGRAPH_NAMES.find((name) => subgraphPorts[name] === port);
+  return subgraph && port !== undefined ? listenFailure(error.cause, port, address ?? '', portSetting(subgraph)) : error;
 }
 
 runMain(main);

@@ -17,7 +17,8 @@ export interface ServiceProcess {
 /** Runs a built entry point (`dist/...`) as its own process, as a deployment would. */
 export function startProcess(name: string, entry: string, env: Record<string, string>): ServiceProcess {
   const child = spawn(process.execPath, [path.join(repoRoot(), entry)], {
-    env: { PATH: process.env.PATH ?? '', APOLLO_TELEMETRY_DISABLED: 'true', LOG_LEVEL: 'warn', ...env },
+    // No drain delay unless a test asks for one: stopping a test's processes should not wait for a load balancer.
+    env: { PATH: process.env.PATH ?? '', APOLLO_TELEMETRY_DISABLED: 'true', LOG_LEVEL: 'warn', SHUTDOWN_DELAY_MS: '0', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';

@@ -35,7 +35,8 @@ export async function startTestSupergraph(overrides: Partial<LocalSupergraphOpti
     logLevel: process.env.LOG_LEVEL ?? 'silent',
     ...overrides,
     // Rate-limit and throttle counters (and APQ entries) of one test file never meet another's.
-    gateway: { redisNamespace: `${testRedisNamespace()}${randomUUID().slice(0, 8)}:`, ...overrides.gateway },
+    // No drain delay when a test stops it, production mode included.
+    gateway: { redisNamespace: `${testRedisNamespace()}${randomUUID().slice(0, 8)}:`, shutdown: { delayMs: 0, graceMs: 10_000 }, ...overrides.gateway },
   });
   const tokenFor = (viewer: Viewer) => signAccessToken(viewer, TEST_JWT_SECRET);
   return {

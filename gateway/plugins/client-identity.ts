@@ -51,10 +51,15 @@ export function clientIdentityConfig(values: { TRUSTED_PROXIES: string }): Clien
   return { trustedProxies };
 }
 
-export function useClientIdentity(options: { config: ClientIdentityConfig; apiKeys: ApiKeyRegistry; metrics: GatewayMetrics; logger: Logger }): GatewayPlugin {
-  const trust = options.config.trustedProxies.length > 0 ? proxyaddr.compile(options.config.trustedProxies) : () => false;
-  const clientIp = (remoteAddress: string, forwardedFor: string | undefined): string =>
+/** The client's address from the socket's peer and X-Forwarded-For, believing only trusted proxies. */
+export function clientAddressResolver(config: ClientIdentityConfig): (remoteAddress: string, forwardedFor: string | undefined) => string {
+  const trust = config.trustedProxies.length > 0 ? proxyaddr.compile(config.trustedProxies) : () => false;
+  return (remoteAddress, forwardedFor) =>
     forwardedFor === undefined ? remoteAddress : proxyaddr({ headers: { 'x-forwarded-for': forwardedFor }, socket: { remoteAddress } } as never, trust);
+}
+
+export function useClientIdentity(options: { config: ClientIdentityConfig; apiKeys: ApiKeyRegistry; metrics: GatewayMetrics; logger: Logger }): GatewayPlugin {
+  const clientIp = clientAddressResolver(options.config);
 
   return {
     name: 'client-identity',

@@ -17,7 +17,7 @@ import { refusal, type GatewayOperation, type GatewayPlugin } from '../pipeline/
  * `parse` here, so a document sent by id passes the same limits.
  */
 export interface DocumentLimitsConfig {
-  /** Largest HTTP body or WebSocket message accepted, in bytes (variables included). */
+  /** Largest HTTP request body accepted, in bytes (variables included); WebSocket messages have WS_MAX_MESSAGE_BYTES. */
   maxRequestBytes: number;
   /** Largest document accepted, in UTF-8 bytes. */
   maxBytes: number;
@@ -26,7 +26,7 @@ export interface DocumentLimitsConfig {
 }
 
 export const documentLimitsEnv = {
-  LIMIT_REQUEST_BYTES: wholeNumber('bytes')({ default: 131_072, desc: 'largest HTTP request body or WebSocket message accepted, in bytes' }),
+  LIMIT_REQUEST_BYTES: wholeNumber('bytes')({ default: 131_072, desc: 'largest HTTP request body accepted, in bytes' }),
   LIMIT_DOCUMENT_BYTES: wholeNumber('bytes')({ default: 16_384, desc: 'largest GraphQL document accepted, in bytes' }),
   LIMIT_TOKENS: wholeNumber('tokens')({ default: 2_000, desc: 'most tokens a GraphQL document may have' }),
 };

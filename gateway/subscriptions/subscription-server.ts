@@ -9,6 +9,7 @@ import type { Logger } from '../../lib/logger';
 import type { GatewayOperation } from '../pipeline/operation';
 import type { AdmissionPipeline } from '../pipeline/pipeline';
 import { FederatedSubscriptions, type SubscriptionResult } from './federated-subscriptions';
+import type { WebSocketConfig } from './websocket.config';
 import { UpstreamSubscriptions } from './upstream';
 
 export interface SubscriptionServerOptions {
@@ -19,8 +20,10 @@ export interface SubscriptionServerOptions {
   internalSecret: string;
   /** Results a slow client may fall behind by before the oldest are dropped. */
   queueSize: number;
-  /** Largest message a client may send, in bytes; larger ones close the socket (1009). */
-  maxMessageBytes: number;
+  /** Message size, subscriptions per connection, connections per IP, init timeout, keep-alive. */
+  limits: WebSocketConfig;
+  /** The client's IP from the upgrade request (trusted proxies applied), for the per-IP limit. */
+  clientAddress(remoteAddress: string, forwardedFor: string | undefined): string;
   /** Browser origins allowed (CORS_ORIGINS): a page from any other origin cannot open the socket. */
   allowOrigin(origin: string): boolean;
   logger: Logger;
@@ -34,6 +37,11 @@ export interface SubscriptionServer {
   federated: FederatedSubscriptions;
   /** Completes every open subscription, then closes the sockets. */
   drain(): Promise<void>;
+}
+
+function forwardedFor(request: IncomingMessage): string | undefined {
+  const value = request.headers['x-forwarded-for'];
+  return Array.isArray(value) ? value.join(', ') : value;
 }
 
 /** Connection parameters by lower-case name, strings only: what a header is on HTTP. */
@@ -88,22 +96,44 @@ export function attachSubscriptionServer(options: SubscriptionServerOptions): Su
     queueSize: options.queueSize,
     logger: options.logger,
   });
+  const { pipeline, limits } = options;
+  const connectionsByIp = new Map<string, number>();
+  const addressOf = (request: IncomingMessage) => options.clientAddress(request.socket.remoteAddress ?? '', forwardedFor(request));
   const wss = new WebSocketServer({
     server: options.server,
     path: '/graphql',
-    maxPayload: options.maxMessageBytes,
-    // Browsers always send Origin on a WebSocket and CORS does not apply to it, so the list is
-    // checked here (403 on the upgrade); clients that are not browsers send none.
-    verifyClient: ({ origin }: { origin?: string }, answer: (allowed: boolean, status?: number, message?: string) => void) =>
-      answer(!origin || options.allowOrigin(origin), 403, 'Origin not allowed'),
+    maxPayload: limits.maxMessageBytes,
+    verifyClient: ({ origin, req }: { origin?: string; req: IncomingMessage }, answer: (allowed: boolean, status?: number, message?: string) => void) => {
+      // Browsers always send Origin on a WebSocket and CORS does not apply to it, so the list is
+      // checked here; clients that are not browsers send none.
+      if (origin && !options.allowOrigin(origin)) return answer(false, 403, 'Origin not allowed');
+      if ((connectionsByIp.get(addressOf(req)) ?? 0) >= limits.maxConnectionsPerIp) return answer(false, 429, 'Too many WebSocket connections from this address');
+      answer(true);
+    },
   });
-  const { pipeline } = options;
+  wss.on('connection', (_socket, request) => {
+    const ip = addressOf(request);
+    connectionsByIp.set(ip, (connectionsByIp.get(ip) ?? 0) + 1);
+    _socket.once('close', () => {
+      const left = (connectionsByIp.get(ip) ?? 1) - 1;
+      if (left > 0) connectionsByIp.set(ip, left);
+      else connectionsByIp.delete(ip);
+    });
+  });
 
   const disposable = useServer<Record<string, unknown>, { request: IncomingMessage }>(
     {
+      connectionInitWaitTimeout: limits.initTimeoutMs,
       onSubscribe: async (ctx, _id, payload) => {
+        // graphql-ws has already counted this one.
+        if (Object.keys(ctx.subscriptions).length > limits.maxSubscriptionsPerConnection) {
+          return [
+            new GraphQLError(`This connection already runs ${limits.maxSubscriptionsPerConnection} operations; complete one first`, {
+              extensions: { code: ErrorCode.TOO_MANY_SUBSCRIPTIONS, maximum: limits.maxSubscriptionsPerConnection },
+            }),
+          ];
+        }
         const parameters = parametersOf(ctx.connectionParams);
-        const forwardedFor = ctx.extra.request.headers['x-forwarded-for'];
         const admission = await pipeline.admit({
           transport: 'ws',
           query: payload.query,
@@ -112,7 +142,7 @@ export function attachSubscriptionServer(options: SubscriptionServerOptions): Su
           extensions: payload.extensions,
           header: (name) => parameters.get(name),
           remoteAddress: ctx.extra.request.socket.remoteAddress ?? '',
-          forwardedFor: Array.isArray(forwardedFor) ? forwardedFor.join(', ') : forwardedFor,
+          forwardedFor: forwardedFor(ctx.extra.request),
         });
         const { operation } = admission;
         if (admission.refused) {
@@ -139,6 +169,7 @@ export function attachSubscriptionServer(options: SubscriptionServerOptions): Su
       execute: (args) => options.executeOperation(args.contextValue as GatewayOperation) as never,
     },
     wss,
+    limits.keepAliveMs,
   );
 
   return {

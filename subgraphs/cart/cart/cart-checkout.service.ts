@@ -2,56 +2,126 @@ import { UniqueConstraintViolationException } from '@mikro-orm/core';
 import { badUserInput, forbidden, unauthenticated } from '../../../lib/errors';
 import { isUuid } from '../../../lib/loaders';
 import type { CartContext } from '../cart.context';
-import { cartNotFound, inCartTransaction, lockCart } from './cart.access';
-import { CartStatus } from './cart.entity';
+import { CartItem } from '../cart-item/cart-item.entity';
+import { cartNotFound, inCartTransaction, lockActiveUserCart, lockCart, type Transaction } from './cart.access';
+import { CartStatus, type Cart } from './cart.entity';
+import type { CheckoutLineInput } from './cart.inputs';
+
+/** The units bought per product (lowercase id, as PostgreSQL prints uuids), lines of one product summed. */
+function boughtQuantities(lines: readonly CheckoutLineInput[]): Map<string, number> {
+  if (lines.length === 0) throw badUserInput('"lines" must name what the order bought: at least one line', { argumentName: 'lines' });
+  const bought = new Map<string, number>();
+  lines.forEach((line, index) => {
+    if (!isUuid(line.productId)) throw badUserInput(`lines[${index}].productId "${line.productId}" is not a product id`, { argumentName: `lines.${index}.productId` });
+    if (!Number.isInteger(line.quantity) || line.quantity < 1) {
+      throw badUserInput(`lines[${index}].quantity must be a positive integer, got ${line.quantity}`, { argumentName: `lines.${index}.quantity` });
+    }
+    const productId = line.productId.toLowerCase();
+    bought.set(productId, (bought.get(productId) ?? 0) + line.quantity);
+  });
+  return bought;
+}
 
 export class CartCheckoutService {
   /**
    * The last step of a checkout in orders: the cart becomes CHECKED_OUT by
-   * `orderId`, so it stops being the user's active cart (their next addToCart
-   * starts a new one); its lines stay, as history. Called by orders with the
-   * buyer forwarded as viewer:
+   * `orderId`, so it stops being the user's active cart; its lines stay, as
+   * history. Called by orders with the buyer forwarded as viewer:
    * - only the cart's owner may do it (FORBIDDEN otherwise, ADMIN included);
    *   a guest cart, which any holder of its id may use, becomes the buyer's;
+   * - with `lines` (what the order bought), exactly those are checked out:
+   *   the checked-out cart is left holding the bought lines, and whatever the
+   *   cart held beyond them (a line or units added after orders read the cart,
+   *   while payment ran) moves to the buyer's active cart: a new one, or the
+   *   one they already have (a guest cart was checked out), quantities of a
+   *   product in both adding up. Moved lines keep their ids. Nothing the
+   *   shopper added is lost, and nothing is checked out unpaid;
    * - the same orderId again is true without change, so a retried saga step
-   *   is harmless; another orderId on a CHECKED_OUT cart, or a MERGED cart,
-   *   is BAD_USER_INPUT;
+   *   is harmless (the split happened once, with the first call); another
+   *   orderId on a CHECKED_OUT cart, or a MERGED cart, is BAD_USER_INPUT;
    * - an order checks out one cart: an orderId already used for another cart
    *   is BAD_USER_INPUT.
    */
-  async completeCheckout(ctx: CartContext, cartId: string, orderId: string): Promise<boolean> {
+  async completeCheckout(ctx: CartContext, cartId: string, orderId: string, lines?: readonly CheckoutLineInput[] | null): Promise<boolean> {
     const viewer = ctx.viewer;
     if (!viewer) throw unauthenticated();
     if (!isUuid(cartId)) throw cartNotFound(cartId);
     if (!isUuid(orderId)) throw badUserInput(`"orderId" must be an order id (a UUID), got ${orderId}`, { argumentName: 'orderId' });
+    const bought = lines != null ? boughtQuantities(lines) : null;
     const order = orderId.toLowerCase();
     try {
-      return await inCartTransaction(
+      const { done } = await inCartTransaction(
         ctx,
         async (tx) => {
           const cart = await lockCart(tx, cartId);
           if (!cart) throw cartNotFound(cartId);
           if (cart.userId != null && cart.userId !== viewer.id) throw forbidden('Only the owner of a cart may check it out');
           if (cart.status === CartStatus.CHECKED_OUT) {
-            if (cart.orderId === order) return { cart, done: true };
+            if (cart.orderId === order) return { cart, rest: null, done: true };
             throw badUserInput(`Cart ${cartId} was already checked out by order ${cart.orderId}`, { argumentName: 'cartId', orderId: cart.orderId });
           }
           if (cart.status === CartStatus.MERGED) throw badUserInput(`Cart ${cartId} was merged into another cart`, { argumentName: 'cartId' });
+          const now = new Date();
           cart.userId = viewer.id;
           cart.status = CartStatus.CHECKED_OUT;
           cart.orderId = order;
-          cart.updatedAt = new Date();
-          // Written now, inside the transaction, so a reused orderId is caught below.
+          cart.updatedAt = now;
+          // Written now, inside the transaction, so a reused orderId is caught below, and the owner's active cart is free.
           await tx.flush();
-          return { cart, done: true };
+          const rest = bought ? await this.keepOnlyBought(tx, cart, bought, now) : null;
+          return { cart, rest, done: true };
         },
-        ({ cart }) => [cart],
-      ).then(({ done }) => done);
+        ({ cart, rest }) => (rest ? [cart, rest] : [cart]),
+      );
+      return done;
     } catch (error) {
       if (error instanceof UniqueConstraintViolationException && error.message.includes('cart_order_id_unique')) {
         throw badUserInput(`Order ${orderId} already checked out another cart`, { argumentName: 'orderId' });
       }
       throw error;
     }
+  }
+
+  /**
+   * Leaves the checked-out cart (locked) holding exactly the bought lines and
+   * moves what it held beyond them to the owner's active cart, which is
+   * locked second (checked-out cart first, as a merge locks the guest cart
+   * first), and created only when there is something to move. Returns that
+   * cart, or null when everything in the cart was bought.
+   */
+  private async keepOnlyBought(tx: Transaction, cart: Cart, bought: ReadonlyMap<string, number>, now: Date): Promise<Cart | null> {
+    const items = await tx.find(CartItem, { cart }, { orderBy: { createdAt: 'asc', id: 'asc' } });
+    // Units beyond what was bought, per line; a line of a product the order did not buy goes whole.
+    const extra = items
+      .map((item) => ({ item, units: item.quantity - (bought.get(item.productId) ?? 0), wholeLine: !bought.has(item.productId) }))
+      .filter(({ units }) => units > 0);
+
+    // The checked-out cart records the purchase: a line removed or lowered while the checkout ran was still bought.
+    const present = new Set(items.map((item) => item.productId));
+    for (const item of items) {
+      const quantity = bought.get(item.productId) ?? 0;
+      if (quantity > 0) item.quantity = quantity;
+    }
+    for (const [productId, quantity] of bought) {
+      if (!present.has(productId)) tx.create(CartItem, { cart, productId, quantity, createdAt: now });
+    }
+    if (extra.length === 0) return null;
+
+    const target = (await lockActiveUserCart(tx, cart.userId!, true))!;
+    const targetLines = new Map((await tx.find(CartItem, { cart: target })).map((line) => [line.productId, line]));
+    for (const { item, units, wholeLine } of extra) {
+      const own = targetLines.get(item.productId);
+      if (own) {
+        own.quantity += units;
+        if (wholeLine) tx.remove(item);
+      } else if (wholeLine) {
+        // The very line the shopper added: same id, same place in the order of lines.
+        item.cart = target;
+      } else {
+        tx.create(CartItem, { cart: target, productId: item.productId, quantity: units, createdAt: now });
+      }
+    }
+    target.updatedAt = now;
+    return target;
   }
 }

@@ -1,4 +1,4 @@
-import { ArgsType, Field, ID, Int } from 'type-graphql';
+import { ArgsType, Directive, Field, ID, InputType, Int } from 'type-graphql';
 
 // Argument classes rather than @Arg parameters, so the arguments print in the contract's order.
 
@@ -38,6 +38,16 @@ export class RemoveCartItemArgs {
   itemId!: string;
 }
 
+@InputType({ description: 'A product an order bought from a cart, and how many units of it. Internal: only orders uses it.' })
+@Directive('@inaccessible')
+export class CheckoutLineInput {
+  @Field(() => ID, { description: "Catalog's product id" })
+  productId!: string;
+
+  @Field(() => Int, { description: 'Units the order bought, at least 1; lines of the same product add up' })
+  quantity!: number;
+}
+
 @ArgsType()
 export class CompleteCheckoutArgs {
   @Field(() => ID, { description: 'The cart the order was made from' })
@@ -45,4 +55,11 @@ export class CompleteCheckoutArgs {
 
   @Field(() => ID, { description: 'The order that bought the cart; the same one again is a harmless retry' })
   orderId!: string;
+
+  @Field(() => [CheckoutLineInput], {
+    nullable: true,
+    description:
+      "What the order bought. Units in the cart beyond these (added while the checkout ran) are not checked out: they move to the owner's active cart. Omitted: the whole cart as it is now (callers from before this argument).",
+  })
+  lines?: CheckoutLineInput[] | null;
 }

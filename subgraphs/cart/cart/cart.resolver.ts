@@ -88,9 +88,9 @@ export class CartResolver {
   @Directive('@inaccessible')
   @Mutation(() => Boolean, {
     description:
-      "Marks the cart CHECKED_OUT by this order (so it is no longer the user's active cart: the cart is emptied for the user). Idempotent for the same orderId; only the cart's owner (viewer forwarded) may do it. Internal: called by orders at the end of a checkout.",
+      "Marks the cart CHECKED_OUT by this order (so it is no longer the user's active cart: the cart is emptied for the user). With lines (what the order bought), only those are checked out: anything the cart held beyond them, added while the checkout ran, moves to the owner's active cart (created if needed). Idempotent for the same orderId; only the cart's owner (viewer forwarded) may do it. Internal: called by orders at the end of a checkout.",
   })
   async completeCheckout(@Ctx() ctx: CartContext, @Args(() => CompleteCheckoutArgs) args: CompleteCheckoutArgs): Promise<boolean> {
-    return this.checkoutService.completeCheckout(ctx, args.cartId, args.orderId);
+    return this.checkoutService.completeCheckout(ctx, args.cartId, args.orderId, args.lines);
   }
 }

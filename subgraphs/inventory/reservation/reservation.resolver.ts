@@ -24,6 +24,15 @@ export class ReservationResolver {
   @Directive('@inaccessible')
   @Mutation(() => Boolean, {
     description:
+      'For a paid order whose reservation lapsed before it was committed (RELEASED by expiry): takes every line again or nothing (OUT_OF_STOCK, extensions.productIds = the short products); the reservation is then ACTIVE with a new expiry, ready to commit. Idempotent per orderId: ACTIVE or COMMITTED is true without change; no reservation at all is reserved as reserveStock does; RESTOCKED is BAD_USER_INPUT. The caller makes sure the order is still sold.',
+  })
+  async renewReservation(@Ctx() ctx: InventoryContext, @Args(() => ReserveStockArgs) args: ReserveStockArgs): Promise<boolean> {
+    return this.reservationService.renew(ctx, args);
+  }
+
+  @Directive('@inaccessible')
+  @Mutation(() => Boolean, {
+    description:
       "Gives the order's stock back: an ACTIVE reservation stops reserving; a COMMITTED one returns its units to onHand (a cancelled PAID order). Idempotent; an unknown orderId is true.",
   })
   async releaseReservation(@Ctx() ctx: InventoryContext, @Args(() => OrderReservationArgs) { orderId }: OrderReservationArgs): Promise<boolean> {
@@ -33,7 +42,7 @@ export class ReservationResolver {
   @Directive('@inaccessible')
   @Mutation(() => Boolean, {
     description:
-      'Turns the ACTIVE reservation into a sale: onHand and reserved both drop by the quantities. Idempotent (COMMITTED is true); RELEASED or unknown is BAD_USER_INPUT.',
+      'Turns the ACTIVE reservation into a sale: onHand and reserved both drop by the quantities. Idempotent (COMMITTED is true); RELEASED or unknown is BAD_USER_INPUT with extensions.reservationStatus (the status, or null for none).',
   })
   async commitReservation(@Ctx() ctx: InventoryContext, @Args(() => OrderReservationArgs) { orderId }: OrderReservationArgs): Promise<boolean> {
     return this.reservationService.commit(ctx, orderId);

@@ -74,6 +74,40 @@ function levelOf(levels: readonly StockLevel[], line: ReservationLine): StockLev
 }
 
 /**
+ * Takes the requested units for a reservation in the transaction: locks the
+ * products' stock levels (in the global order), then every product comes
+ * from its warehouses, most available first, or nothing does: a shortage is
+ * OUT_OF_STOCK (extensions.productIds), thrown inside the transaction so
+ * whatever it wrote before rolls back.
+ */
+async function holdLines(tx: EntityManager, reservationId: string, requested: ReadonlyMap<string, number>, source: MovementSource, now: Date): Promise<void> {
+  const productIds = [...requested.keys()].sort();
+  const levels = await lockStockLevels(tx, productIds);
+  const byProduct = groupByProduct(levels);
+  const availableOf = (productId: string) => (byProduct.get(productId) ?? []).reduce((sum, level) => sum + available(level), 0);
+  const short = [...requested].filter(([productId, quantity]) => availableOf(productId) < quantity).map(([productId]) => productId);
+  if (short.length > 0) {
+    throw graphQLError(ErrorCode.OUT_OF_STOCK, `Not enough stock for ${short.length === 1 ? 'product' : 'products'} ${short.join(', ')}`, { productIds: short });
+  }
+  const reservation = tx.getReference(Reservation, reservationId);
+  const ledger = new StockLedger(tx, levels, source);
+  for (const productId of productIds) {
+    let remaining = requested.get(productId)!;
+    // Most available first keeps an order in as few warehouses as possible.
+    const candidates = [...byProduct.get(productId)!].sort((a, b) => available(b) - available(a) || a.warehouse.id.localeCompare(b.warehouse.id));
+    for (const level of candidates) {
+      if (remaining === 0) break;
+      const quantity = Math.min(remaining, available(level));
+      if (quantity <= 0) continue;
+      ledger.move(level, StockMovementKind.RESERVE, 0, quantity);
+      tx.create(ReservationLine, { reservation, productId, warehouse: tx.getReference(Warehouse, level.warehouse.id), quantity });
+      remaining -= quantity;
+    }
+  }
+  ledger.recordEvents(now);
+}
+
+/**
  * The stock side of checkout. Every operation runs in one transaction that
  * locks the order's reservation row, then the stock levels of its products
  * in (product_id, warehouse_id) order, so concurrent checkouts never oversell
@@ -81,6 +115,22 @@ function levelOf(levels: readonly StockLevel[], line: ReservationLine): StockLev
  */
 export class ReservationService {
   async reserve(ctx: InventoryContext, args: ReserveStockArgs): Promise<boolean> {
+    return this.take(ctx, args, false);
+  }
+
+  /**
+   * reserve, for an order whose reservation was given back unsold (RELEASED:
+   * it expired before the order could commit it, e.g. orders was down
+   * longer than its lifetime): the same reservation takes the lines again,
+   * all or nothing, and is ACTIVE with a new expiry. ACTIVE and COMMITTED
+   * are true without change; no reservation at all is reserved afresh; a
+   * RESTOCKED one (sold, then given back) is BAD_USER_INPUT.
+   */
+  async renew(ctx: InventoryContext, args: ReserveStockArgs): Promise<boolean> {
+    return this.take(ctx, args, true);
+  }
+
+  private async take(ctx: InventoryContext, args: ReserveStockArgs, renew: boolean): Promise<boolean> {
     if (!isUuid(args.orderId)) throw badUserInput(`orderId "${args.orderId}" is not an order id`, { argumentName: 'orderId' });
     const orderId = args.orderId.toLowerCase();
     const ttlSeconds = args.ttlSeconds ?? DEFAULT_RESERVATION_TTL_SECONDS;
@@ -89,48 +139,34 @@ export class ReservationService {
     }
     const requested = requestedQuantities(args.lines);
     const now = new Date();
-
+    const expiresAt = new Date(now.getTime() + ttlSeconds * 1000);
+    const source: MovementSource = { actorId: ctx.viewer?.id ?? null, orderId, reason: null };
     return ctx.em.transactional(async (tx) => {
       // Claiming the order id first makes a concurrent duplicate wait here, then see our outcome.
       const reservationId = randomUUID();
       const claim = await tx
         .createQueryBuilder(Reservation)
-        .insert({ id: reservationId, orderId, status: ReservationStatus.ACTIVE, expiresAt: new Date(now.getTime() + ttlSeconds * 1000), createdAt: now, updatedAt: now })
+        .insert({ id: reservationId, orderId, status: ReservationStatus.ACTIVE, expiresAt, createdAt: now, updatedAt: now })
         .onConflict('orderId')
         .ignore()
         .execute('run');
       if (claim.affectedRows === 0) {
         const existing = await lockReservation(tx, orderId);
         if (existing?.status === ReservationStatus.ACTIVE || existing?.status === ReservationStatus.COMMITTED) return true;
-        throw badUserInput(`The stock of order ${orderId} was already given back; a new checkout needs a new order id`, { argumentName: 'orderId' });
-      }
-
-      const productIds = [...requested.keys()].sort();
-      const levels = await lockStockLevels(tx, productIds);
-      const byProduct = groupByProduct(levels);
-      const availableOf = (productId: string) => (byProduct.get(productId) ?? []).reduce((sum, level) => sum + available(level), 0);
-      const short = [...requested].filter(([productId, quantity]) => availableOf(productId) < quantity).map(([productId]) => productId);
-      if (short.length > 0) {
-        // Thrown inside the transaction: the claim above rolls back with it.
-        throw graphQLError(ErrorCode.OUT_OF_STOCK, `Not enough stock for ${short.length === 1 ? 'product' : 'products'} ${short.join(', ')}`, { productIds: short });
-      }
-
-      const reservation = tx.getReference(Reservation, reservationId);
-      const ledger = new StockLedger(tx, levels, { actorId: ctx.viewer?.id ?? null, orderId, reason: null });
-      for (const productId of productIds) {
-        let remaining = requested.get(productId)!;
-        // Most available first keeps an order in as few warehouses as possible.
-        const candidates = [...byProduct.get(productId)!].sort((a, b) => available(b) - available(a) || a.warehouse.id.localeCompare(b.warehouse.id));
-        for (const level of candidates) {
-          if (remaining === 0) break;
-          const quantity = Math.min(remaining, available(level));
-          if (quantity <= 0) continue;
-          ledger.move(level, StockMovementKind.RESERVE, 0, quantity);
-          tx.create(ReservationLine, { reservation, productId, warehouse: tx.getReference(Warehouse, level.warehouse.id), quantity });
-          remaining -= quantity;
+        if (renew && existing?.status === ReservationStatus.RELEASED) {
+          // What it held before is history (the movements keep it); it holds what it takes now.
+          await tx.nativeDelete(ReservationLine, { reservation: existing.id });
+          await holdLines(tx, existing.id, requested, { ...source, reason: 'reservation renewed' }, now);
+          existing.status = ReservationStatus.ACTIVE;
+          existing.expiresAt = expiresAt;
+          return true;
         }
+        throw badUserInput(`The stock of order ${orderId} was already given back; a new checkout needs a new order id`, {
+          argumentName: 'orderId',
+          reservationStatus: existing?.status ?? null,
+        });
       }
-      ledger.recordEvents(now);
+      await holdLines(tx, reservationId, requested, source, now);
       return true;
     });
   }
@@ -151,10 +187,14 @@ export class ReservationService {
     const now = new Date();
     return ctx.em.transactional(async (tx) => {
       const reservation = await lockReservation(tx, orderId.toLowerCase());
-      if (!reservation) throw badUserInput(`Order ${orderId} has no stock reservation to commit`, { argumentName: 'orderId' });
+      // extensions.reservationStatus tells orders the stock was given back (RELEASED: expired) or never held, so it can take it again (renewReservation).
+      if (!reservation) throw badUserInput(`Order ${orderId} has no stock reservation to commit`, { argumentName: 'orderId', reservationStatus: null });
       if (reservation.status === ReservationStatus.COMMITTED) return true;
       if (reservation.status !== ReservationStatus.ACTIVE) {
-        throw badUserInput(`The reservation of order ${orderId} is ${reservation.status}; only an ACTIVE one can be committed`, { argumentName: 'orderId' });
+        throw badUserInput(`The reservation of order ${orderId} is ${reservation.status}; only an ACTIVE one can be committed`, {
+          argumentName: 'orderId',
+          reservationStatus: reservation.status,
+        });
       }
       // An ACTIVE reservation still holds its units even past expiresAt (the sweeper has not run), so committing it cannot oversell.
       const lines = await tx.find(ReservationLine, { reservation }, { orderBy: { productId: 'asc', warehouse: 'asc' } });

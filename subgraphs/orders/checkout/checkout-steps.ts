@@ -9,7 +9,21 @@ import { Order } from '../order/order.entity';
 import type { OrdersWorkContext } from '../orders.context';
 import { PaymentOutcome, type Payment } from '../payment/payment.entity';
 import { PaymentService } from '../payment/payment.service';
-import { commitStock, completeCart, linesFingerprint, ownerOf, releaseStock, type StockLine, type UnitPrice } from './checkout.operations';
+import { ordersNeedingAttention, ordersStockRenewed, NEEDS_ATTENTION_LOG } from '../orders.metrics';
+import { OrderAttentionReason } from '../order/order-attention';
+import {
+  commitStock,
+  completeCart,
+  isOutOfStock,
+  isReservationLapsed,
+  linesFingerprint,
+  ownerOf,
+  releaseStock,
+  renewStock,
+  shortProducts,
+  type StockLine,
+  type UnitPrice,
+} from './checkout.operations';
 
 /** The note on the CANCELLED event of an order whose payment the provider declined. */
 export const PAYMENT_DECLINED_NOTE = 'Payment declined';
@@ -33,6 +47,27 @@ export interface FollowUpOutcome {
   done: FollowUpFlag[];
   /** Steps that failed this time (a sibling down, say); recovery retries them. */
   failed: { step: FollowUpFlag; error: unknown }[];
+  /** The order's stock had lapsed and was taken again (then committed). */
+  stockRenewed: boolean;
+  /**
+   * Set when the order needs attention after this run (marked now, or still):
+   * its stock step is not done, and not counted as failed either, since
+   * retrying soon will not help; recovery retries it at its own pace.
+   */
+  needsAttention: OrderAttentionReason | null;
+}
+
+/**
+ * The sold order's lapsed stock could not be taken again: the step is not
+ * done, and the order is marked for attention instead of failing silently.
+ */
+class StockUnavailable extends Error {
+  constructor(
+    readonly orderId: string,
+    readonly productIds: string[],
+  ) {
+    super(`The stock of order ${orderId} lapsed and is no longer available: ${productIds.join(', ')}`);
+  }
 }
 
 /**
@@ -112,35 +147,111 @@ export class CheckoutSteps {
 
   /**
    * Runs what the order's status still calls for in other subgraphs, in
-   * order: a sold order commits its stock and then completes its cart; a
-   * cancelled one releases its stock. Each step, once answered, is recorded
-   * on the order; a failing step is logged and left for recovery.
+   * order: a sold order commits its stock and then completes its cart (only
+   * the bought lines: `lines` when the caller has them, else the order's
+   * items); a cancelled one releases its stock. Each step, once answered, is
+   * recorded on the order; a failing step is logged and left for recovery.
    */
-  async followUp(work: OrdersWorkContext, order: Order): Promise<FollowUpOutcome> {
-    const outcome: FollowUpOutcome = { done: [], failed: [] };
+  async followUp(work: OrdersWorkContext, order: Order, lines?: StockLine[]): Promise<FollowUpOutcome> {
+    const outcome: FollowUpOutcome = { done: [], failed: [], stockRenewed: false, needsAttention: null };
     const viewer = ownerOf(order);
-    const step = async (flag: FollowUpFlag, run: () => Promise<void>) => {
+    let bought = lines;
+    const boughtLines = async () => (bought ??= await this.boughtLines(work.em, order.id));
+    const step = async (flag: FollowUpFlag, run: () => Promise<void>, alsoWrite: Partial<Order> = {}) => {
       try {
         await run();
-        await work.em.nativeUpdate(Order, { id: order.id }, { [flag]: true });
-        order[flag] = true;
+        await work.em.nativeUpdate(Order, { id: order.id }, { [flag]: true, ...alsoWrite });
+        Object.assign(order, { [flag]: true, ...alsoWrite });
         outcome.done.push(flag);
       } catch (error) {
+        if (error instanceof StockUnavailable) {
+          outcome.needsAttention = OrderAttentionReason.STOCK_UNAVAILABLE;
+          work.log.debug({ orderId: order.id, step: flag, productIds: error.productIds }, 'order still needs attention: its stock is still unavailable');
+          return;
+        }
         work.log.warn({ err: error, orderId: order.id, step: flag }, 'order follow-up step failed; recovery will retry it');
         outcome.failed.push({ step: flag, error });
       }
     };
     if (SOLD_STATUSES.includes(order.status)) {
-      if (!order.stockCommitted) await step('stockCommitted', () => commitStock(work.clients, viewer, order.id));
+      if (!order.stockCommitted) {
+        // A mark set earlier goes once the stock is committed after all.
+        await step('stockCommitted', () => this.commitOrRenew(work, order, boughtLines, outcome), { attentionReason: null });
+      }
       if (!order.cartCompleted) {
         // Orders from before carts were completed by checkout have no cart to complete.
         await step('cartCompleted', async () => {
-          if (order.cartId) await completeCart(work.clients, viewer, order.cartId, order.id);
+          if (order.cartId) await completeCart(work.clients, viewer, order.cartId, order.id, await boughtLines());
         });
       }
     } else if (order.status === OrderStatus.CANCELLED && !order.stockReleased) {
       await step('stockReleased', () => releaseStock(work.clients, viewer, order.id));
     }
     return outcome;
+  }
+
+  /** What the order bought, one line per product, as cart and inventory take it. */
+  private async boughtLines(em: EntityManager, orderId: string): Promise<StockLine[]> {
+    const items = await em.find(OrderItem, { order: orderId }, { fields: ['productId', 'quantity'], orderBy: { productId: 'asc' } });
+    return items.map((item) => ({ productId: item.productId, quantity: item.quantity }));
+  }
+
+  /**
+   * Commits the sold order's reservation. When inventory no longer holds the
+   * stock (the reservation expired before it could be committed, say orders
+   * was down longer than its lifetime), takes it again and commits it, under
+   * the order's lock so the order cannot be cancelled in between (a
+   * cancellation waits, then releases what was committed). When there is not
+   * enough stock any more, the order is marked STOCK_UNAVAILABLE (once:
+   * counted and logged), and StockUnavailable is thrown: the step stays
+   * undone and recovery tries again later, when stock may be back.
+   */
+  private async commitOrRenew(work: OrdersWorkContext, order: Order, lines: () => Promise<StockLine[]>, outcome: FollowUpOutcome): Promise<void> {
+    const viewer = ownerOf(order);
+    try {
+      await commitStock(work.clients, viewer, order.id);
+      return;
+    } catch (error) {
+      if (!isReservationLapsed(error)) throw error;
+    }
+    const bought = await lines();
+    const result = await work.em.fork().transactional(async (tx) => {
+      const locked = await tx.findOne(Order, { id: order.id }, { lockMode: LockMode.PESSIMISTIC_WRITE, refresh: true });
+      if (!locked || !SOLD_STATUSES.includes(locked.status)) throw new Error(`Order ${order.id} is no longer sold: its stock is not taken again`);
+      if (locked.stockCommitted) return { kind: 'committed' } as const;
+      const now = new Date();
+      try {
+        await renewStock(work.clients, viewer, order.id, bought);
+      } catch (error) {
+        if (!isOutOfStock(error)) throw error;
+        const marked = locked.attentionReason == null;
+        await tx.nativeUpdate(
+          Order,
+          { id: order.id },
+          marked ? { attentionReason: OrderAttentionReason.STOCK_UNAVAILABLE, attentionCheckedAt: now, updatedAt: now } : { attentionCheckedAt: now },
+        );
+        return { kind: 'unavailable', productIds: shortProducts(error), marked, now } as const;
+      }
+      await commitStock(work.clients, viewer, order.id);
+      return { kind: 'renewed' } as const;
+    });
+    if (result.kind === 'unavailable') {
+      order.attentionReason = OrderAttentionReason.STOCK_UNAVAILABLE;
+      order.attentionCheckedAt = result.now;
+      if (result.marked) {
+        order.updatedAt = result.now;
+        ordersNeedingAttention.inc({ reason: OrderAttentionReason.STOCK_UNAVAILABLE });
+        work.log.error(
+          { orderId: order.id, needsAttention: true, reason: OrderAttentionReason.STOCK_UNAVAILABLE, productIds: result.productIds },
+          NEEDS_ATTENTION_LOG,
+        );
+      }
+      throw new StockUnavailable(order.id, result.productIds);
+    }
+    if (result.kind === 'renewed') {
+      outcome.stockRenewed = true;
+      ordersStockRenewed.inc();
+      work.log.info({ orderId: order.id, needsAttention: false, wasMarked: order.attentionReason != null }, 'lapsed stock of a paid order taken again and committed');
+    }
   }
 }

@@ -96,7 +96,10 @@ export async function currentPrices(clients: SubgraphClients, viewer: Viewer, pr
 const RESERVE = `mutation ReserveStock($orderId: ID!, $lines: [StockLineInput!]!) { reserveStock(orderId: $orderId, lines: $lines) }`;
 const RELEASE = `mutation ReleaseReservation($orderId: ID!) { releaseReservation(orderId: $orderId) }`;
 const COMMIT = `mutation CommitReservation($orderId: ID!) { commitReservation(orderId: $orderId) }`;
-const COMPLETE_CART = `mutation CompleteCheckout($cartId: ID!, $orderId: ID!) { completeCheckout(cartId: $cartId, orderId: $orderId) }`;
+const RENEW = `mutation RenewReservation($orderId: ID!, $lines: [StockLineInput!]!) { renewReservation(orderId: $orderId, lines: $lines) }`;
+const COMPLETE_CART = `mutation CompleteCheckout($cartId: ID!, $orderId: ID!, $lines: [CheckoutLineInput!]) {
+  completeCheckout(cartId: $cartId, orderId: $orderId, lines: $lines)
+}`;
 
 /** Holds every line for the order, or nothing (OUT_OF_STOCK with extensions.productIds). */
 export async function reserveStock(clients: SubgraphClients, viewer: Viewer, orderId: string, lines: StockLine[]): Promise<void> {
@@ -113,9 +116,39 @@ export async function commitStock(clients: SubgraphClients, viewer: Viewer, orde
   await clients.inventory.request(COMMIT, { orderId }, viewer);
 }
 
-/** Marks the cart checked out by the order, which empties it for its owner (the viewer). */
-export async function completeCart(clients: SubgraphClients, viewer: Viewer, cartId: string, orderId: string): Promise<void> {
-  await clients.cart.request(COMPLETE_CART, { cartId, orderId }, viewer);
+/**
+ * Takes the stock of a sold order again after its reservation was given back
+ * unsold (it expired): all lines or nothing (OUT_OF_STOCK with
+ * extensions.productIds); a reservation still held is left as it is.
+ */
+export async function renewStock(clients: SubgraphClients, viewer: Viewer, orderId: string, lines: StockLine[]): Promise<void> {
+  await clients.inventory.request(RENEW, { orderId, lines }, viewer);
+}
+
+/**
+ * Marks the cart checked out by the order, which empties it for its owner
+ * (the viewer). Only the bought lines are checked out: whatever was added to
+ * the cart after checkout read it stays in the owner's active cart.
+ */
+export async function completeCart(clients: SubgraphClients, viewer: Viewer, cartId: string, orderId: string, lines: StockLine[]): Promise<void> {
+  await clients.cart.request(COMPLETE_CART, { cartId, orderId, lines: lines.map(({ productId, quantity }) => ({ productId, quantity })) }, viewer);
 }
 
 export const isOutOfStock = (error: unknown) => errorCode(error) === ErrorCode.OUT_OF_STOCK;
+
+/** The products inventory named short in an OUT_OF_STOCK error. */
+export function shortProducts(error: unknown): string[] {
+  const productIds = (error as Partial<GraphQLError> | null)?.extensions?.productIds;
+  return Array.isArray(productIds) ? productIds.filter((id): id is string => typeof id === 'string') : [];
+}
+
+/**
+ * commitReservation refused because the order's stock is not held: its
+ * reservation was given back unsold (RELEASED, i.e. it expired) or there is
+ * none. Such stock can be taken again (renewStock); anything else cannot.
+ */
+export function isReservationLapsed(error: unknown): boolean {
+  const extensions = (error as Partial<GraphQLError> | null)?.extensions;
+  if (errorCode(error) !== ErrorCode.BAD_USER_INPUT || !extensions || !('reservationStatus' in extensions)) return false;
+  return extensions.reservationStatus === 'RELEASED' || extensions.reservationStatus === null;
+}

@@ -98,7 +98,7 @@ export class CheckoutService {
       if (unique && error.message.includes(CART_TAKEN_CONSTRAINT)) throw cartTaken(cart.id);
       throw error;
     }
-    return this.payAndFinish(ctx, order, input.paymentToken);
+    return this.payAndFinish(ctx, order, input.paymentToken, cart.lines);
   }
 
   /**
@@ -127,13 +127,17 @@ export class CheckoutService {
     return em.findOne(Order, { userId, idempotencyKey }, { refresh: true });
   }
 
-  /** Charge, then PAID with its follow-ups, or CANCELLED with its stock released and PAYMENT_DECLINED. */
-  private async payAndFinish(ctx: OrdersContext, placed: Order, paymentToken: string): Promise<Order> {
+  /**
+   * Charge, then PAID with its follow-ups, or CANCELLED with its stock
+   * released and PAYMENT_DECLINED. `lines` are what the order bought, when
+   * the caller has them at hand (else the follow-ups read the order's items).
+   */
+  private async payAndFinish(ctx: OrdersContext, placed: Order, paymentToken: string, lines?: StockLine[]): Promise<Order> {
     await this.steps.chargeIfPending(ctx.em, placed.id, paymentToken);
     const settled = await this.steps.settlePending(ctx.em, placed.id, { cancelUnpaid: false });
     const order = settled?.order ?? placed;
     // Follow-up failures do not fail the checkout: the payment stands and recovery finishes the rest.
-    await this.steps.followUp(ctx, order);
+    await this.steps.followUp(ctx, order, lines);
     await this.failIfDeclined(ctx.em, order);
     return order;
   }

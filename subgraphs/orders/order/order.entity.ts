@@ -4,6 +4,7 @@ import { Directive, Field, ID, ObjectType } from 'type-graphql';
 import { OrderItem } from '../order-item/order-item.entity';
 import { OrderStatusEvent } from '../order-status/order-status-event.entity';
 import { OrderStatus } from '../order-status/order-status.enum';
+import { OrderAttentionReason } from './order-attention';
 import { PostalAddress } from '../../../lib/address';
 
 /**
@@ -100,6 +101,19 @@ export class Order {
   /** The cart marked checked out by this order, which empties it for the user. */
   @Property({ default: false })
   cartCompleted: boolean = false;
+
+  /**
+   * Why a sold order cannot be settled by the saga alone and a person should
+   * look (null: nothing to see). Set when its lapsed reservation could not be
+   * taken again; cleared when its stock is committed after all. Exposed as
+   * `needsAttention` and `attentionReason`.
+   */
+  @Enum({ items: () => OrderAttentionReason, nullable: true })
+  attentionReason?: OrderAttentionReason | null;
+
+  /** When recovery last tried to settle an order that needs attention: it retries each one at most once per timeout. */
+  @Property({ columnType: 'timestamptz(3)', nullable: true })
+  attentionCheckedAt?: Date | null;
 
   @OneToMany(() => OrderItem, (item) => item.order)
   items = new Collection<OrderItem>(this);

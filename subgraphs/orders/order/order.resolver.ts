@@ -4,8 +4,10 @@ import { Role } from '../../../lib/identity';
 import { money, Money } from '../../../lib/money';
 import { OrderItem } from '../order-item/order-item.entity';
 import { OrderStatusEvent } from '../order-status/order-status-event.entity';
+import { OrderStatus } from '../order-status/order-status.enum';
 import type { OrdersContext } from '../orders.context';
 import { UserOrders, userOrders } from '../user/user.type';
+import { OrderAttentionReason } from './order-attention';
 import { Order } from './order.entity';
 import { CheckoutInput, UpdateOrderStatusArgs } from './order.inputs';
 import { OrderService } from './order.service';
@@ -14,6 +16,9 @@ import type { OrderStatusChangedEvent } from '../../../lib/events';
 import { OrderStatusSubscriptions } from '../order-status/order-status.subscription';
 
 const orderStatusSubscriptions = new OrderStatusSubscriptions();
+
+/** A cancelled order has nothing left to fulfil, whatever it was marked with before. */
+const attentionOf = (order: Order): OrderAttentionReason | null => (order.status === OrderStatus.CANCELLED ? null : (order.attentionReason ?? null));
 
 @Resolver(() => Order)
 export class OrderResolver {
@@ -82,6 +87,19 @@ export class OrderResolver {
   @FieldResolver(() => [OrderItem], { description: 'What was bought, one line per product' })
   async items(@Root() order: Order, @Ctx() ctx: OrdersContext): Promise<OrderItem[]> {
     return ctx.loaders.itemsByOrderId.load(order.id);
+  }
+
+  @FieldResolver(() => Boolean, {
+    description:
+      'True while the order is paid but cannot be fulfilled as it stands, so a person has to look (attentionReason says why); the shop keeps trying to settle it by itself and sets this back to false once it has. Always false for a cancelled order',
+  })
+  needsAttention(@Root() order: Order): boolean {
+    return attentionOf(order) != null;
+  }
+
+  @FieldResolver(() => OrderAttentionReason, { nullable: true, description: 'Why the order needs attention; null when needsAttention is false' })
+  attentionReason(@Root() order: Order): OrderAttentionReason | null {
+    return attentionOf(order);
   }
 
   @FieldResolver(() => Money, { description: 'What the order cost: the sum of its line totals' })

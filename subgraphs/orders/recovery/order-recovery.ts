@@ -32,6 +32,10 @@ export interface OrderRecoveryReport {
   followUps: string[];
   /** Steps that failed again; the next run retries them. */
   failures: string[];
+  /** Sold orders whose lapsed stock reservation was taken again and committed. */
+  stockRenewed: string[];
+  /** Sold orders that need attention after this run: their lapsed stock could not be taken again (marked now, or still). */
+  needsAttention: string[];
 }
 
 /**
@@ -39,7 +43,13 @@ export interface OrderRecoveryReport {
  * - a PENDING order older than the timeout is settled by its payment: an
  *   APPROVED charge makes it PAID, a DECLINED one or none CANCELLED;
  * - a PAID (or later) order commits its stock and completes its cart if it
- *   has not yet; a CANCELLED one releases its stock.
+ *   has not yet; a CANCELLED one releases its stock;
+ * - a sold order whose reservation expired before it was committed (orders
+ *   was down longer than a reservation lives) takes its stock again and
+ *   commits it; when the stock is gone it is marked as needing attention
+ *   (Order.needsAttention, counted and logged once) and retried at most once
+ *   per timeout, apart from the other work, until stock is back or an
+ *   operator cancels it.
  * Every step is idempotent, so recovery running beside a retry, or on
  * several replicas at once, does no harm. Reservations whose order was never
  * placed (a crash between reserving and placing) expire in inventory.
@@ -48,7 +58,7 @@ export class OrderRecovery {
   constructor(private readonly steps = new CheckoutSteps()) {}
 
   async run(work: OrdersWorkContext, options: OrderRecoveryOptions): Promise<OrderRecoveryReport> {
-    const report: OrderRecoveryReport = { paid: [], cancelled: [], followUps: [], failures: [] };
+    const report: OrderRecoveryReport = { paid: [], cancelled: [], followUps: [], failures: [], stockRenewed: [], needsAttention: [] };
     const cutoff = new Date((options.now ?? new Date()).getTime() - options.staleAfterMs);
     const limit = options.batchSize ?? 100;
     const em = work.em.fork();
@@ -74,14 +84,29 @@ export class OrderRecovery {
         updatedAt: { $lt: cutoff },
         $or: [
           { status: OrderStatus.CANCELLED, stockReleased: false },
-          { status: { $in: [...SOLD_STATUSES] }, $or: [{ stockCommitted: false }, { cartCompleted: false }] },
+          { status: { $in: [...SOLD_STATUSES] }, attentionReason: null, $or: [{ stockCommitted: false }, { cartCompleted: false }] },
         ],
       },
       { orderBy: { updatedAt: 'asc' }, limit },
     );
     for (const order of unfinished) await this.followUp({ ...work, em: work.em.fork() }, order, report);
 
-    if (report.paid.length + report.cancelled.length + report.followUps.length + report.failures.length > 0) {
+    // Orders that need attention, apart: however many there are, they never crowd out the work above; each is retried at most once per timeout.
+    const needingAttention = await em.find(
+      Order,
+      {
+        status: { $in: [...SOLD_STATUSES] },
+        attentionReason: { $ne: null },
+        attentionCheckedAt: { $lt: cutoff },
+        $or: [{ stockCommitted: false }, { cartCompleted: false }],
+      },
+      { orderBy: { attentionCheckedAt: 'asc' }, limit },
+    );
+    for (const order of needingAttention) await this.followUp({ ...work, em: work.em.fork() }, order, report);
+
+    const worked = report.paid.length + report.cancelled.length + report.followUps.length + report.failures.length + report.stockRenewed.length;
+    // An order marked for attention is logged (and counted) when it is marked, not again at every retry.
+    if (worked > 0) {
       work.log.info({ ...report }, 'orders recovery run');
     }
     return report;
@@ -91,6 +116,8 @@ export class OrderRecovery {
     const outcome = await this.steps.followUp(work, order);
     report.followUps.push(...outcome.done.map((step) => `${order.id}:${step}`));
     report.failures.push(...outcome.failed.map(({ step }) => `${order.id}:${step}`));
+    if (outcome.stockRenewed) report.stockRenewed.push(order.id);
+    if (outcome.needsAttention) report.needsAttention.push(order.id);
   }
 }
 

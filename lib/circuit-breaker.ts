@@ -1,0 +1,233 @@
+import { GraphQLError } from 'graphql';
+import CircuitBreaker from 'opossum';
+import { Counter, Gauge, type Registry } from 'prom-client';
+import { ErrorCode } from './errors';
+import type { Logger } from './logger';
+import type { BreakerSettings } from './resilience';
+
+export type BreakerState = 'closed' | 'open' | 'half-open';
+
+/**
+ * Why a call to a subgraph got no answer: `timeout` (no answer within the
+ * call's timeout), `deadline` (the request's deadline had passed before the
+ * call), `unreachable` (connection refused or reset, or a 5xx / non-GraphQL
+ * answer), `circuit-open` (the breaker failed it fast, nothing was sent).
+ */
+export type SubgraphFailureReason = 'timeout' | 'deadline' | 'unreachable' | 'circuit-open';
+
+/**
+ * A call to a subgraph that got no answer, as a contract error: code
+ * SUBGRAPH_TIMEOUT or SUBGRAPH_UNAVAILABLE and the callee's `serviceName`.
+ * The message names the service, never its URL; the low-level cause (which
+ * may) is kept for logs only.
+ */
+export class SubgraphCallError extends GraphQLError {
+  readonly serviceName: string;
+  readonly reason: SubgraphFailureReason;
+  readonly code: ErrorCode;
+  /** What the transport said (connection refused, HTTP 502 ...): for logs, not for clients. */
+  readonly detail?: unknown;
+
+  constructor(serviceName: string, reason: SubgraphFailureReason, options: { timeoutMs?: number; detail?: unknown } = {}) {
+    const code = reason === 'timeout' || reason === 'deadline' ? ErrorCode.SUBGRAPH_TIMEOUT : ErrorCode.SUBGRAPH_UNAVAILABLE;
+    super(failureMessage(serviceName, reason, options.timeoutMs), { extensions: { code, serviceName } });
+    this.name = 'SubgraphCallError';
+    this.serviceName = serviceName;
+    this.reason = reason;
+    this.code = code;
+    this.detail = options.detail;
+  }
+}
+
+function failureMessage(serviceName: string, reason: SubgraphFailureReason, timeoutMs?: number): string {
+  switch (reason) {
+    case 'timeout':
+      return `The ${serviceName} service did not answer within ${timeoutMs} ms`;
+    case 'deadline':
+      return `The request's deadline passed before the ${serviceName} service could be asked`;
+    case 'circuit-open':
+      return `The ${serviceName} service is unavailable (failing fast while its circuit breaker is open)`;
+    case 'unreachable':
+      return `The ${serviceName} service is unavailable`;
+  }
+}
+
+export interface CircuitBreakersOptions {
+  settings: BreakerSettings;
+  /** Services whose breakers exist from the start (so their state shows before any call). */
+  services?: readonly string[];
+  /** Every state change is logged here. */
+  logger?: Logger;
+  /** Where the breaker metrics are registered (none without). */
+  registry?: Registry;
+}
+
+type Run = () => Promise<unknown>;
+
+const STATES: readonly BreakerState[] = ['closed', 'open', 'half-open'];
+
+/**
+ * One circuit breaker per subgraph (opossum), shared by everything in a
+ * process that calls that subgraph: the gateway's data sources, or a
+ * service's sibling clients. `call` runs one call under the service's timeout
+ * and breaker: a timeout or a transport failure counts as a failure; after
+ * enough of them (BreakerSettings) the breaker opens and calls fail at once
+ * with SUBGRAPH_UNAVAILABLE without being sent; after the reset timeout one
+ * probe goes through (half-open) and its success closes the breaker.
+ * Answers the callee gave (GraphQL errors included) are successes: whether
+ * it is up is all a breaker judges.
+ */
+export class CircuitBreakers {
+  private readonly breakers = new Map<string, CircuitBreaker<[Run], unknown>>();
+  private readonly metrics?: { state: Gauge<'subgraph' | 'state'>; transitions: Counter<'subgraph' | 'state'>; failures: Counter<'subgraph' | 'reason'> };
+
+  constructor(private readonly options: CircuitBreakersOptions) {
+    if (options.registry) this.metrics = breakerMetrics(options.registry);
+    for (const service of options.services ?? []) this.breakerFor(service);
+  }
+
+  /** Every breaker's state, by service. */
+  states(): Record<string, BreakerState> {
+    return Object.fromEntries([...this.breakers].map(([service, breaker]) => [service, stateOf(breaker)]));
+  }
+
+  state(service: string): BreakerState {
+    return stateOf(this.breakerFor(service));
+  }
+
+  /**
+   * Runs `action` (one call to `service`) with a timeout of `timeoutMs`
+   * (the action gets a signal that aborts then, and the call settles then
+   * even if the action ignores it) under the service's breaker. Rejects with
+   * a SubgraphCallError when there is no answer; an action's own
+   * SubgraphCallError (a 5xx it saw, say) passes through as the failure.
+   */
+  async call<T>(service: string, timeoutMs: number, action: (signal: AbortSignal) => Promise<T>): Promise<T> {
+    if (timeoutMs <= 0) {
+      this.metrics?.failures.inc({ subgraph: service, reason: 'deadline' });
+      throw new SubgraphCallError(service, 'deadline');
+    }
+    const breaker = this.breakerFor(service);
+    try {
+      return (await breaker.fire(() => withTimeout(service, timeoutMs, action))) as T;
+    } catch (error) {
+      const failure =
+        error instanceof SubgraphCallError
+          ? error
+          : CircuitBreaker.isOurError(error as Error)
+            ? new SubgraphCallError(service, 'circuit-open')
+            : new SubgraphCallError(service, 'unreachable', { detail: error });
+      this.metrics?.failures.inc({ subgraph: service, reason: failure.reason });
+      throw failure;
+    }
+  }
+
+  /** Stops the breakers' timers. */
+  shutdown(): void {
+    for (const breaker of this.breakers.values()) breaker.shutdown();
+  }
+
+  private breakerFor(service: string): CircuitBreaker<[Run], unknown> {
+    const existing = this.breakers.get(service);
+    if (existing) return existing;
+    const { settings } = this.options;
+    const breaker = new CircuitBreaker<[Run], unknown>((run) => run(), {
+      name: service,
+      timeout: false, // each call has its own timeout (withTimeout), which aborts the request
+      errorThresholdPercentage: settings.errorThresholdPercentage,
+      volumeThreshold: settings.volumeThreshold,
+      resetTimeout: settings.resetTimeoutMs,
+      rollingCountTimeout: settings.windowMs,
+      rollingCountBuckets: 10,
+      rollingPercentilesEnabled: false,
+      enableSnapshots: false,
+    });
+    this.breakers.set(service, breaker);
+    let current: BreakerState = 'closed';
+    const changeTo = (next: BreakerState) => {
+      const previous = current;
+      current = next;
+      this.publish(service, next);
+      this.metrics?.transitions.inc({ subgraph: service, state: next });
+      const facts = { subgraph: service, from: previous, to: next };
+      if (next === 'open') {
+        this.options.logger?.warn({ ...facts, resetTimeoutMs: settings.resetTimeoutMs }, `circuit breaker of ${service} opened: calls fail fast for ${settings.resetTimeoutMs} ms`);
+      } else if (next === 'half-open') {
+        this.options.logger?.info(facts, `circuit breaker of ${service} half-open: one probe call goes through`);
+      } else {
+        this.options.logger?.info(facts, `circuit breaker of ${service} closed: calls go through again`);
+      }
+    };
+    breaker.on('open', () => changeTo('open'));
+    breaker.on('halfOpen', () => changeTo('half-open'));
+    breaker.on('close', () => changeTo('closed'));
+    this.publish(service, 'closed');
+    return breaker;
+  }
+
+  private publish(service: string, state: BreakerState): void {
+    for (const candidate of STATES) this.metrics?.state.set({ subgraph: service, state: candidate }, candidate === state ? 1 : 0);
+  }
+}
+
+function stateOf(breaker: CircuitBreaker<[Run], unknown>): BreakerState {
+  if (breaker.opened) return 'open';
+  if (breaker.halfOpen) return 'half-open';
+  return 'closed';
+}
+
+/** The action, settled after `timeoutMs` at the latest (its signal aborted then) with SUBGRAPH_TIMEOUT. */
+async function withTimeout<T>(service: string, timeoutMs: number, action: (signal: AbortSignal) => Promise<T>): Promise<T> {
+  const controller = new AbortController();
+  let timer: NodeJS.Timeout | undefined;
+  const timedOut = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      const error = new SubgraphCallError(service, 'timeout', { timeoutMs });
+      controller.abort(error);
+      reject(error);
+    }, timeoutMs);
+  });
+  try {
+    return await Promise.race([
+      action(controller.signal).catch((error: unknown) => {
+        // An abort surfaces as the action's own error; report it as the timeout it is.
+        if (controller.signal.aborted) throw controller.signal.reason;
+        if (error instanceof SubgraphCallError) throw error;
+        throw new SubgraphCallError(service, 'unreachable', { detail: error });
+      }),
+      timedOut,
+    ]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+function breakerMetrics(registry: Registry) {
+  const existing = <M>(name: string) => registry.getSingleMetric(name) as M | undefined;
+  return {
+    state:
+      existing<Gauge<'subgraph' | 'state'>>('subgraph_circuit_breaker_state') ??
+      new Gauge({
+        name: 'subgraph_circuit_breaker_state',
+        help: 'Circuit breaker of each subgraph: 1 for its current state (closed, open, half-open), 0 for the others',
+        labelNames: ['subgraph', 'state'] as const,
+        registers: [registry],
+      }),
+    transitions:
+      existing<Counter<'subgraph' | 'state'>>('subgraph_circuit_breaker_transitions_total') ??
+      new Counter({
+        name: 'subgraph_circuit_breaker_transitions_total',
+        help: 'State changes of the circuit breaker of each subgraph, by the state entered',
+        labelNames: ['subgraph', 'state'] as const,
+        registers: [registry],
+      }),
+    failures:
+      existing<Counter<'subgraph' | 'reason'>>('subgraph_call_failures_total') ??
+      new Counter({
+        name: 'subgraph_call_failures_total',
+        help: 'Calls to a subgraph without an answer, by reason (timeout, deadline, unreachable, circuit-open)',
+        labelNames: ['subgraph', 'reason'] as const,
+        registers: [registry],
+      }),
+  };
+}
