@@ -3,6 +3,7 @@ import { ApolloServerPluginInlineTraceDisabled, ApolloServerPluginLandingPageDis
 import { expressMiddleware } from '@as-integrations/express5';
 import type { MikroORM } from '@mikro-orm/postgresql';
 import DataLoader from 'dataloader';
+import { register } from 'prom-client';
 import express, { type Express } from 'express';
 import type { Server } from 'node:http';
 import { useServer } from 'graphql-ws/use/ws';
@@ -151,6 +152,14 @@ export async function createSubgraphServer<Loaders>(definition: SubgraphDefiniti
   const app = express();
   app.disable('x-powered-by');
   app.use(drain.closeConnectionsWhenDraining);
+  // Prometheus metrics of this process (prom-client's default registry: services' own counters).
+  // Subgraph ports are internal, never published; scrape them from inside the cluster.
+  app.get('/metrics', (_req, res, next) => {
+    register.metrics().then((body) => {
+      res.setHeader('content-type', register.contentType);
+      res.end(body);
+    }, next);
+  });
   app.get('/health', async (_req, res) => {
     if (drain.draining) {
       res.status(503).json({ status: 'draining', subgraph: definition.name });

@@ -2,9 +2,9 @@ import { Counter, register } from 'prom-client';
 
 /*
  * Prometheus metrics of the orders service, on prom-client's default
- * registry. The subgraphs serve no /metrics yet (only the gateway does), so
- * until lib/subgraph.ts exposes `register`, these are read in-process (tests)
- * and every increment also has a log line with a stable message.
+ * registry, served on the subgraph's /metrics (lib/subgraph.ts). Every
+ * increment also has a log line with a stable message, for operators who
+ * follow logs rather than metrics.
  */
 
 /** Stable log message of an order newly marked as needing attention (with orderId, reason, needsAttention: true). */

@@ -21,6 +21,7 @@ const RESERVE = `mutation Reserve($orderId: ID!, $lines: [StockLineInput!]!, $tt
 }`;
 const RELEASE = 'mutation Release($orderId: ID!) { releaseReservation(orderId: $orderId) }';
 const COMMIT = 'mutation Commit($orderId: ID!) { commitReservation(orderId: $orderId) }';
+const RENEW = 'mutation Renew($orderId: ID!, $lines: [StockLineInput!]!) { renewReservation(orderId: $orderId, lines: $lines) }';
 const ADJUST = `mutation Adjust($productId: ID!, $warehouseId: ID!, $delta: Int!) {
   adjustStock(productId: $productId, warehouseId: $warehouseId, delta: $delta) { onHand }
 }`;
@@ -39,6 +40,7 @@ describe('stock reservations', () => {
     inventory.query<{ reserveStock: boolean }>(RESERVE, { orderId, lines, ...(ttlSeconds !== undefined ? { ttlSeconds } : {}) }, CUSTOMER);
   const release = (orderId: string) => inventory.query<{ releaseReservation: boolean }>(RELEASE, { orderId }, CUSTOMER);
   const commit = (orderId: string) => inventory.query<{ commitReservation: boolean }>(COMMIT, { orderId }, CUSTOMER);
+  const renew = (orderId: string, lines: Line[]) => inventory.query<{ renewReservation: boolean }>(RENEW, { orderId, lines }, CUSTOMER);
 
   /** A product of its own per test, stocked through adjustStock: { warehouse code: units }. */
   async function stockedProduct(stock: Partial<Record<'AMS' | 'CHI' | 'SIN', number>>): Promise<string> {
@@ -280,6 +282,57 @@ describe('stock reservations', () => {
     expect((await eventsOf(product)).at(-1)!.availableQuantity).toBe(6);
     // The expired order can no longer be sold.
     expect(codes(await commit(expiring))).toEqual(['BAD_USER_INPUT']);
+  });
+
+  it('renews a lapsed reservation for its order, all lines or none, so the sale can be committed after all', async () => {
+    const product = await stockedProduct({ AMS: 3, CHI: 2 });
+    const orderId = randomUUID();
+    await reserve(orderId, [{ productId: product, quantity: 4 }], 60);
+    expect(await releaseExpiredReservations(inventory.orm.em.fork(), new Date(Date.now() + 61_000))).toBeGreaterThanOrEqual(1);
+    // commit says why it cannot: the stock was given back.
+    const refused = await commit(orderId);
+    expect(codes(refused)).toEqual(['BAD_USER_INPUT']);
+    expect(refused.errors![0].extensions!).toHaveProperty('reservationStatus', ReservationStatus.RELEASED);
+    const none = await commit(randomUUID());
+    expect(none.errors![0].extensions!).toHaveProperty('reservationStatus', null);
+
+    // Someone else takes 2 meanwhile: 3 are left, the order wants 4. Nothing is taken, the reservation stays as it was.
+    const other = randomUUID();
+    await reserve(other, [{ productId: product, quantity: 2 }]);
+    const short = await renew(orderId, [{ productId: product, quantity: 4 }]);
+    expect(codes(short)).toEqual(['OUT_OF_STOCK']);
+    expect(short.errors![0].extensions!.productIds).toEqual([product]);
+    const released = await reservationOf(orderId);
+    expect(released!.status).toBe(ReservationStatus.RELEASED);
+    expect(released!.lines.reduce((sum, line) => sum + line.quantity, 0)).toBe(4);
+    expect((await stockOf(product)).available).toBe(3);
+
+    // The other one lets go: now the order gets its stock again, under the same reservation, with a new expiry.
+    await release(other);
+    for (let attempt = 0; attempt < 2; attempt += 1) {
+      const renewed = await renew(orderId, [{ productId: product, quantity: 4 }]);
+      expect(renewed.errors).toBeUndefined();
+      expect(renewed.data!.renewReservation).toBe(true);
+      expect((await stockOf(product)).available).toBe(1);
+    }
+    const active = (await reservationOf(orderId))!;
+    expect(active.status).toBe(ReservationStatus.ACTIVE);
+    expect(active.expiresAt.getTime()).toBeGreaterThan(Date.now() + 890_000);
+    expect(active.lines).toEqual([
+      { productId: product, warehouse: 'AMS', quantity: 3 },
+      { productId: product, warehouse: 'CHI', quantity: 1 },
+    ]);
+    expect((await commit(orderId)).data?.commitReservation).toBe(true);
+    expect(await stockOf(product)).toEqual({ levels: { AMS: { onHand: 0, reserved: 0 }, CHI: { onHand: 1, reserved: 0 } }, available: 1 });
+    const renewal = (await movementsOf(product)).filter((m) => m.orderId === orderId && m.kind === StockMovementKind.RESERVE);
+    expect(renewal).toHaveLength(4);
+
+    // A committed one is left alone; a sold-then-restocked one is not taken again.
+    expect((await renew(orderId, [{ productId: product, quantity: 4 }])).data?.renewReservation).toBe(true);
+    expect((await stockOf(product)).available).toBe(1);
+    await release(orderId);
+    expect(codes(await renew(orderId, [{ productId: product, quantity: 4 }]))).toEqual(['BAD_USER_INPUT']);
+    expect((await stockOf(product)).available).toBe(5);
   });
 
   it('sells exactly the available units to 20 concurrent checkouts', async () => {

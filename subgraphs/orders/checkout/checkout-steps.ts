@@ -192,7 +192,7 @@ export class CheckoutSteps {
 
   /** What the order bought, one line per product, as cart and inventory take it. */
   private async boughtLines(em: EntityManager, orderId: string): Promise<StockLine[]> {
-    const items = await em.find(OrderItem, { order: orderId }, { fields: ['productId', 'quantity'], orderBy: { productId: 'asc' } });
+    const items = await em.find(OrderItem, { order: orderId }, { orderBy: { productId: 'asc' } });
     return items.map((item) => ({ productId: item.productId, quantity: item.quantity }));
   }
 

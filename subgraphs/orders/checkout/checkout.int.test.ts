@@ -2,12 +2,13 @@ import { randomUUID } from 'node:crypto';
 import { demoCatalog } from '../../../lib/demo-data';
 import { Role, type Viewer } from '../../../lib/identity';
 import { countStatements } from '../../../test/sql-counter';
-import { startTestSubgraph, type TestSubgraph } from '../../../test/subgraph-harness';
+import { startTestSubgraph, type GraphQLResult, type TestSubgraph } from '../../../test/subgraph-harness';
 import { cartSubgraph } from '../../cart/cart.server';
 import { catalogSubgraph } from '../../catalog/catalog.server';
 import { inventorySubgraph } from '../../inventory/inventory.server';
 import { OrderItem } from '../order-item/order-item.entity';
 import { Order } from '../order/order.entity';
+import { CheckoutSteps } from './checkout-steps';
 import { ordersSubgraph } from '../orders.server';
 
 const ADDRESS = { line1: 'Main Street 1', line2: 'Unit 2', city: 'Springfield', postalCode: '12345', country: 'US' };
@@ -52,6 +53,90 @@ describe('checkout in the orders subgraph', () => {
     const unknownCart = await orders.query(CHECKOUT, { input: { ...input, cartId: randomUUID() } }, user);
     expect(unknownCart.errors?.map((error) => error.extensions?.code)).toEqual(['NOT_FOUND']);
     expect(await orders.orm.em.fork().count(Order, { userId: user.id })).toBe(0);
+  });
+
+  it('buys what it read: a line added and units raised while the payment runs stay in the cart, for the next checkout', async () => {
+    const user: Viewer = { id: randomUUID(), role: Role.CUSTOMER };
+    const [bought, raised, late] = [products[nextProduct++], products[nextProduct++], products[nextProduct++]];
+    const addToCart = async (productId: string, quantity: number) => {
+      const added = await cart.query(`mutation($productId: ID!, $quantity: Int!) { addToCart(productId: $productId, quantity: $quantity) { id } }`, { productId, quantity }, user);
+      expect(added.errors).toBeUndefined();
+    };
+    const available = async (productId: string) => {
+      const result = await inventory.query<{ _entities: { availableQuantity: number }[] }>(
+        `query($representations: [_Any!]!) { _entities(representations: $representations) { ... on Product { availableQuantity } } }`,
+        { representations: [{ __typename: 'Product', id: productId }] },
+      );
+      return result.data!._entities[0].availableQuantity;
+    };
+    const myCart = async () => {
+      const result = await cart.query<{ cart: { id: string; items: { quantity: number; product: { id: string } }[] } | null }>(`{ cart { id items { quantity product { id } } } }`, {}, user);
+      expect(result.errors).toBeUndefined();
+      return result.data!.cart;
+    };
+    await addToCart(bought.id, 1);
+    await addToCart(raised.id, 1);
+    const before = { raised: await available(raised.id), late: await available(late.id) };
+
+    // The shopper, in another tab, while the card is being charged: orders has read the cart, reserved its lines and placed the order.
+    const charge = CheckoutSteps.prototype.chargeIfPending;
+    let interleaved = 0;
+    const duringPayment = jest.spyOn(CheckoutSteps.prototype, 'chargeIfPending').mockImplementationOnce(async function (this: CheckoutSteps, ...args) {
+      interleaved += 1;
+      await addToCart(late.id, 2);
+      await addToCart(raised.id, 1);
+      return charge.apply(this, args);
+    });
+    type Placed = { checkout: { id: string; status: string; total: { amount: number }; items: { quantity: number; product: { id: string } }[] } };
+    let result: GraphQLResult<Placed>;
+    try {
+      result = await orders.query<Placed>(
+        `mutation($input: CheckoutInput!) { checkout(input: $input) { id status total { amount } items { quantity product { id } } } }`,
+        { input: { shippingAddress: ADDRESS, paymentToken: 'tok_visa', idempotencyKey: randomUUID() } },
+        user,
+      );
+    } finally {
+      duringPayment.mockRestore();
+    }
+    expect(result.errors).toBeUndefined();
+    expect(interleaved).toBe(1);
+    const order = result.data!.checkout;
+    expect(order.status).toBe('PAID');
+    const lines = (items: { quantity: number; product: { id: string } }[]) => items.map((item) => [item.product.id, item.quantity]).sort();
+    expect(lines(order.items)).toEqual(
+      [
+        [bought.id, 1],
+        [raised.id, 1],
+      ].sort(),
+    );
+    expect(order.total.amount).toBe(bought.priceAmount + raised.priceAmount);
+    // Sold is what was paid for; what was added meanwhile is still in the shop.
+    expect(await available(raised.id)).toBe(before.raised - 1);
+    expect(await available(late.id)).toBe(before.late);
+
+    // ... and in the shopper's cart: a new active cart holding exactly what was added during the checkout.
+    const rest = (await myCart())!;
+    expect(rest).not.toBeNull();
+    expect(rest.items.map((item) => [item.product.id, item.quantity])).toEqual([
+      [late.id, 2],
+      [raised.id, 1],
+    ]);
+    const row = await orders.orm.em.fork().findOneOrFail(Order, { id: order.id });
+    expect(row).toMatchObject({ cartCompleted: true, stockCommitted: true });
+    expect(row.cartId).not.toBe(rest.id);
+
+    // Which the shopper can check out in turn.
+    const next = await orders.query<{ checkout: { status: string; items: { quantity: number; product: { id: string } }[] } }>(CHECKOUT.replace('items { quantity }', 'items { quantity product { id } }'), {
+      input: { shippingAddress: ADDRESS, paymentToken: 'tok_visa', idempotencyKey: randomUUID() },
+    }, user);
+    expect(next.errors).toBeUndefined();
+    expect(lines(next.data!.checkout.items)).toEqual(
+      [
+        [late.id, 2],
+        [raised.id, 1],
+      ].sort(),
+    );
+    expect(await myCart()).toBeNull();
   });
 
   it('snapshots the lines and the shipping address, and costs the same SQL statements for 1 line as for 8', async () => {

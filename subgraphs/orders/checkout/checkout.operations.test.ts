@@ -1,6 +1,7 @@
+import { GraphQLError } from 'graphql';
 import { randomUUID } from 'node:crypto';
 import { isUuid } from '../../../lib/loaders';
-import { attemptOrderId, linesFingerprint } from './checkout.operations';
+import { attemptOrderId, isReservationLapsed, linesFingerprint, shortProducts } from './checkout.operations';
 
 describe('checkout request identity', () => {
   const [p1, p2] = [randomUUID(), randomUUID()];
@@ -30,5 +31,26 @@ describe('checkout request identity', () => {
       attemptOrderId(user, key, cart, lines.slice(1)),
     ];
     expect(new Set([id, ...others]).size).toBe(5);
+  });
+});
+
+describe("inventory's answers", () => {
+  const error = (extensions: Record<string, unknown>) => new GraphQLError('refused', { extensions: { serviceName: 'inventory', ...extensions } });
+
+  it('tells a lapsed reservation (given back unsold, or none at all) from every other refusal', () => {
+    expect(isReservationLapsed(error({ code: 'BAD_USER_INPUT', reservationStatus: 'RELEASED' }))).toBe(true);
+    expect(isReservationLapsed(error({ code: 'BAD_USER_INPUT', reservationStatus: null }))).toBe(true);
+    // Sold and given back (a cancelled paid order): never taken again.
+    expect(isReservationLapsed(error({ code: 'BAD_USER_INPUT', reservationStatus: 'RESTOCKED' }))).toBe(false);
+    // An inventory that does not say why, another code, or no answer at all.
+    expect(isReservationLapsed(error({ code: 'BAD_USER_INPUT' }))).toBe(false);
+    expect(isReservationLapsed(error({ code: 'SUBGRAPH_UNAVAILABLE', reservationStatus: 'RELEASED' }))).toBe(false);
+    expect(isReservationLapsed(new Error('socket hang up'))).toBe(false);
+  });
+
+  it('reads the short products of OUT_OF_STOCK', () => {
+    const [a, b] = [randomUUID(), randomUUID()];
+    expect(shortProducts(error({ code: 'OUT_OF_STOCK', productIds: [a, b] }))).toEqual([a, b]);
+    expect(shortProducts(error({ code: 'OUT_OF_STOCK' }))).toEqual([]);
   });
 });

@@ -12,7 +12,10 @@ import { inventorySubgraph } from '../../inventory/inventory.server';
 // After the server module, which loads inventory's entities in an order that resolves their references.
 import { releaseExpiredReservations } from '../../inventory/reservation/reservation-sweeper';
 import { CHECKOUT_ABANDONED_NOTE, CheckoutSteps, PAYMENT_DECLINED_NOTE } from '../checkout/checkout-steps';
-import { attemptOrderId, currentPrices, readCart, reserveStock } from '../checkout/checkout.operations';
+import { attemptOrderId, currentPrices, readCart, releaseStock, reserveStock } from '../checkout/checkout.operations';
+import { OrderAttentionReason } from '../order/order-attention';
+import { NEEDS_ATTENTION_LOG, ordersNeedingAttention, ordersStockRenewed } from '../orders.metrics';
+import { OrderItem } from '../order-item/order-item.entity';
 import { OrderStatusEvent } from '../order-status/order-status-event.entity';
 import { Order } from '../order/order.entity';
 import type { OrdersWorkContext } from '../orders.context';
@@ -319,5 +322,154 @@ describe('orders recovery', () => {
     }
     expect(await orderRow(orderId)).toMatchObject({ status: 'CANCELLED', stockReleased: true });
     expect(await stockOf(product.id)).toEqual(before);
+  });
+  describe('a cart changed while the checkout ran', () => {
+    const addToCart = async (user: Viewer, productId: string, quantity: number) => {
+      const added = await cart.query(`mutation($productId: ID!, $quantity: Int!) { addToCart(productId: $productId, quantity: $quantity) { id } }`, { productId, quantity }, user);
+      expect(added.errors).toBeUndefined();
+    };
+    const cartLines = async (user: Viewer) => {
+      const result = await cart.query<{ cart: { id: string; items: { quantity: number; product: { id: string } }[] } | null }>(`{ cart { id items { quantity product { id } } } }`, {}, user);
+      expect(result.errors).toBeUndefined();
+      const found = result.data!.cart;
+      return found && { id: found.id, lines: found.items.map((item) => [item.product.id, item.quantity]) };
+    };
+
+    it('crash after PAID, then the shopper added to the cart: recovery checks out only what was bought, once', async () => {
+      const { orderId, product, user, quantity, cartId } = await checkoutUntil('settled');
+      // Orders read the cart, reserved, placed and charged; the shopper adds a product and more of the one bought before the cart is completed.
+      const other = products[nextProduct++];
+      await addToCart(user, other.id, 1);
+      await addToCart(user, product.id, 1);
+
+      const report = await recoverLater();
+      expect(report.followUps).toEqual(expect.arrayContaining([`${orderId}:stockCommitted`, `${orderId}:cartCompleted`]));
+      expect(await orderRow(orderId)).toMatchObject({ status: 'PAID', stockCommitted: true, cartCompleted: true, cartId });
+      const rest = (await cartLines(user))!;
+      expect(rest.id).not.toBe(cartId);
+      expect(rest.lines).toEqual([
+        [other.id, 1],
+        [product.id, 1],
+      ]);
+      // What the order bought is what its cart now records as checked out.
+      const items = await orders.orm.em.fork().find(OrderItem, { order: orderId });
+      expect(items.map((item) => [item.productId, item.quantity])).toEqual([[product.id, quantity]]);
+
+      // The step again (a retry racing recovery, say): nothing moves twice.
+      const again = await steps.followUp(work(), { ...(await orderRow(orderId))!, cartCompleted: false } as Order);
+      expect(again.failed).toEqual([]);
+      expect(await cartLines(user)).toEqual(rest);
+    });
+  });
+
+  describe('a PAID order whose reservation expired before recovery ran (orders was down longer than a reservation lives)', () => {
+    const ORDER = `query($id: ID!) { order(id: $id) { id status needsAttention attentionReason } }`;
+    const seenAs = async (viewer: Viewer, id: string) => {
+      const result = await orders.query<{ order: { id: string; status: string; needsAttention: boolean; attentionReason: string | null } }>(ORDER, { id }, viewer);
+      expect(result.errors).toBeUndefined();
+      return result.data!.order;
+    };
+    const counted = async () => (await ordersNeedingAttention.get()).values.find((value) => value.labels.reason === OrderAttentionReason.STOCK_UNAVAILABLE)?.value ?? 0;
+    const renewedCount = async () => (await ordersStockRenewed.get()).values[0]?.value ?? 0;
+    /** A PAID order with nothing committed whose reservation inventory's sweeper has released: its units are back on the shelf. */
+    async function paidWithLapsedReservation(crashAfter: 'charged' | 'settled' = 'settled') {
+      const scenario = await checkoutUntil(crashAfter);
+      expect(await releaseExpiredReservations(inventory.orm.em.fork(), new Date(Date.now() + 16 * 60_000))).toBeGreaterThanOrEqual(1);
+      expect(await stockOf(scenario.product.id)).toEqual(scenario.before);
+      return scenario;
+    }
+    /** Someone else holds every unit left. */
+    async function takeAllStock(productId: string): Promise<string> {
+      const blocker = randomUUID();
+      await reserveStock(clients, admin, blocker, [{ productId, quantity: (await stockOf(productId)).available }]);
+      expect((await stockOf(productId)).available).toBe(0);
+      return blocker;
+    }
+
+    it.each(['charged', 'settled'] as const)('crash after %s: takes the stock again and commits it when there is enough', async (crashAfter) => {
+      const { orderId, product, before, quantity, user } = await paidWithLapsedReservation(crashAfter);
+      const renewedBefore = await renewedCount();
+
+      const report = await recoverLater();
+      expect(report.paid.includes(orderId)).toBe(crashAfter === 'charged');
+      expect(report.stockRenewed).toEqual([orderId]);
+      expect(report.followUps).toEqual(expect.arrayContaining([`${orderId}:stockCommitted`, `${orderId}:cartCompleted`]));
+      expect(report.needsAttention).not.toContain(orderId);
+      expect(await orderRow(orderId)).toMatchObject({ status: 'PAID', stockCommitted: true, cartCompleted: true, attentionReason: null });
+      // Sold once, like any paid order.
+      expect(await stockOf(product.id)).toEqual({ available: before.available - quantity, onHand: before.onHand - quantity, reserved: before.reserved });
+      expect(await seenAs(user, orderId)).toMatchObject({ status: 'PAID', needsAttention: false, attentionReason: null });
+      expect(await renewedCount()).toBe(renewedBefore + 1);
+      expect(await activeCartOf(user)).toBeNull();
+
+      const again = await recoverLater();
+      expect(JSON.stringify(again)).not.toContain(orderId);
+    });
+
+    it('marks the order as needing attention when the stock is gone, once, and settles it when stock is back', async () => {
+      const { orderId, product, before, quantity, user } = await paidWithLapsedReservation();
+      const blocker = await takeAllStock(product.id);
+      const countedBefore = await counted();
+      const errors = jest.spyOn(log, 'error');
+      try {
+        const report = await recoverLater();
+        expect(report.needsAttention).toEqual([orderId]);
+        expect(report.stockRenewed).not.toContain(orderId);
+        // Not a failure to retry at once: the cart is completed all the same (the shopper paid), the stock waits.
+        expect(report.failures).not.toContain(`${orderId}:stockCommitted`);
+        expect(report.followUps).toContain(`${orderId}:cartCompleted`);
+        expect(await orderRow(orderId)).toMatchObject({ status: 'PAID', stockCommitted: false, cartCompleted: true, attentionReason: 'STOCK_UNAVAILABLE' });
+        // Visible to the buyer and to an operator, counted, and logged with a stable message.
+        for (const viewer of [user, admin]) {
+          expect(await seenAs(viewer, orderId)).toEqual({ id: orderId, status: 'PAID', needsAttention: true, attentionReason: 'STOCK_UNAVAILABLE' });
+        }
+        expect(await counted()).toBe(countedBefore + 1);
+        expect(errors).toHaveBeenCalledWith(
+          expect.objectContaining({ orderId, needsAttention: true, reason: 'STOCK_UNAVAILABLE', productIds: [product.id] }),
+          NEEDS_ATTENTION_LOG,
+        );
+        // Nothing was taken: the other holder keeps its units.
+        expect((await stockOf(product.id)).available).toBe(0);
+
+        // Still no stock at the next run: tried again, still marked, neither counted nor logged again.
+        errors.mockClear();
+        const still = await recoverLater();
+        expect(still.needsAttention).toEqual([orderId]);
+        expect(await counted()).toBe(countedBefore + 1);
+        expect(errors).not.toHaveBeenCalledWith(expect.anything(), NEEDS_ATTENTION_LOG);
+      } finally {
+        errors.mockRestore();
+      }
+
+      // Stock is back (the other holder let go, or an operator restocked): the next run settles the order.
+      await releaseStock(clients, admin, blocker);
+      const settled = await recoverLater();
+      expect(settled.stockRenewed).toEqual([orderId]);
+      expect(settled.followUps).toContain(`${orderId}:stockCommitted`);
+      expect(settled.needsAttention).toEqual([]);
+      expect(await orderRow(orderId)).toMatchObject({ status: 'PAID', stockCommitted: true, attentionReason: null });
+      expect(await seenAs(user, orderId)).toMatchObject({ needsAttention: false, attentionReason: null });
+      expect(await stockOf(product.id)).toEqual({ available: before.available - quantity, onHand: before.onHand - quantity, reserved: before.reserved });
+      expect(JSON.stringify(await recoverLater())).not.toContain(orderId);
+    });
+
+    it('no longer needs attention once cancelled, and takes no stock', async () => {
+      const { orderId, product, before, user } = await paidWithLapsedReservation();
+      const blocker = await takeAllStock(product.id);
+      expect((await recoverLater()).needsAttention).toEqual([orderId]);
+
+      const cancelled = await orders.query<{ cancelOrder: { status: string; needsAttention: boolean; attentionReason: string | null } }>(
+        `mutation($id: ID!) { cancelOrder(id: $id) { status needsAttention attentionReason } }`,
+        { id: orderId },
+        admin,
+      );
+      expect(cancelled.errors).toBeUndefined();
+      expect(cancelled.data!.cancelOrder).toEqual({ status: 'CANCELLED', needsAttention: false, attentionReason: null });
+      expect(await orderRow(orderId)).toMatchObject({ status: 'CANCELLED', stockReleased: true, stockCommitted: false });
+      expect(JSON.stringify(await recoverLater())).not.toContain(orderId);
+      await releaseStock(clients, admin, blocker);
+      expect(await stockOf(product.id)).toEqual(before);
+      expect(await seenAs(user, orderId)).toMatchObject({ status: 'CANCELLED', needsAttention: false });
+    });
   });
 });

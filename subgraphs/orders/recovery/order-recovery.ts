@@ -90,6 +90,7 @@ export class OrderRecovery {
       { orderBy: { updatedAt: 'asc' }, limit },
     );
     for (const order of unfinished) await this.followUp({ ...work, em: work.em.fork() }, order, report);
+    const triedNow = new Set([...pending, ...unfinished].map((order) => order.id));
 
     // Orders that need attention, apart: however many there are, they never crowd out the work above; each is retried at most once per timeout.
     const needingAttention = await em.find(
@@ -102,7 +103,10 @@ export class OrderRecovery {
       },
       { orderBy: { attentionCheckedAt: 'asc' }, limit },
     );
-    for (const order of needingAttention) await this.followUp({ ...work, em: work.em.fork() }, order, report);
+    for (const order of needingAttention) {
+      // One that was marked a moment ago, above, waits for a later run.
+      if (!triedNow.has(order.id)) await this.followUp({ ...work, em: work.em.fork() }, order, report);
+    }
 
     const worked = report.paid.length + report.cancelled.length + report.followUps.length + report.failures.length + report.stockRenewed.length;
     // An order marked for attention is logged (and counted) when it is marked, not again at every retry.

@@ -1,0 +1,240 @@
+import { existsSync, mkdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:net';
+import path from 'node:path';
+import { Client } from 'pg';
+import { databaseName, databaseUrl, dropDatabase } from '../lib/database';
+import { createTempDataParent } from '../lib/embedded-postgres';
+import { SUBGRAPH_NAMES } from '../lib/subgraph-names';
+import { freePort, startProcess, waitUntilHealthy, type ServiceProcess } from '../test/processes';
+import { testDatabasePrefix, testServerUrl } from '../test/subgraph-harness';
+
+/**
+ * Every expected way a service or `npm start` fails to start ends in one
+ * plain line (the cause and the setting to change) and exit 1, within
+ * seconds: real processes from dist/, real PostgreSQL (the shared server, or
+ * embedded servers of their own) and real ports.
+ */
+const QUICK_MS = 15_000;
+const onlyAsRoot = process.getuid?.() === 0 ? it : it.skip;
+
+/** `text` matched literally inside a RegExp. */
+const literal = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
+interface Outcome {
+  code: number | null;
+  ms: number;
+  output: string;
+}
+
+describe('start-up failures', () => {
+  const processes: ServiceProcess[] = [];
+  const servers: Server[] = [];
+  let tempDir: string;
+  const prefix = `${testDatabasePrefix()}_startfail`;
+
+  beforeAll(() => {
+    // The tests' own folder, open to the `postgres` user the embedded server runs as under root.
+    tempDir = createTempDataParent('commerce-start-failures-');
+  });
+
+  afterAll(async () => {
+    await Promise.all(processes.map((service) => service.stop()));
+    await Promise.all(servers.map((server) => new Promise((resolve) => server.close(resolve))));
+    for (const name of ['users', 'inventory']) await dropDatabase(databaseUrl(testServerUrl(), databaseName(prefix, name)));
+    rmSync(tempDir, { recursive: true, force: true });
+  });
+
+  /** A port held by a plain TCP server, as another program would hold it. */
+  async function takenPort(): Promise<number> {
+    const port = await freePort();
+    const server = createServer();
+    await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
+    servers.push(server);
+    return port;
+  }
+
+  function start(name: string, entry: string, env: Record<string, string>): ServiceProcess {
+    const service = startProcess(name, entry, env);
+    processes.push(service);
+    return service;
+  }
+
+  async function run(name: string, entry: string, env: Record<string, string>): Promise<Outcome> {
+    const startedAt = Date.now();
+    const service = start(name, entry, env);
+    const code = await exitCodeWithin(service, 30_000);
+    return { code, ms: Date.now() - startedAt, output: service.output() };
+  }
+
+  /** The process's exit code; fails after `timeoutMs` (its timer cleared, so Jest is not held after the run). */
+  async function exitCodeWithin(service: ServiceProcess, timeoutMs: number): Promise<number | null> {
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      return await Promise.race([
+        new Promise<number | null>((resolve) => (service.child.exitCode !== null ? resolve(service.child.exitCode) : service.child.once('exit', resolve))),
+        new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`${service.name} still running after ${timeoutMs} ms:\n${service.output()}`)), timeoutMs))),
+      ]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  /** The settings of an `npm start` with an embedded server in `dataDir`, on free ports. */
+  async function npmStartEnv(dataDir: string, embeddedPort?: number): Promise<Record<string, string>> {
+    const env: Record<string, string> = {
+      EMBEDDED_POSTGRES_DIR: dataDir,
+      EMBEDDED_POSTGRES_PORT: String(embeddedPort ?? (await freePort())),
+      PORT: String(await freePort()),
+    };
+    for (const name of SUBGRAPH_NAMES) env[`${name.toUpperCase()}_PORT`] = String(await freePort());
+    return env;
+  }
+
+  /** Exit 1 within seconds, and besides JSON log lines exactly one plain line: `expected`. No stack, no `undefined`. */
+  function expectOneLine(outcome: Outcome, expected: RegExp): void {
+    const plainTmp = outcome.output.split("\n").filter((line) => line.trim() !== "" && !line.startsWith("{")); require("node:fs").appendFileSync("/tmp/start-lines.txt", `${plainTmp.join(" / ")} [${outcome.ms} ms, code ${outcome.code}]\n`);
+    const plain = outcome.output.split('\n').filter((line) => line.trim() !== '' && !line.startsWith('{'));
+    expect(plain).toEqual([expect.stringMatching(expected)]);
+    expect(plain[0]).toMatch(/^Cannot start: /);
+    expect(outcome.code).toBe(1);
+    expect(outcome.ms).toBeLessThan(QUICK_MS);
+    expect(outcome.output).not.toMatch(/undefined/);
+    expect(outcome.output).not.toMatch(/^\s+at /m);
+  }
+
+  it('gateway: its port is taken', async () => {
+    const port = await takenPort();
+    const outcome = await run('gateway', 'dist/gateway/main.js', { PORT: String(port) });
+    expectOneLine(outcome, new RegExp(`^Cannot start: port ${port} on 0\\.0\\.0\\.0 is already in use by another program: stop that program, or set PORT to a free port$`));
+  }, 30_000);
+
+  it('npm start: a subgraph port is taken (names that subgraph\'s setting)', async () => {
+    const env = await npmStartEnv(path.join(tempDir, 'unused'));
+    const usersPort = await takenPort();
+    const outcome = await run('npm start', 'dist/scripts/start-all.js', {
+      ...env,
+      USERS_PORT: String(usersPort),
+      DATABASE_URL: testServerUrl(),
+      DATABASE_NAME_PREFIX: prefix,
+    });
+    expectOneLine(outcome, new RegExp(`^Cannot start: port ${usersPort} on 0\\.0\\.0\\.0 is already in use by another program: stop that program, or set USERS_PORT to a free port$`));
+  }, 30_000);
+
+  it('subgraph: PostgreSQL is unreachable', async () => {
+    const closedPort = await freePort();
+    const outcome = await run('users', 'dist/subgraphs/users/main.js', { DATABASE_URL: `postgres://postgres@127.0.0.1:${closedPort}/postgres`, PORT: String(await freePort()) });
+    expectOneLine(
+      outcome,
+      new RegExp(`^Cannot start: PostgreSQL at 127\\.0\\.0\\.1:${closedPort} refused the connection \\(nothing is listening there\\): start it, or set DATABASE_URL to a server that is running$`),
+    );
+  }, 30_000);
+
+  it('subgraph that publishes events: Redis is unreachable', async () => {
+    const closedPort = await freePort();
+    const outcome = await run('inventory', 'dist/subgraphs/inventory/main.js', {
+      DATABASE_URL: testServerUrl(),
+      DATABASE_NAME_PREFIX: prefix,
+      REDIS_URL: `redis://127.0.0.1:${closedPort}`,
+      PORT: String(await freePort()),
+    });
+    expectOneLine(
+      outcome,
+      new RegExp(`^Cannot start: Redis for events at 127\\.0\\.0\\.1:${closedPort} refused the connection \\(nothing is listening there\\): start it, or set REDIS_URL to a server that is running$`),
+    );
+  }, 30_000);
+
+  it('subgraph: a migration cannot apply (its table exists already)', async () => {
+    const url = databaseUrl(testServerUrl(), databaseName(prefix, 'users'));
+    await dropDatabase(url);
+    const admin = new Client({ connectionString: testServerUrl() });
+    await admin.connect();
+    await admin.query(`create database "${databaseName(prefix, 'users')}"`);
+    await admin.end();
+    const client = new Client({ connectionString: url });
+    await client.connect();
+    await client.query('create table user_account (id int primary key)'); // made by hand, not by the migrations
+    await client.end();
+
+    const outcome = await run('users', 'dist/subgraphs/users/main.js', { DATABASE_URL: testServerUrl(), DATABASE_NAME_PREFIX: prefix, PORT: String(await freePort()) });
+    expectOneLine(
+      outcome,
+      /^Cannot start: migration Migration\d+_initial of the users database \(\S+_users on PostgreSQL at [^)]+\) failed: relation "user_account" already exists \(PostgreSQL error 42P07\): repair that database, or set DATABASE_NAME_PREFIX or DATABASE_URL to use a database of this program's own$/,
+    );
+  }, 30_000);
+
+  it('npm start: the embedded PostgreSQL port is taken', async () => {
+    const port = await takenPort();
+    const dataDir = path.join(tempDir, 'port-taken', 'postgres');
+    const outcome = await run('npm start', 'dist/scripts/start-all.js', await npmStartEnv(dataDir, port));
+    expectOneLine(outcome, new RegExp(`^Cannot start: embedded PostgreSQL cannot listen on 127\\.0\\.0\\.1:${port}: the port is already in use by another program: stop that program, or set EMBEDDED_POSTGRES_PORT to a free port$`));
+  }, 30_000);
+
+  it('npm start: a data folder of another PostgreSQL version', async () => {
+    const dataDir = path.join(tempDir, 'old-version');
+    mkdirSync(dataDir);
+    writeFileSync(path.join(dataDir, 'PG_VERSION'), '9.6\n');
+    const outcome = await run('npm start', 'dist/scripts/start-all.js', await npmStartEnv(dataDir));
+    expectOneLine(
+      outcome,
+      new RegExp(`^Cannot start: the embedded PostgreSQL data folder ${literal(dataDir)} was made by PostgreSQL 9\\.6, and this server is PostgreSQL \\d+: set EMBEDDED_POSTGRES_DIR to a new folder, or move ${literal(dataDir)} away to start afresh \\(its data stays there\\)$`),
+    );
+  }, 30_000);
+
+  onlyAsRoot('npm start as root: a data folder under a folder the postgres user cannot enter (left as it is)', async () => {
+    const closed = path.join(tempDir, 'closed');
+    mkdirSync(closed, { mode: 0o700 });
+    const dataDir = path.join(closed, 'postgres');
+    const outcome = await run('npm start', 'dist/scripts/start-all.js', await npmStartEnv(dataDir));
+    expectOneLine(
+      outcome,
+      new RegExp(
+        `^Cannot start: the embedded PostgreSQL server runs as the user postgres, which cannot reach its data folder ${literal(dataDir)}: ${literal(closed)} is closed to it \\(mode 0700, owner uid 0\\): set EMBEDDED_POSTGRES_DIR to a folder it can reach \\(e\\.g\\. under /var/tmp\\), or give it access to ${literal(closed)} yourself$`,
+      ),
+    );
+    expect(statSync(closed).mode & 0o777).toBe(0o700);
+  }, 30_000);
+
+  onlyAsRoot('npm start as root: a data folder owned by another user', async () => {
+    const dataDir = path.join(tempDir, 'owned-by-root');
+    mkdirSync(dataDir);
+    writeFileSync(path.join(dataDir, 'PG_VERSION'), '18\n');
+    const outcome = await run('npm start', 'dist/scripts/start-all.js', await npmStartEnv(dataDir));
+    expectOneLine(
+      outcome,
+      new RegExp(
+        `^Cannot start: the embedded PostgreSQL data folder ${literal(dataDir)} belongs to uid 0, but the server runs as the user postgres \\(uid \\d+\\): set EMBEDDED_POSTGRES_DIR to another folder, or give this one to that user \\(chown -R postgres ${literal(dataDir)}\\)$`,
+      ),
+    );
+  }, 30_000);
+
+  it('two npm starts at once (two data folders, two sets of ports) both come up; a third on a used data folder is refused', async () => {
+    const dirA = path.join(tempDir, 'checkout-a', '.data', 'postgres');
+    const dirB = path.join(tempDir, 'checkout-b', '.data', 'postgres');
+    const [envA, envB] = [await npmStartEnv(dirA), await npmStartEnv(dirB)];
+    const startedAt = Date.now();
+    const a = start('npm start A', 'dist/scripts/start-all.js', envA);
+    const b = start('npm start B', 'dist/scripts/start-all.js', envB);
+    await Promise.all([
+      waitUntilHealthy(`http://127.0.0.1:${envA.PORT}/health`, a, 60_000),
+      waitUntilHealthy(`http://127.0.0.1:${envB.PORT}/health`, b, 60_000),
+    ]);
+    const upMs = Date.now() - startedAt;
+    // Each server's Unix socket (and its lock) lives in its own data folder, none in /tmp.
+    for (const [dir, env] of [[dirA, envA], [dirB, envB]] as const) {
+      expect(existsSync(path.join(dir, `.s.PGSQL.${env.EMBEDDED_POSTGRES_PORT}`))).toBe(true);
+      expect(existsSync(`/tmp/.s.PGSQL.${env.EMBEDDED_POSTGRES_PORT}.lock`)).toBe(false);
+    }
+
+    const third = await run('npm start C', 'dist/scripts/start-all.js', await npmStartEnv(dirA));
+    expectOneLine(
+      third,
+      new RegExp(
+        `^Cannot start: the embedded PostgreSQL data folder ${literal(dirA)} is in use by another PostgreSQL server \\(PID \\d+\\), perhaps an \`npm start\` of this checkout still running: stop it, or set EMBEDDED_POSTGRES_DIR to another folder$`,
+      ),
+    );
+
+    expect(await a.stop()).toBe(0);
+    expect(await b.stop()).toBe(0);
+    expect(upMs).toBeLessThan(60_000);
+  }, 90_000);
+});
