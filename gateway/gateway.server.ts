@@ -10,6 +10,7 @@ import { CircuitBreakers, type BreakerState } from '../lib/circuit-breaker';
 import { ErrorCode } from '../lib/errors';
 import { errorFormatter } from '../lib/format-error';
 import { DrainState, drainServer } from '../lib/graceful-shutdown';
+import { StartupError } from '../lib/startup-error';
 import { listen, type ListeningServer } from '../lib/http';
 import { gatewayTimeoutMs } from '../lib/resilience';
 import type { Logger } from '../lib/logger';
@@ -52,7 +53,7 @@ export interface GatewayServer {
  * @apollo/server on /graphql, with Apollo Sandbox outside production.
  */
 export async function createGateway(config: GatewayConfig, logger: Logger): Promise<GatewayServer> {
-  const supergraphSdl = readFileSync(config.supergraphPath, 'utf8');
+  const supergraphSdl = readSupergraph(config.supergraphPath);
   // Parsed once here for persisted queries and subscriptions (@apollo/gateway parses its own copy).
   const supergraph = Supergraph.build(supergraphSdl);
   const dataSources: Record<string, SubgraphDataSource> = {};
@@ -221,26 +222,40 @@ export async function createGateway(config: GatewayConfig, logger: Logger): Prom
   };
 }
 
+/** The committed supergraph; a missing or unreadable file is a start-up failure naming SUPERGRAPH_PATH. */
+function readSupergraph(file: string): string {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch (error) {
+    throw new StartupError(`the supergraph ${file} cannot be read (${(error as NodeJS.ErrnoException).code ?? (error as Error).message}): run \`npm run schema:generate\`, or set SUPERGRAPH_PATH to the composed supergraph`, 'SUPERGRAPH_PATH');
+  }
+}
+
 export interface RunningGateway extends ListeningServer {
   /** The settings it runs with. */
   config: GatewayConfig;
   subscriptions: SubscriptionServer;
+  /** Drains without the load-balancer delay and stops (tests, one-process runs). */
   stop(): Promise<void>;
+  /** What SIGTERM runs: readiness off for SHUTDOWN_DELAY_MS first, then as `stop`. */
+  shutdown(): Promise<void>;
 }
 
 export async function startGateway(config: GatewayConfig, logger: Logger): Promise<RunningGateway> {
   const gateway = await createGateway(config, logger);
   const listening = await listen(gateway.app, config.port, config.host);
   const subscriptions = gateway.attachSubscriptions(listening.server);
+  // Readiness off, keep serving for the delay, stop accepting, complete open subscriptions
+  // (`complete`, not a dropped socket), let in-flight requests finish, then close the pools.
+  const stopAfter = async (delayMs: number) => {
+    await drainServer(listening.server, gateway.drain, { ...config.shutdown, delayMs }, logger, () => subscriptions.drain());
+    await gateway.stop();
+  };
   return {
     ...listening,
     config,
     subscriptions,
-    stop: async () => {
-      // Readiness off, keep serving for the delay, stop accepting, complete open subscriptions
-      // (`complete`, not a dropped socket), let in-flight requests finish, then close the pools.
-      await drainServer(listening.server, gateway.drain, config.shutdown, logger, () => subscriptions.drain());
-      await gateway.stop();
-    },
+    stop: () => stopAfter(0),
+    shutdown: () => stopAfter(config.shutdown.delayMs),
   };
 }

@@ -10,7 +10,7 @@ async function main(): Promise<void> {
   const logger = createLogger('gateway', config.logLevel);
   const running = await startGateway(config, logger);
   logger.info({ url: `${running.url}/graphql`, subgraphs: config.subgraphUrls }, 'gateway ready');
-  stopOnSignals(logger, running.stop);
+  stopOnSignals(logger, running.shutdown);
 }
 
 runMain(main);

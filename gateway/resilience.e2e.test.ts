@@ -216,9 +216,20 @@ describe('resilience: a subgraph killed or frozen under load', () => {
     expect(transitions).toEqual(expect.arrayContaining(['open', 'half-open', 'closed']));
     expect(transitions.at(-1)).toBe('closed');
     expect(service('gateway').child.pid).toBe(gatewayPid);
+    // Sibling calls have breakers of their own, on each subgraph's /metrics.
+    expect(await (await fetch(`http://127.0.0.1:${ports.cart}/metrics`)).text()).toContain(
+      'subgraph_circuit_breaker_state{caller="cart",subgraph="catalog",state="closed"} 1',
+    );
   }, 30_000);
 
   it('a frozen catalog (SIGSTOP): SUBGRAPH_TIMEOUT within the timeout, then fast SUBGRAPH_UNAVAILABLE once the breaker is open', async () => {
+    // What a healthy answer costs (catalog's part and inventory's), to compare with.
+    const healthy: number[] = [];
+    for (let i = 0; i < 20; i++) {
+      const started = performance.now();
+      expect((await mixed()).errors).toBeUndefined();
+      healthy.push(performance.now() - started);
+    }
     // Calls of the previous test leave the breaker's 2 s window.
     await sleep(2_100);
     frozen = service('catalog');
@@ -249,7 +260,7 @@ describe('resilience: a subgraph killed or frozen under load', () => {
         `in ${Math.min(...beforeOpen.map((a) => a.ms)).toFixed(0)}-${Math.max(...beforeOpen.map((a) => a.ms)).toFixed(0)} ms; ` +
         `once open ${failedFast.length} answers with SUBGRAPH_UNAVAILABLE, median ${median(failedFast.map((a) => a.ms)).toFixed(1)} ms, ` +
         `p95 ${percentile(failedFast.map((a) => a.ms), 95).toFixed(1)} ms, max ${Math.max(...failedFast.map((a) => a.ms)).toFixed(1)} ms ` +
-        `(${timedOut.length - beforeOpen.length} half-open probes waited for the timeout)`,
+        `(${timedOut.length - beforeOpen.length} half-open probes waited for the timeout); healthy answers: median ${median(healthy).toFixed(1)} ms`,
     );
 
     frozen.child.kill('SIGCONT');

@@ -168,6 +168,21 @@ describe('CircuitBreakers', () => {
     breakers.shutdown();
   });
 
+  it('labels its metrics with the caller when given one (a registry the subgraphs of one process share)', async () => {
+    const registry = new Registry();
+    const cart = new CircuitBreakers({ settings, services: ['catalog'], registry, caller: 'cart' });
+    const orders = new CircuitBreakers({ settings, services: ['catalog'], registry, caller: 'orders' });
+    for (let i = 0; i < 4; i++) await failure(orders.call('catalog', 1_000, refused));
+    expect(await registry.getSingleMetricAsString('subgraph_circuit_breaker_state')).toEqual(
+      expect.stringContaining('subgraph_circuit_breaker_state{caller="cart",subgraph="catalog",state="closed"} 1'),
+    );
+    expect(await registry.getSingleMetricAsString('subgraph_circuit_breaker_state')).toEqual(
+      expect.stringContaining('subgraph_circuit_breaker_state{caller="orders",subgraph="catalog",state="open"} 1'),
+    );
+    cart.shutdown();
+    orders.shutdown();
+  });
+
   it('does not call a subgraph once the request deadline has passed, and does not hold it against the subgraph', async () => {
     const { breakers } = setup();
     const action = jest.fn(answered);

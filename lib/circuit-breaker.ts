@@ -60,6 +60,11 @@ export interface CircuitBreakersOptions {
   logger?: Logger;
   /** Where the breaker metrics are registered (none without). */
   registry?: Registry;
+  /**
+   * Who calls, as a `caller` label on the metrics: for a registry several
+   * callers share (the subgraphs of one process); absent on the gateway's own.
+   */
+  caller?: string;
 }
 
 type Run = () => Promise<unknown>;
@@ -79,10 +84,12 @@ const STATES: readonly BreakerState[] = ['closed', 'open', 'half-open'];
  */
 export class CircuitBreakers {
   private readonly breakers = new Map<string, CircuitBreaker<[Run], unknown>>();
-  private readonly metrics?: { state: Gauge<'subgraph' | 'state'>; transitions: Counter<'subgraph' | 'state'>; failures: Counter<'subgraph' | 'reason'> };
+  private readonly metrics?: ReturnType<typeof breakerMetrics>;
+  private readonly callerLabel: { caller?: string };
 
   constructor(private readonly options: CircuitBreakersOptions) {
-    if (options.registry) this.metrics = breakerMetrics(options.registry);
+    this.callerLabel = options.caller === undefined ? {} : { caller: options.caller };
+    if (options.registry) this.metrics = breakerMetrics(options.registry, options.caller !== undefined);
     for (const service of options.services ?? []) this.breakerFor(service);
   }
 
@@ -104,7 +111,7 @@ export class CircuitBreakers {
    */
   async call<T>(service: string, timeoutMs: number, action: (signal: AbortSignal) => Promise<T>): Promise<T> {
     if (timeoutMs <= 0) {
-      this.metrics?.failures.inc({ subgraph: service, reason: 'deadline' });
+      this.metrics?.failures.inc({ ...this.callerLabel, subgraph: service, reason: 'deadline' });
       throw new SubgraphCallError(service, 'deadline');
     }
     const breaker = this.breakerFor(service);
@@ -117,7 +124,7 @@ export class CircuitBreakers {
           : CircuitBreaker.isOurError(error as Error)
             ? new SubgraphCallError(service, 'circuit-open')
             : new SubgraphCallError(service, 'unreachable', { detail: error });
-      this.metrics?.failures.inc({ subgraph: service, reason: failure.reason });
+      this.metrics?.failures.inc({ ...this.callerLabel, subgraph: service, reason: failure.reason });
       throw failure;
     }
   }
@@ -148,7 +155,7 @@ export class CircuitBreakers {
       const previous = current;
       current = next;
       this.publish(service, next);
-      this.metrics?.transitions.inc({ subgraph: service, state: next });
+      this.metrics?.transitions.inc({ ...this.callerLabel, subgraph: service, state: next });
       const facts = { subgraph: service, from: previous, to: next };
       if (next === 'open') {
         this.options.logger?.warn({ ...facts, resetTimeoutMs: settings.resetTimeoutMs }, `circuit breaker of ${service} opened: calls fail fast for ${settings.resetTimeoutMs} ms`);
@@ -166,7 +173,7 @@ export class CircuitBreakers {
   }
 
   private publish(service: string, state: BreakerState): void {
-    for (const candidate of STATES) this.metrics?.state.set({ subgraph: service, state: candidate }, candidate === state ? 1 : 0);
+    for (const candidate of STATES) this.metrics?.state.set({ ...this.callerLabel, subgraph: service, state: candidate }, candidate === state ? 1 : 0);
   }
 }
 
@@ -202,31 +209,34 @@ async function withTimeout<T>(service: string, timeoutMs: number, action: (signa
   }
 }
 
-function breakerMetrics(registry: Registry) {
+type BreakerLabel = 'caller' | 'subgraph' | 'state' | 'reason';
+
+function breakerMetrics(registry: Registry, withCaller: boolean) {
   const existing = <M>(name: string) => registry.getSingleMetric(name) as M | undefined;
+  const labels = (...names: BreakerLabel[]) => (withCaller ? ['caller' as const, ...names] : names);
   return {
     state:
-      existing<Gauge<'subgraph' | 'state'>>('subgraph_circuit_breaker_state') ??
-      new Gauge({
+      existing<Gauge<BreakerLabel>>('subgraph_circuit_breaker_state') ??
+      new Gauge<BreakerLabel>({
         name: 'subgraph_circuit_breaker_state',
         help: 'Circuit breaker of each subgraph: 1 for its current state (closed, open, half-open), 0 for the others',
-        labelNames: ['subgraph', 'state'] as const,
+        labelNames: labels('subgraph', 'state'),
         registers: [registry],
       }),
     transitions:
-      existing<Counter<'subgraph' | 'state'>>('subgraph_circuit_breaker_transitions_total') ??
-      new Counter({
+      existing<Counter<BreakerLabel>>('subgraph_circuit_breaker_transitions_total') ??
+      new Counter<BreakerLabel>({
         name: 'subgraph_circuit_breaker_transitions_total',
         help: 'State changes of the circuit breaker of each subgraph, by the state entered',
-        labelNames: ['subgraph', 'state'] as const,
+        labelNames: labels('subgraph', 'state'),
         registers: [registry],
       }),
     failures:
-      existing<Counter<'subgraph' | 'reason'>>('subgraph_call_failures_total') ??
-      new Counter({
+      existing<Counter<BreakerLabel>>('subgraph_call_failures_total') ??
+      new Counter<BreakerLabel>({
         name: 'subgraph_call_failures_total',
         help: 'Calls to a subgraph without an answer, by reason (timeout, deadline, unreachable, circuit-open)',
-        labelNames: ['subgraph', 'reason'] as const,
+        labelNames: labels('subgraph', 'reason'),
         registers: [registry],
       }),
   };

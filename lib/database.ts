@@ -44,13 +44,16 @@ function serverOf(url: string): string {
 }
 
 /** A failed connection to the server of `url` as a StartupError naming DATABASE_URL; an error of unknown cause as it is. */
-function serverConnectFailure(error: unknown, url: string, elapsedMs: number): unknown {
+function serverConnectFailure(error: unknown, url: string, timedOut = false): unknown {
   const server = serverOf(url);
   if (error instanceof DatabaseError) {
     // It answered and refused: a wrong password, an unknown user or database. PostgreSQL's words name it.
     return new StartupError(`${server} refused the connection: ${error.message}: correct DATABASE_URL`, 'DATABASE_URL', { cause: error });
   }
-  if (elapsedMs >= CONNECT_TIMEOUT_MS) {
+  if (error instanceof Error && error.message === 'Connection terminated unexpectedly') {
+    return new StartupError(`${server} closed the connection without answering: check that DATABASE_URL names a PostgreSQL server`, 'DATABASE_URL', { cause: error });
+  }
+  if (timedOut) {
     return new StartupError(`${server} did not answer within ${CONNECT_TIMEOUT_MS / 1000} s: check DATABASE_URL and the network`, 'DATABASE_URL', { cause: error });
   }
   return connectFailure(error, server, 'DATABASE_URL');
@@ -67,7 +70,7 @@ export async function ensureDatabase(url: string): Promise<boolean> {
   try {
     await client.connect();
   } catch (error) {
-    throw serverConnectFailure(error, url, Date.now() - startedAt);
+    throw serverConnectFailure(error, url, Date.now() - startedAt >= CONNECT_TIMEOUT_MS);
   }
   try {
     const { rowCount } = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [name]);
@@ -112,7 +115,6 @@ export interface OpenDatabaseOptions {
  */
 export async function openDatabase(spec: DatabaseSpec, options: OpenDatabaseOptions): Promise<{ orm: MikroORM; created: boolean }> {
   const created = await ensureDatabase(options.url);
-  const startedAt = Date.now();
   const orm = await MikroORM.init({
     clientUrl: options.url,
     entities: spec.entities,
@@ -131,7 +133,7 @@ export async function openDatabase(spec: DatabaseSpec, options: OpenDatabaseOpti
     logger: (message: string) => options.logger?.debug({ database: spec.name }, message),
     ...options.overrides,
   }).catch((error: unknown) => {
-    throw serverConnectFailure(error, options.url, Date.now() - startedAt);
+    throw serverConnectFailure(error, options.url);
   });
   let applied: { name: string }[];
   try {

@@ -1,6 +1,6 @@
 import { createPubSub } from '@graphql-yoga/subscription';
 import { RedisPubSub } from 'graphql-redis-subscriptions';
-import Redis from 'ioredis';
+import Redis, { ReplyError } from 'ioredis';
 import type { PubSub } from 'type-graphql';
 import { requireAtStart } from './entry-point';
 import type { EventPayloads, Topic } from './events';
@@ -90,6 +90,9 @@ function redisStartFailure(error: unknown, url: string): unknown {
   const server = `Redis for events at ${new URL(url).host}`;
   const failure = connectFailure(error, server, 'REDIS_URL');
   if (failure !== error || !(error instanceof Error)) return failure;
-  // Answered but refused us (a password, a protocol error): Redis's own words.
-  return new StartupError(`${server} refused to serve events: ${error.message}: correct REDIS_URL`, 'REDIS_URL', { cause: error });
+  const said = error.message.replace(/\.$/, '');
+  // Redis answered and refused (a wrong password): its own words; anything else answered, but not as Redis.
+  return error instanceof ReplyError
+    ? new StartupError(`${server} refused the connection: ${said}: correct REDIS_URL`, 'REDIS_URL', { cause: error })
+    : new StartupError(`${server} answered, but not as Redis does (${said}): check that REDIS_URL names a Redis server`, 'REDIS_URL', { cause: error });
 }

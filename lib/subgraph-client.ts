@@ -102,6 +102,8 @@ export interface SubgraphClientsOptions {
   logger?: Logger;
   /** Where breaker metrics are registered. */
   registry?: Registry;
+  /** The calling service, as the `caller` label of those metrics. */
+  caller?: string;
 }
 
 const breakersOfClients = new WeakMap<SubgraphClients, CircuitBreakers>();
@@ -109,7 +111,13 @@ const breakersOfClients = new WeakMap<SubgraphClients, CircuitBreakers>();
 /** The clients share one breaker per callee, so every call of the process to it counts. */
 export function createSubgraphClients(urls: Record<SubgraphName, string>, internalSecret: string, options: SubgraphClientsOptions = {}): SubgraphClients {
   const resilience = options.resilience ?? defaultResilienceConfig();
-  const breakers = new CircuitBreakers({ settings: resilience.breaker, services: SUBGRAPH_NAMES, logger: options.logger, registry: options.registry });
+  const breakers = new CircuitBreakers({
+    settings: resilience.breaker,
+    services: SUBGRAPH_NAMES,
+    logger: options.logger,
+    registry: options.registry,
+    caller: options.caller,
+  });
   const clients = Object.fromEntries(
     SUBGRAPH_NAMES.map((name) => [name, new SubgraphClient(name, urls[name], internalSecret, { timeoutMs: siblingTimeoutMs(resilience, name), breakers })]),
   ) as SubgraphClients;

@@ -237,8 +237,10 @@ export interface RunningSubgraph extends ListeningServer {
   /** Present when the subgraph publishes events and background tasks run. */
   outboxRelay?: OutboxRelay;
   events: EventBus;
-  /** Stops HTTP, Apollo and the database pool. */
+  /** Drains HTTP (no load-balancer delay), stops background work, Apollo and the database pool. */
   stop(): Promise<void>;
+  /** What SIGTERM runs: readiness (/health) off for SHUTDOWN_DELAY_MS first, then as `stop`. */
+  shutdown(): Promise<void>;
 }
 
 export interface StartSubgraphOptions {
@@ -275,6 +277,9 @@ export async function startSubgraph<Loaders>(definition: SubgraphDefinition<Load
   const clients = createSubgraphClients({ ...subgraphUrlsFromEnv({}), ...options.subgraphUrls }, options.internalSecret, {
     resilience,
     logger,
+    // Sibling breakers on this process's /metrics (prom-client's default registry), by calling subgraph.
+    registry: register,
+    caller: definition.name,
   });
   const events = options.events ?? createEventBus();
   // Everything started so far, stopped in reverse if a later step fails (or on stop).
@@ -287,6 +292,8 @@ export async function startSubgraph<Loaders>(definition: SubgraphDefinition<Load
     for (const stop of [...started].reverse()) await stop();
   };
   const settings: SubgraphSettings = { production: options.production, jwtSecret: options.jwtSecret };
+  // The load-balancer delay applies to SIGTERM (`shutdown`), not to a stop asked for in code.
+  let drainDelayMs = 0;
   try {
     const server = await createSubgraphServer(definition, { orm, logger, internalSecret: options.internalSecret, settings, clients, events });
     started.push(() => server.stop());
@@ -300,7 +307,8 @@ export async function startSubgraph<Loaders>(definition: SubgraphDefinition<Load
     const listening = await listen(server.app, options.port, options.host);
     const subscriptions = server.attachSubscriptions(listening.server);
     // In-flight requests finish first; then background work stops and the pools close.
-    started.push(() => drainServer(listening.server, server.drain, options.shutdown ?? DEFAULT_SHUTDOWN, logger, () => subscriptions.dispose()));
+    const shutdown = options.shutdown ?? DEFAULT_SHUTDOWN;
+    started.push(() => drainServer(listening.server, server.drain, { ...shutdown, delayMs: drainDelayMs }, logger, () => subscriptions.dispose()));
     return {
       ...listening,
       name: definition.name,
@@ -310,6 +318,10 @@ export async function startSubgraph<Loaders>(definition: SubgraphDefinition<Load
       outboxRelay,
       events,
       stop: stopStarted,
+      shutdown: async () => {
+        drainDelayMs = shutdown.delayMs;
+        await stopStarted();
+      },
     };
   } catch (error) {
     await stopStarted();
@@ -346,7 +358,7 @@ export async function runSubgraphMain<Loaders>(definition: SubgraphDefinition<Lo
   });
   logger.info({ url: `${running.url}/graphql`, events: events.kind }, `${definition.name} subgraph ready`);
   stopOnSignals(logger, async () => {
-    await running.stop();
+    await running.shutdown();
     await events.close();
   });
 }

@@ -1,6 +1,6 @@
 import 'reflect-metadata';
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { Agent, request } from 'undici';
@@ -8,7 +8,7 @@ import { readGatewayConfig, type GatewayConfig } from '../gateway/gateway.config
 import { startGateway, type RunningGateway } from '../gateway/gateway.server';
 import { disableApolloTelemetry } from '../lib/config';
 import { freePort } from '../lib/http';
-import { startEmbeddedPostgres, type EmbeddedPostgresHandle } from '../lib/embedded-postgres';
+import { createTempDataParent, startEmbeddedPostgres, type EmbeddedPostgresHandle } from '../lib/embedded-postgres';
 import { runMain } from '../lib/entry-point';
 import { createLogger } from '../lib/logger';
 import { SUBGRAPH_NAMES, type SubgraphName } from '../lib/subgraph-names';
@@ -274,7 +274,7 @@ async function main(): Promise<void> {
     if (serverUrl) {
       log(`database: ${serverUrl.replace(/\/\/([^:@/]+):[^@/]*@/, '//$1:***@')} (DATABASE_URL), databases bench_refusals_<subgraph>`);
     } else {
-      tempDir = await mkdtemp(path.join(os.tmpdir(), 'bench-refusals-'));
+      tempDir = createTempDataParent('bench-refusals-');
       const port = await freePort();
       log(`database: embedded PostgreSQL on ${host}:${port}, data in ${tempDir} (removed at the end)`);
       embedded = await startEmbeddedPostgres({ dataDir: path.join(tempDir, 'data'), port, persistent: false });

@@ -92,7 +92,6 @@ describe('start-up failures', () => {
 
   /** Exit 1 within seconds, and besides JSON log lines exactly one plain line: `expected`. No stack, no `undefined`. */
   function expectOneLine(outcome: Outcome, expected: RegExp): void {
-    const plainTmp = outcome.output.split("\n").filter((line) => line.trim() !== "" && !line.startsWith("{")); require("node:fs").appendFileSync("/tmp/start-lines.txt", `${plainTmp.join(" / ")} [${outcome.ms} ms, code ${outcome.code}]\n`);
     const plain = outcome.output.split('\n').filter((line) => line.trim() !== '' && !line.startsWith('{'));
     expect(plain).toEqual([expect.stringMatching(expected)]);
     expect(plain[0]).toMatch(/^Cannot start: /);
@@ -106,6 +105,12 @@ describe('start-up failures', () => {
     const port = await takenPort();
     const outcome = await run('gateway', 'dist/gateway/main.js', { PORT: String(port) });
     expectOneLine(outcome, new RegExp(`^Cannot start: port ${port} on 0\\.0\\.0\\.0 is already in use by another program: stop that program, or set PORT to a free port$`));
+  }, 30_000);
+
+  it('gateway: the supergraph file is missing', async () => {
+    const missing = path.join(tempDir, 'no-such-supergraph.graphql');
+    const outcome = await run('gateway', 'dist/gateway/main.js', { PORT: String(await freePort()), SUPERGRAPH_PATH: missing });
+    expectOneLine(outcome, new RegExp(`^Cannot start: the supergraph ${literal(missing)} cannot be read \\(ENOENT\\): run \`npm run schema:generate\`, or set SUPERGRAPH_PATH to the composed supergraph$`));
   }, 30_000);
 
   it('npm start: a subgraph port is taken (names that subgraph\'s setting)', async () => {

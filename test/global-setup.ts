@@ -1,8 +1,6 @@
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { startEmbeddedPostgres, type EmbeddedPostgresHandle } from '../lib/embedded-postgres';
+import { createTempDataParent, startEmbeddedPostgres, type EmbeddedPostgresHandle } from '../lib/embedded-postgres';
 
 declare global {
   // eslint-disable-next-line no-var
@@ -20,7 +18,8 @@ export default async function globalSetup(): Promise<void> {
   // Tests that run services as separate processes start them from dist/, as deployments do.
   execFileSync('npm', ['run', 'build', '--silent'], { stdio: 'inherit' });
   if (process.env.DATABASE_URL) return;
-  const dataDir = path.join(mkdtempSync(path.join(tmpdir(), 'commerce-test-pg-')), 'data');
+  // A temporary parent the `postgres` user can pass (the server runs as that user when we are root).
+  const dataDir = path.join(createTempDataParent('commerce-test-pg-'), 'data');
   const port = 55_432 + Math.floor(Math.random() * 1000);
   globalThis.embeddedPostgres = await startEmbeddedPostgres({ dataDir, port, persistent: false });
   process.env.DATABASE_URL = globalThis.embeddedPostgres.url;

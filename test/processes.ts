@@ -65,10 +65,18 @@ export async function waitUntilHealthy(url: string, service: ServiceProcess, tim
 
 /** Waits for a process to exit on its own; its exit code. */
 export async function exitCode(service: ServiceProcess, timeoutMs = 20_000): Promise<number | null> {
-  return Promise.race([
-    new Promise<number | null>((resolve) => (service.child.exitCode !== null ? resolve(service.child.exitCode) : service.child.once('exit', resolve))),
-    new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`${service.name} still running after ${timeoutMs} ms`)), timeoutMs)),
-  ]);
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    return await Promise.race([
+      new Promise<number | null>((resolve) => (service.child.exitCode !== null ? resolve(service.child.exitCode) : service.child.once('exit', resolve))),
+      new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`${service.name} still running after ${timeoutMs} ms`)), timeoutMs);
+      }),
+    ]);
+  } finally {
+    // A pending timer would keep Jest from exiting until it fires.
+    clearTimeout(timer);
+  }
 }
 
 /** A private, disposable Redis server: a test may restart it, never the shared one. */

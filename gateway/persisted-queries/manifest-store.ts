@@ -4,6 +4,7 @@ import path from 'node:path';
 import type { GraphQLSchema } from 'graphql';
 import type { Logger } from '../../lib/logger';
 import type { GatewayMetrics } from '../metrics';
+import { StartupError } from '../../lib/startup-error';
 import { ManifestError, PersistedQueryManifest, sha256Hex } from './manifest';
 
 export interface ManifestStoreOptions {
@@ -48,13 +49,16 @@ export class ManifestStore {
     try {
       text = await readFile(options.path, 'utf8');
     } catch (error) {
-      throw new Error(`Cannot read the persisted query manifest ${options.path}: ${(error as Error).message}`);
+      throw new StartupError(
+        `the persisted query manifest ${options.path} cannot be read (${(error as NodeJS.ErrnoException).code ?? (error as Error).message}): run \`npm run schema:generate\`, or set PERSISTED_QUERY_MANIFEST_PATH to the manifest`,
+        'PERSISTED_QUERY_MANIFEST_PATH',
+      );
     }
     let manifest: PersistedQueryManifest;
     try {
       manifest = PersistedQueryManifest.parse(text, options.apiSchema);
     } catch (error) {
-      throw new Error(`The persisted query manifest ${options.path} is refused: ${(error as Error).message}`);
+      throw new StartupError(`the persisted query manifest ${options.path} is refused (${(error as Error).message}): fix the file, or set PERSISTED_QUERY_MANIFEST_PATH to a valid manifest`, 'PERSISTED_QUERY_MANIFEST_PATH');
     }
     const store = new ManifestStore(manifest, options);
     options.metrics?.manifestOperations.set(manifest.size);
