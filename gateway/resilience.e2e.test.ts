@@ -3,9 +3,9 @@ import type { GraphQLFormattedError } from 'graphql';
 import { signAccessToken } from '../lib/access-token';
 import { demoCatalog, DEMO_WAREHOUSES } from '../lib/demo-data';
 import { ErrorCode } from '../lib/errors';
-import { SUBGRAPH_NAMES, type SubgraphName } from '../lib/subgraph-names';
-import { exitCode, freePort, startProcess, startRedisServer, waitUntilHealthy, type ServiceProcess } from '../test/processes';
-import { postGraphQL, testDatabasePrefix, testServerUrl, TEST_INTERNAL_SECRET, TEST_JWT_SECRET, type GraphQLResult } from '../test/subgraph-harness';
+import type { ServiceProcess } from '../test/processes';
+import { startSplitDeployment, type SplitDeployment } from '../test/split-deployment';
+import { postGraphQL, TEST_JWT_SECRET, type GraphQLResult } from '../test/subgraph-harness';
 import { demoAdmin, demoCustomer } from '../test/supergraph-harness';
 
 /**
@@ -30,59 +30,36 @@ interface Answer {
 }
 
 describe('resilience: a subgraph killed or frozen under load', () => {
-  const processes: ServiceProcess[] = [];
-  let redis: ServiceProcess;
-  let env: Record<string, string>;
-  const ports = {} as Record<SubgraphName | 'gateway', number>;
+  let deployment: SplitDeployment;
   let adminToken: string;
   let customerToken: string;
   let frozen: ServiceProcess | undefined;
 
   beforeAll(async () => {
-    const redisPort = await freePort();
-    redis = startRedisServer(redisPort);
-    for (const name of [...SUBGRAPH_NAMES, 'gateway'] as const) ports[name] = await freePort();
-    env = {
-      NODE_ENV: 'production',
-      DATABASE_URL: testServerUrl(),
-      DATABASE_NAME_PREFIX: `${testDatabasePrefix()}_resilience`,
-      REDIS_URL: `redis://127.0.0.1:${redisPort}`,
-      INTERNAL_SECRET: TEST_INTERNAL_SECRET,
-      JWT_SECRET: TEST_JWT_SECRET,
-      HOST: '127.0.0.1',
-      SUBGRAPH_TIMEOUT_MS: String(TIMEOUT_MS),
-      BREAKER_VOLUME_THRESHOLD: '4',
-      BREAKER_WINDOW_MS: '2000',
-      BREAKER_RESET_TIMEOUT_MS: '1000',
-      // The load is one client; its cost budget is not what this test is about.
-      RATE_LIMIT_MODE: 'off',
-      ...Object.fromEntries(SUBGRAPH_NAMES.map((name) => [`${name.toUpperCase()}_URL`, `http://127.0.0.1:${ports[name]}/graphql`])),
-    };
-    const seed = startProcess('seed', 'dist/scripts/seed.js', env);
-    expect(await exitCode(seed, 60_000)).toBe(0);
-    await Promise.all(SUBGRAPH_NAMES.map((name) => startService(name, `dist/subgraphs/${name}/main.js`, ports[name])));
-    // info: the breaker's half-open and closed lines are info, its opening a warning.
-    await startService('gateway', 'dist/gateway/main.js', ports.gateway, { LOG_LEVEL: 'info' });
+    deployment = await startSplitDeployment({
+      databaseSuffix: 'resilience',
+      env: {
+        SUBGRAPH_TIMEOUT_MS: String(TIMEOUT_MS),
+        BREAKER_VOLUME_THRESHOLD: '4',
+        BREAKER_WINDOW_MS: '2000',
+        BREAKER_RESET_TIMEOUT_MS: '1000',
+        // The load is one client; its cost budget is not what this test is about.
+        RATE_LIMIT_MODE: 'off',
+      },
+      // info: the breaker's half-open and closed lines are info, its opening a warning.
+      gateways: { gateway: { LOG_LEVEL: 'info' } },
+    });
     adminToken = await signAccessToken(demoAdmin, TEST_JWT_SECRET);
     customerToken = await signAccessToken(demoCustomer, TEST_JWT_SECRET);
   }, 90_000);
 
   afterAll(async () => {
-    // A stopped process would never act on SIGTERM.
-    frozen?.child.kill('SIGCONT');
-    await Promise.all(processes.map((p) => p.stop()));
-    await redis?.stop();
+    frozen = undefined;
+    await deployment?.stop();
   });
 
-  async function startService(name: string, entry: string, port: number, extra: Record<string, string> = {}): Promise<ServiceProcess> {
-    const service = startProcess(name, entry, { ...env, ...extra, PORT: String(port) });
-    processes.push(service);
-    await waitUntilHealthy(`http://127.0.0.1:${port}/health`, service);
-    return service;
-  }
-
-  const service = (name: string) => processes.find((p) => p.name === name && p.child.exitCode === null && p.child.signalCode === null)!;
-  const gatewayUrl = () => `http://127.0.0.1:${ports.gateway}`;
+  const service = (name: string) => deployment.process(name);
+  const gatewayUrl = () => `http://127.0.0.1:${deployment.ports.gateway}`;
   const mixed = () => postGraphQL(`${gatewayUrl()}/graphql`, MIXED, { id: product.id }, { authorization: `Bearer ${adminToken}` });
 
   /** `workers` clients sending `send` one after another (with a short pause) until stopped. */
@@ -185,7 +162,7 @@ describe('resilience: a subgraph killed or frozen under load', () => {
 
     // Back on the same port; the gateway is left alone.
     const restartBegan = performance.now() - load.began;
-    await startService('catalog', 'dist/subgraphs/catalog/main.js', ports.catalog);
+    await deployment.start('catalog');
     const restartedAt = performance.now() - load.began;
     await eventually(async () => load.answers.some((a) => a.sentAt > restartedAt && !a.result.errors), 5_000, 'a request succeeds after the restart');
     const answers = await load.stop();
@@ -217,7 +194,7 @@ describe('resilience: a subgraph killed or frozen under load', () => {
     expect(transitions.at(-1)).toBe('closed');
     expect(service('gateway').child.pid).toBe(gatewayPid);
     // Sibling calls have breakers of their own, on each subgraph's /metrics.
-    expect(await (await fetch(`http://127.0.0.1:${ports.cart}/metrics`)).text()).toContain(
+    expect(await (await fetch(`http://127.0.0.1:${deployment.ports.cart}/metrics`)).text()).toContain(
       'subgraph_circuit_breaker_state{caller="cart",subgraph="catalog",state="closed"} 1',
     );
   }, 30_000);
