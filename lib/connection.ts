@@ -1,7 +1,7 @@
 import { Directive, Field, Int, ObjectType, type ClassType } from 'type-graphql';
 import { badUserInput } from './errors';
-import { isUuid } from './loaders';
 import { isValidText } from './text-input';
+import { isUuid } from './uuid';
 
 export const DEFAULT_PAGE_SIZE = 20;
 export const MAX_PAGE_SIZE = 100;

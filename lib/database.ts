@@ -59,46 +59,65 @@ function serverConnectFailure(error: unknown, url: string, timedOut = false): un
   return connectFailure(error, server, 'DATABASE_URL');
 }
 
-/** Creates the database of `url` on its server if it does not exist yet; true when it did. */
-export async function ensureDatabase(url: string): Promise<boolean> {
-  const target = new URL(url);
-  const name = decodeURIComponent(target.pathname.slice(1));
+export interface MaintenanceConnectOptions {
+  /** Give up connecting after this long; without it, pg waits as long as the network does. */
+  connectionTimeoutMillis?: number;
+  /** What a failed connect throws instead of pg's error, told whether it took the whole timeout. */
+  connectFailure?: (error: unknown, timedOut: boolean) => unknown;
+}
+
+/**
+ * Runs `work` on a connection to the `postgres` maintenance database of the
+ * server of `url`, then closes it. Databases are created and dropped from
+ * there: the one `url` names may not exist yet, and PostgreSQL drops no
+ * database while connected to it.
+ */
+export async function withMaintenanceConnection<T>(url: string, work: (client: Client) => Promise<T>, options: MaintenanceConnectOptions = {}): Promise<T> {
   const maintenance = new URL(url);
   maintenance.pathname = '/postgres';
-  const client = new Client({ connectionString: maintenance.toString(), connectionTimeoutMillis: CONNECT_TIMEOUT_MS });
+  const { connectionTimeoutMillis, connectFailure } = options;
+  const client = new Client({ connectionString: maintenance.toString(), connectionTimeoutMillis });
   const startedAt = Date.now();
   try {
     await client.connect();
   } catch (error) {
-    throw serverConnectFailure(error, url, Date.now() - startedAt >= CONNECT_TIMEOUT_MS);
+    if (!connectFailure) throw error;
+    throw connectFailure(error, connectionTimeoutMillis !== undefined && Date.now() - startedAt >= connectionTimeoutMillis);
   }
   try {
-    const { rowCount } = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [name]);
-    if (rowCount) return false;
-    try {
-      await client.query(`CREATE DATABASE ${quoteIdentifier(name)}`);
-      return true;
-    } catch (error) {
-      // Another process created it between our check and our create.
-      if ((error as { code?: string }).code !== '42P04' && (error as { code?: string }).code !== '23505') throw error;
-      return false;
-    }
+    return await work(client);
   } finally {
     await client.end();
   }
 }
 
+/** Creates the database of `url` on its server if it does not exist yet; true when it did. */
+export async function ensureDatabase(url: string): Promise<boolean> {
+  const target = new URL(url);
+  const name = decodeURIComponent(target.pathname.slice(1));
+  return withMaintenanceConnection(
+    url,
+    async (client) => {
+      const { rowCount } = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [name]);
+      if (rowCount) return false;
+      try {
+        await client.query(`CREATE DATABASE ${quoteIdentifier(name)}`);
+        return true;
+      } catch (error) {
+        // Another process created it between our check and our create.
+        if ((error as { code?: string }).code !== '42P04' && (error as { code?: string }).code !== '23505') throw error;
+        return false;
+      }
+    },
+    { connectionTimeoutMillis: CONNECT_TIMEOUT_MS, connectFailure: (error, timedOut) => serverConnectFailure(error, url, timedOut) },
+  );
+}
+
 export async function dropDatabase(url: string): Promise<void> {
   const name = decodeURIComponent(new URL(url).pathname.slice(1));
-  const maintenance = new URL(url);
-  maintenance.pathname = '/postgres';
-  const client = new Client({ connectionString: maintenance.toString() });
-  await client.connect();
-  try {
+  await withMaintenanceConnection(url, async (client) => {
     await client.query(`DROP DATABASE IF EXISTS ${quoteIdentifier(name)} WITH (FORCE)`);
-  } finally {
-    await client.end();
-  }
+  });
 }
 
 export interface OpenDatabaseOptions {

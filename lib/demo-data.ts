@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { slugify } from './slug';
 import { uuidFromDigest } from './uuid';
 
 /**
@@ -24,15 +25,6 @@ function random(seed: number): () => number {
     t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
-}
-
-export function slugify(text: string): string {
-  return text
-    .normalize('NFKD')
-    .replace(/[\u0300-\u036f]/g, '')
-    .toLowerCase()
-    .replace(/[^a-z0-9]+/g, '-')
-    .replace(/^-+|-+$/g, '');
 }
 
 export interface DemoCategory {

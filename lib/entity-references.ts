@@ -20,8 +20,13 @@ export class ProductReference {
   id!: string;
 }
 
-export function productReference(id: string): ProductReference {
-  const reference = new ProductReference();
+/**
+ * An entity of another subgraph, or this subgraph's share of one, known by its
+ * key only: the gateway resolves the other fields from the subgraphs that own
+ * them. An instance of `type`, the class this subgraph declares for it.
+ */
+export function entityReference<T extends { id: string }>(type: new () => T, id: string): T {
+  const reference = new type();
   reference.id = id;
   return reference;
 }

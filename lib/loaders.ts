@@ -1,13 +1,7 @@
 import DataLoader from 'dataloader';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { EntityName, FilterQuery } from '@mikro-orm/core';
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
-/** Ids are UUIDs; anything else cannot exist, so it resolves to null without a query. */
-export function isUuid(value: string): boolean {
-  return UUID.test(value);
-}
+import { isUuid } from './uuid';
 
 /**
  * A request-scoped loader of one value per UUID key (an entity, a count, a

@@ -2,7 +2,7 @@ import { existsSync, mkdirSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { createServer, type Server } from 'node:net';
 import path from 'node:path';
 import { Client } from 'pg';
-import { databaseName, databaseUrl, dropDatabase } from '../lib/database';
+import { databaseName, databaseUrl, dropDatabase, ensureDatabase } from '../lib/database';
 import { createTempDataParent } from '../lib/embedded-postgres';
 import { SUBGRAPH_NAMES } from '../lib/subgraph-names';
 import { freePort, startProcess, waitUntilHealthy, type ServiceProcess } from '../test/processes';
@@ -151,10 +151,7 @@ describe('start-up failures', () => {
   it('subgraph: a migration cannot apply (its table exists already)', async () => {
     const url = databaseUrl(testServerUrl(), databaseName(prefix, 'users'));
     await dropDatabase(url);
-    const admin = new Client({ connectionString: testServerUrl() });
-    await admin.connect();
-    await admin.query(`create database "${databaseName(prefix, 'users')}"`);
-    await admin.end();
+    await ensureDatabase(url);
     const client = new Client({ connectionString: url });
     await client.connect();
     await client.query('create table user_account (id int primary key)'); // made by hand, not by the migrations

@@ -1,3 +1,4 @@
+import { entityReference } from '../../lib/entity-references';
 import { createSubgraphServer, type SubgraphDefinition, type SubgraphDeps } from '../../lib/subgraph';
 import { Cart } from './cart/cart.entity';
 import { CartResolver } from './cart/cart.resolver';
@@ -8,7 +9,7 @@ import { CartItem } from './cart-item/cart-item.entity';
 import { CartItemResolver } from './cart-item/cart-item.resolver';
 import { cartMigrations } from './migrations';
 import { UserCartResolver } from './user/user.resolver';
-import { UserCart, userCart } from './user/user.type';
+import { UserCart } from './user/user.type';
 
 const cartService = new CartService();
 
@@ -22,7 +23,7 @@ export const cartSubgraph: SubgraphDefinition<CartLoaders> = {
   referenceResolvers: {
     // The same visibility as Query.cart: a cart id is no way around it.
     Cart: (reference, ctx: CartContext) => cartService.visibleById(ctx, reference.id),
-    User: (reference) => userCart(reference.id),
+    User: (reference) => entityReference(UserCart, reference.id),
   },
   createLoaders: createCartLoaders,
 };

@@ -1,10 +1,11 @@
+import { entityReference } from '../../lib/entity-references';
 import { OutboxEvent } from '../../lib/outbox';
 import { createSubgraphServer, type SubgraphDefinition, type SubgraphDeps } from '../../lib/subgraph';
 import { readInventoryConfig } from './inventory.config';
 import { createInventoryLoaders, type InventoryLoaders } from './inventory.loaders';
 import { seedInventory } from './inventory.seed';
 import { inventoryMigrations } from './migrations';
-import { productStock } from './product/product-stock';
+import { ProductStock } from './product/product-stock';
 import { ProductStockResolver } from './product/product-stock.resolver';
 import { ReservationLine } from './reservation/reservation-line.entity';
 import { Reservation } from './reservation/reservation.entity';
@@ -23,7 +24,7 @@ export const inventorySubgraph: SubgraphDefinition<InventoryLoaders> = {
   resolvers: [WarehouseResolver, StockLevelResolver, ProductStockResolver, StockChangeResolver, ReservationResolver],
   referenceResolvers: {
     // Every product id is answerable: a product never stocked here simply has nothing available.
-    Product: (reference) => productStock(reference.id),
+    Product: (reference) => entityReference(ProductStock, reference.id),
   },
   createLoaders: createInventoryLoaders,
   seed: seedInventory,

@@ -1,6 +1,7 @@
 import DataLoader from 'dataloader';
 import type { EntityManager } from '../../lib/database';
-import { entityLoader, groupLoader, isUuid, uuidKeyedLoader } from '../../lib/loaders';
+import { entityLoader, groupLoader, uuidKeyedLoader } from '../../lib/loaders';
+import { isUuid } from '../../lib/uuid';
 import { OrderItem } from './order-item/order-item.entity';
 import { OrderStatusEvent } from './order-status/order-status-event.entity';
 import { ORDER_STATUS_RANK } from './order-status/order-status.enum';

@@ -1,3 +1,4 @@
+import { entityReference } from '../../lib/entity-references';
 import { createSubgraphServer, type SubgraphDefinition, type SubgraphDeps } from '../../lib/subgraph';
 import { ordersMigrations } from './migrations';
 import { OrderItem } from './order-item/order-item.entity';
@@ -14,7 +15,7 @@ import type { OrdersContext } from './orders.context';
 import { createOrdersLoaders, type OrdersLoaders } from './orders.loaders';
 import { seedOrders } from './orders.seed';
 import { UserOrdersResolver } from './user/user.resolver';
-import { userOrders } from './user/user.type';
+import { UserOrders } from './user/user.type';
 
 const orderService = new OrderService();
 
@@ -25,7 +26,7 @@ export const ordersSubgraph: SubgraphDefinition<OrdersLoaders> = {
   referenceResolvers: {
     // The same rule as Query.order: other people's orders do not exist for the caller.
     Order: (reference, ctx: OrdersContext) => orderService.visibleOrder(ctx, reference.id),
-    User: (reference) => userOrders(reference.id),
+    User: (reference) => entityReference(UserOrders, reference.id),
   },
   createLoaders: createOrdersLoaders,
   seed: seedOrders,

@@ -1,5 +1,5 @@
 import { Ctx, FieldResolver, Resolver, Root } from 'type-graphql';
-import { ProductReference, productReference } from '../../../lib/entity-references';
+import { entityReference, ProductReference } from '../../../lib/entity-references';
 import { Money } from '../../../lib/money';
 import type { CartContext } from '../cart.context';
 import { CartItem } from './cart-item.entity';
@@ -11,7 +11,7 @@ export class CartItemResolver {
 
   @FieldResolver(() => ProductReference, { description: 'The product of this line' })
   product(@Root() item: CartItem): ProductReference {
-    return productReference(item.productId);
+    return entityReference(ProductReference, item.productId);
   }
 
   @FieldResolver(() => Money, { description: "The product's current catalog price" })

@@ -1,6 +1,6 @@
 import { UniqueConstraintViolationException } from '@mikro-orm/core';
 import { badUserInput, forbidden, unauthenticated } from '../../../lib/errors';
-import { isUuid } from '../../../lib/loaders';
+import { isUuid } from '../../../lib/uuid';
 import type { CartContext } from '../cart.context';
 import { CartItem } from '../cart-item/cart-item.entity';
 import { cartNotFound, inCartTransaction, lockActiveUserCart, lockCart, type Transaction } from './cart.access';

@@ -1,5 +1,5 @@
-import { isUuid } from '../../../lib/loaders';
 import { graphQLError, ErrorCode } from '../../../lib/errors';
+import { isUuid } from '../../../lib/uuid';
 import type { CartContext } from '../cart.context';
 import { CartItem } from '../cart-item/cart-item.entity';
 import { cartNotFound, inCartTransaction, lockCartToChange, type Transaction } from './cart.access';

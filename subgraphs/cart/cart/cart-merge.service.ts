@@ -1,5 +1,5 @@
-import { isUuid } from '../../../lib/loaders';
 import { unauthenticated } from '../../../lib/errors';
+import { isUuid } from '../../../lib/uuid';
 import type { CartContext } from '../cart.context';
 import { CartItem } from '../cart-item/cart-item.entity';
 import { cartNotFound, inCartTransaction, lockActiveUserCart, lockCart } from './cart.access';

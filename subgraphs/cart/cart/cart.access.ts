@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import type { EntityManager } from '../../../lib/database';
 import { badUserInput, ErrorCode, forbidden, graphQLError, notFound } from '../../../lib/errors';
 import { Role } from '../../../lib/identity';
-import { isUuid } from '../../../lib/loaders';
+import { isUuid } from '../../../lib/uuid';
 import type { CartContext } from '../cart.context';
 import { Cart, CartStatus } from './cart.entity';
 

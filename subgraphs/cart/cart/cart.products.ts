@@ -1,5 +1,5 @@
 import { badUserInput, ErrorCode, graphQLError } from '../../../lib/errors';
-import { isUuid } from '../../../lib/loaders';
+import { isUuid } from '../../../lib/uuid';
 import type { CartContext } from '../cart.context';
 import type { CatalogProductPrice } from '../cart.loaders';
 

@@ -1,6 +1,6 @@
 import { actsFor, type Viewer } from '../../../lib/identity';
-import { isUuid } from '../../../lib/loaders';
 import { money, type Money } from '../../../lib/money';
+import { isUuid } from '../../../lib/uuid';
 import type { CartContext } from '../cart.context';
 import type { CatalogProductPrice } from '../cart.loaders';
 import type { CartItem } from '../cart-item/cart-item.entity';

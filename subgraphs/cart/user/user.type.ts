@@ -11,9 +11,3 @@ export class UserCart {
   @Field(() => ID, { description: 'Stable identifier' })
   id!: string;
 }
-
-export function userCart(id: string): UserCart {
-  const user = new UserCart();
-  user.id = id;
-  return user;
-}

@@ -13,9 +13,3 @@ export class ProductStock {
   @Field(() => ID, { description: 'Stable identifier' })
   id!: string;
 }
-
-export function productStock(id: string): ProductStock {
-  const product = new ProductStock();
-  product.id = id;
-  return product;
-}

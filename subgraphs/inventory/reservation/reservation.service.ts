@@ -2,7 +2,7 @@ import { LockMode } from '@mikro-orm/core';
 import { randomUUID } from 'node:crypto';
 import type { EntityManager } from '../../../lib/database';
 import { badUserInput, ErrorCode, graphQLError } from '../../../lib/errors';
-import { isUuid } from '../../../lib/loaders';
+import { isUuid } from '../../../lib/uuid';
 import type { InventoryContext } from '../inventory.context';
 import { available, lockStockLevels, StockLedger, type MovementSource } from '../stock/stock-ledger';
 import type { StockLevel } from '../stock/stock-level.entity';

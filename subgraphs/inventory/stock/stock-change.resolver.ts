@@ -1,6 +1,7 @@
 import { Arg, ID, Resolver, Root, Subscription, type SubscriptionHandlerData } from 'type-graphql';
+import { entityReference } from '../../../lib/entity-references';
 import { Topics, type StockChangedEvent } from '../../../lib/events';
-import { productStock } from '../product/product-stock';
+import { ProductStock } from '../product/product-stock';
 import { StockChange } from './stock-change';
 
 interface StockChangedArgs {
@@ -25,7 +26,7 @@ export class StockChangeResolver {
     @Arg('productIds', () => [ID], { nullable: true, description: 'Products to watch; null watches every product' }) _productIds?: string[] | null,
   ): StockChange {
     const change = new StockChange();
-    change.product = productStock(event.productId);
+    change.product = entityReference(ProductStock, event.productId);
     change.availableQuantity = event.availableQuantity;
     change.inStock = event.inStock;
     change.changedAt = new Date(event.changedAt);

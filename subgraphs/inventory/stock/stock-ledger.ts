@@ -1,8 +1,8 @@
 import { LockMode } from '@mikro-orm/core';
 import type { EntityManager } from '../../../lib/database';
 import { Topics } from '../../../lib/events';
-import { isUuid } from '../../../lib/loaders';
 import { recordEvent } from '../../../lib/outbox';
+import { isUuid } from '../../../lib/uuid';
 import { Warehouse } from '../warehouse/warehouse.entity';
 import { StockLevel } from './stock-level.entity';
 import { StockMovement, StockMovementKind } from './stock-movement.entity';

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { badUserInput, notFound } from '../../../lib/errors';
-import { isUuid } from '../../../lib/loaders';
+import { isUuid } from '../../../lib/uuid';
 import type { InventoryContext } from '../inventory.context';
 import { Warehouse } from '../warehouse/warehouse.entity';
 import { lockStockLevels, StockLedger } from './stock-ledger';

@@ -1,6 +1,6 @@
 import { GraphQLError } from 'graphql';
 import { randomUUID } from 'node:crypto';
-import { isUuid } from '../../../lib/loaders';
+import { isUuid } from '../../../lib/uuid';
 import { attemptOrderId, isReservationLapsed, linesFingerprint, shortProducts } from './checkout.operations';
 
 describe('checkout request identity', () => {

@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import type { EntityManager } from '../../../lib/database';
 import { badUserInput, ErrorCode, graphQLError, notFound, unauthenticated } from '../../../lib/errors';
 import { Role, type Viewer } from '../../../lib/identity';
-import { isUuid } from '../../../lib/loaders';
+import { isUuid } from '../../../lib/uuid';
 import { OrderStatus } from '../order-status/order-status.enum';
 import { Order } from '../order/order.entity';
 import type { CheckoutInput } from '../order/order.inputs';

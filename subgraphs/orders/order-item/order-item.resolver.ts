@@ -1,5 +1,5 @@
 import { FieldResolver, Resolver, Root } from 'type-graphql';
-import { ProductReference, productReference } from '../../../lib/entity-references';
+import { entityReference, ProductReference } from '../../../lib/entity-references';
 import { money, Money } from '../../../lib/money';
 import { OrderItem } from './order-item.entity';
 
@@ -7,7 +7,7 @@ import { OrderItem } from './order-item.entity';
 export class OrderItemResolver {
   @FieldResolver(() => ProductReference, { description: 'The product bought; its current details come from catalog' })
   product(@Root() item: OrderItem): ProductReference {
-    return productReference(item.productId);
+    return entityReference(ProductReference, item.productId);
   }
 
   @FieldResolver(() => Money, { description: 'Price of one unit at checkout time; never changes afterwards' })

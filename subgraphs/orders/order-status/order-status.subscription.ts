@@ -2,7 +2,7 @@ import { filter, pipe } from '@graphql-yoga/subscription';
 import { forbidden, unauthenticated } from '../../../lib/errors';
 import { Topics, type OrderStatusChangedEvent } from '../../../lib/events';
 import { actsFor } from '../../../lib/identity';
-import { isUuid } from '../../../lib/loaders';
+import { isUuid } from '../../../lib/uuid';
 import { Order } from '../order/order.entity';
 import type { OrdersContext } from '../orders.context';
 

@@ -1,12 +1,13 @@
 import { Arg, Args, Authorized, Ctx, Directive, FieldResolver, ID, Mutation, Query, Resolver, Root, Subscription } from 'type-graphql';
 import { Address, toAddress } from '../../../lib/address';
+import { entityReference } from '../../../lib/entity-references';
 import { Role } from '../../../lib/identity';
 import { money, Money } from '../../../lib/money';
 import { OrderItem } from '../order-item/order-item.entity';
 import { OrderStatusEvent } from '../order-status/order-status-event.entity';
 import { OrderStatus } from '../order-status/order-status.enum';
 import type { OrdersContext } from '../orders.context';
-import { UserOrders, userOrders } from '../user/user.type';
+import { UserOrders } from '../user/user.type';
 import { OrderAttentionReason } from './order-attention';
 import { Order } from './order.entity';
 import { CheckoutInput, UpdateOrderStatusArgs } from './order.inputs';
@@ -79,7 +80,7 @@ export class OrderResolver {
 
   @FieldResolver(() => UserOrders, { description: 'Who placed the order' })
   user(@Root() order: Order): UserOrders {
-    return userOrders(order.userId);
+    return entityReference(UserOrders, order.userId);
   }
 
   /** Demand control: one line per product of the cart checked out, so the bound of Cart.items (50). */

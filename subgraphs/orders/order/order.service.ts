@@ -1,7 +1,7 @@
 import { decodeCursor, encodeCursor, pageSize, toConnection, type Connection } from '../../../lib/connection';
 import { forbidden, notFound, unauthenticated } from '../../../lib/errors';
 import { actsFor } from '../../../lib/identity';
-import { isUuid } from '../../../lib/loaders';
+import { isUuid } from '../../../lib/uuid';
 import { CheckoutSteps } from '../checkout/checkout-steps';
 import { OrderStatus } from '../order-status/order-status.enum';
 import { invalidTransition } from '../order-status/order-status.machine';

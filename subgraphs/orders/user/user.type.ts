@@ -11,9 +11,3 @@ export class UserOrders {
   @Field(() => ID, { description: 'Stable identifier' })
   id!: string;
 }
-
-export function userOrders(id: string): UserOrders {
-  const user = new UserOrders();
-  user.id = id;
-  return user;
-}
