@@ -47,6 +47,8 @@ export interface GatewayConfig {
   credentialThrottle: CredentialThrottleConfig;
   /** Timeouts, the request deadline and circuit breakers of the calls to subgraphs. */
   resilience: ResilienceConfig;
+  /** Identical query fetches in flight at once (same subgraph, query, variables and viewer) share one call. */
+  subgraphDeduplication: boolean;
 }
 
 export function readGatewayConfig(env: NodeJS.ProcessEnv = process.env): GatewayConfig {
@@ -70,6 +72,7 @@ export function readGatewayConfig(env: NodeJS.ProcessEnv = process.env): Gateway
       GRAPHQL_INTROSPECTION: bool({ default: undefined, desc: 'serve introspection; on outside production by default' }),
       SUPERGRAPH_PATH: str({ default: path.join(schemaDir(), 'supergraph.graphql'), desc: 'the composed supergraph to serve' }),
       SUBSCRIPTION_QUEUE_SIZE: wholeNumber('results')({ default: 100, desc: 'results a slow subscriber may fall behind by before the oldest are dropped' }),
+      SUBGRAPH_DEDUPLICATION: bool({ default: true, desc: 'identical query fetches in flight at once (same subgraph, query, variables and viewer) share one call' }),
     },
     env,
   );
@@ -98,5 +101,6 @@ export function readGatewayConfig(env: NodeJS.ProcessEnv = process.env): Gateway
     rateLimit: rateLimitConfig(values),
     credentialThrottle: credentialThrottleConfig(values),
     resilience: resilienceConfig(values),
+    subgraphDeduplication: values.SUBGRAPH_DEDUPLICATION,
   };
 }

@@ -70,6 +70,8 @@ export async function createGateway(config: GatewayConfig, logger: Logger): Prom
         requestDeadlineMs: config.resilience.requestDeadlineMs,
         breakers,
         logger,
+        deduplicate: config.subgraphDeduplication,
+        registry: metrics.registry,
       });
       dataSources[name] = dataSource;
       return dataSource;

@@ -2,12 +2,14 @@ import { RemoteGraphQLDataSource, type GraphQLDataSourceProcessOptions } from '@
 import type { GatewayGraphQLResponse } from '@apollo/server-gateway-interface';
 import type { Fetcher } from '@apollo/utils.fetcher';
 import { AsyncLocalStorage } from 'node:async_hooks';
-import { Kind, parse, type DocumentNode, type FragmentDefinitionNode, type GraphQLFormattedError, type SelectionSetNode } from 'graphql';
+import { Kind, OperationTypeNode, parse, type DocumentNode, type FragmentDefinitionNode, type GraphQLFormattedError, type SelectionSetNode } from 'graphql';
 import { LRUCache } from 'lru-cache';
+import { Counter, type Registry } from 'prom-client';
 import { Agent, fetch, Response } from 'undici';
 import { CircuitBreakers, SubgraphCallError } from '../lib/circuit-breaker';
 import { internalHeaders } from '../lib/identity';
 import type { Logger } from '../lib/logger';
+import { canonicalJson, InFlightFetches } from './fetch-deduplication';
 import type { GatewayContext } from './gateway.context';
 
 /** Errors one failed fetch adds at most (one per field it could not resolve, for each entity). */
@@ -26,6 +28,29 @@ export interface SubgraphDataSourceOptions {
   /** The gateway's breakers, one per subgraph. */
   breakers: CircuitBreakers;
   logger?: Logger;
+  /** Identical query fetches in flight at once share one HTTP call (SUBGRAPH_DEDUPLICATION); on unless false. */
+  deduplicate?: boolean;
+  /** Where the fetch counters are registered (none without): the gateway's registry. */
+  registry?: Registry;
+}
+
+type FetchInit = { method?: string; headers?: Record<string, string>; body?: string };
+
+/** One HTTP exchange with the subgraph that got an answer it may hand on (possibly shared by identical fetches). */
+interface Exchange {
+  response: Response;
+  text: string;
+  /** `text` parsed, for the fetch that made the call only: the gateway mutates what it gets. */
+  body: unknown;
+}
+
+/** The fetch under way in this async context (process() sets it, the shared fetcher reads it). */
+interface FetchScope {
+  timeoutMs: number;
+  /** Identifies the request (query, variables, ...) when it may share an identical fetch's call; the viewer's headers are added to it. */
+  shareKey?: string;
+  /** Set when it joined another fetch's call. */
+  joined: boolean;
 }
 
 /**
@@ -49,8 +74,13 @@ export class SubgraphDataSource extends RemoteGraphQLDataSource<GatewayContext> 
   private readonly breakers: CircuitBreakers;
   private readonly logger?: Logger;
   private readonly documents = new LRUCache<string, DocumentNode>({ max: 500 });
-  /** The timeout of the fetch under way, set per process() call (the fetcher is shared by all). */
-  private readonly fetchTimeout = new AsyncLocalStorage<number>();
+  /** The fetch under way, set per process() call (the fetcher is shared by all). */
+  private readonly fetchScope = new AsyncLocalStorage<FetchScope>();
+  /** Identical fetches in flight, by key; undefined when deduplication is off. */
+  private readonly inFlight?: InFlightFetches<Exchange>;
+  /** The parsed body of each response the fetcher handed out, for parseBody. */
+  private readonly parsedBodies = new WeakMap<object, object>();
+  private readonly metrics?: ReturnType<typeof fetchMetrics>;
 
   constructor(options: SubgraphDataSourceOptions) {
     super({ url: options.url });
@@ -62,6 +92,8 @@ export class SubgraphDataSource extends RemoteGraphQLDataSource<GatewayContext> 
     this.requestDeadlineMs = options.requestDeadlineMs;
     this.breakers = options.breakers;
     this.logger = options.logger;
+    if (options.deduplicate ?? true) this.inFlight = new InFlightFetches();
+    if (options.registry) this.metrics = fetchMetrics(options.registry);
   }
 
   override willSendRequest({ request, context }: GraphQLDataSourceProcessOptions<GatewayContext>): void {
@@ -70,24 +102,99 @@ export class SubgraphDataSource extends RemoteGraphQLDataSource<GatewayContext> 
   }
 
   override async process(options: GraphQLDataSourceProcessOptions<GatewayContext>): Promise<GatewayGraphQLResponse> {
+    const scope: FetchScope = { timeoutMs: this.timeoutFor(options.context as GatewayContext | undefined), shareKey: this.shareKey(options), joined: false };
     try {
-      return await this.fetchTimeout.run(this.timeoutFor(options.context as GatewayContext | undefined), () => super.process(options));
+      return await this.fetchScope.run(scope, () => super.process(options));
     } catch (error) {
       if (!(error instanceof SubgraphCallError) || !('incomingRequestContext' in options)) throw error;
-      if (error.reason === 'circuit-open') this.logger?.debug({ subgraph: this.name }, 'fetch failed fast: circuit breaker open');
+      // A fetch that joined another's call: that call's fetch has logged the failure.
+      if (error.reason === 'circuit-open' || scope.joined) this.logger?.debug({ subgraph: this.name, reason: error.reason, joined: scope.joined }, `fetch from ${this.name} failed: ${error.message}`);
       else this.logger?.warn({ subgraph: this.name, reason: error.reason, err: error.detail }, `fetch from ${this.name} failed: ${error.message}`);
       return { errors: this.errorsAtOwnedFields(options, error) };
     }
   }
 
+  /** Hands @apollo/gateway the body the fetcher parsed (once per fetch: its own copy). */
+  override parseBody(response: Parameters<RemoteGraphQLDataSource['parseBody']>[0], ...rest: unknown[]): Promise<object | string> {
+    const body = this.parsedBodies.get(response);
+    if (body) return Promise.resolve(body);
+    return super.parseBody(response, ...(rest as []));
+  }
+
   /**
-   * One HTTP exchange, body included, under the subgraph's timeout and
-   * breaker: what the subgraph answered (a JSON GraphQL response), or a
-   * SubgraphCallError, which process() turns into errors at the fields.
+   * What makes a fetch identical to another one in flight, besides the
+   * headers the subgraph receives (the viewer's): query, operation name,
+   * variables and extensions, as canonical JSON (key order does not count).
+   * None (never shared) for anything but a query fetch of a query operation:
+   * never a mutation, nor the entity fetches that follow one (they must see
+   * its writes).
    */
-  private async fetchOnce(url: string, init: { method?: string; headers?: Record<string, string>; body?: string }): Promise<Response> {
-    const timeoutMs = this.fetchTimeout.getStore() ?? this.timeoutMs;
-    const { response, text, body } = await this.breakers.call(this.name, timeoutMs, async (signal) => {
+  private shareKey(options: GraphQLDataSourceProcessOptions<GatewayContext>): string | undefined {
+    if (!this.inFlight || !('incomingRequestContext' in options)) return undefined;
+    const incoming = options.incomingRequestContext.operation?.operation ?? (options.context as GatewayContext | undefined)?.operation?.operationType;
+    if (incoming !== undefined && incoming !== OperationTypeNode.QUERY) return undefined;
+    const { query, operationName, variables, extensions } = options.request;
+    const document = options.document ?? this.parsed(query);
+    const operations = document?.definitions.filter((definition) => definition.kind === Kind.OPERATION_DEFINITION) ?? [];
+    if (operations.length !== 1 || operations[0].operation !== OperationTypeNode.QUERY) return undefined;
+    return `${operationName ?? ''}\n${canonicalJson(variables ?? {})}\n${canonicalJson(extensions ?? {})}\n${query}`;
+  }
+
+  /**
+   * One fetch: the subgraph's answer (a JSON GraphQL response), or a
+   * SubgraphCallError, which process() turns into errors at the fields. An
+   * identical fetch already in flight is joined instead of calling again
+   * (the subgraph sees one call, the breaker every fetch's outcome); every
+   * fetch gets its own parsed body.
+   */
+  private async fetchOnce(url: string, init: FetchInit): Promise<Response> {
+    const scope = this.fetchScope.getStore();
+    const timeoutMs = scope?.timeoutMs ?? this.timeoutMs;
+    this.metrics?.fetches.inc({ subgraph: this.name });
+    let exchange: Exchange;
+    let body: unknown;
+    // Past its deadline, a fetch fails at once (breakers.call) and joins nothing.
+    if (!this.inFlight || scope?.shareKey === undefined || timeoutMs <= 0) {
+      exchange = await this.exchange(url, init, timeoutMs);
+      body = exchange.body;
+    } else {
+      const key = `${headersKey(init.headers)}\n${scope.shareKey}`;
+      const flight = this.inFlight.join(key, timeoutMs);
+      if (flight) {
+        scope.joined = true;
+        this.metrics?.deduplicated.inc({ subgraph: this.name });
+        // Waiting goes through the breaker too, under this fetch's own timeout: the breaker judges
+        // every fetch (N identical fetches to a frozen subgraph are N timeouts, so it opens as it
+        // would without deduplication, and an open breaker fails a joiner at once), while the
+        // subgraph sees one call.
+        exchange = await this.breakers.call(this.name, timeoutMs, () => flight.promise);
+        // Its own copy: parsing the shared text is about twice as fast as structuredClone of the parsed body.
+        body = exchange.body === undefined ? undefined : parseJson(exchange.text);
+      } else {
+        exchange = await this.inFlight.lead(key, timeoutMs, timeoutMs >= this.timeoutMs, () => this.exchange(url, init, timeoutMs));
+        body = exchange.body;
+      }
+    }
+    const { response } = exchange;
+    // What parseBody hands the gateway is the body parsed here, so the response carries none.
+    const handOn = (status: number, parsed: Record<string, unknown>) => {
+      const handed = new Response(null, { status, headers: response.headers });
+      this.parsedBodies.set(handed, parsed);
+      return handed;
+    };
+    if (response.ok && isObject(body)) return handOn(response.status, body);
+    // A subgraph answers a client's bad input it refused (e.g. a NUL byte: BAD_USER_INPUT) with
+    // 400 and GraphQL errors. @apollo/gateway would turn any non-2xx into an opaque
+    // "400: Bad Request" internal error, so the errors are handed on as the subgraph's own,
+    // with their codes and paths, as the GraphQL-over-HTTP spec's 200 answer would carry them.
+    if (response.status === 400 && isObject(body) && Array.isArray(body.errors)) return handOn(200, body);
+    // Another refusal (401 with a wrong internal secret, 413 ...): the subgraph is there but cannot serve us.
+    throw new SubgraphCallError(this.name, 'unreachable', { detail: `HTTP ${response.status}` });
+  }
+
+  /** One HTTP call, body included, under the subgraph's timeout and breaker. */
+  private async exchange(url: string, init: FetchInit, timeoutMs: number): Promise<Exchange> {
+    return this.breakers.call(this.name, timeoutMs, async (signal) => {
       const response = await fetch(url, { ...init, dispatcher: this.dispatcher, signal });
       const text = await response.text();
       // A 5xx (or a proxy's page in front of a dead subgraph) is the subgraph failing: it counts against its breaker.
@@ -96,14 +203,6 @@ export class SubgraphDataSource extends RemoteGraphQLDataSource<GatewayContext> 
       if (response.ok && !isObject(body)) throw new SubgraphCallError(this.name, 'unreachable', { detail: `HTTP ${response.status} without a JSON body` });
       return { response, text, body };
     });
-    if (response.ok) return new Response(text, { status: response.status, headers: response.headers });
-    // A subgraph answers a client's bad input it refused (e.g. a NUL byte: BAD_USER_INPUT) with
-    // 400 and GraphQL errors. @apollo/gateway would turn any non-2xx into an opaque
-    // "400: Bad Request" internal error, so the errors are handed on as the subgraph's own,
-    // with their codes and paths, as the GraphQL-over-HTTP spec's 200 answer would carry them.
-    if (response.status === 400 && isObject(body) && Array.isArray(body.errors)) return new Response(text, { status: 200, headers: response.headers });
-    // Another refusal (401 with a wrong internal secret, 413 ...): the subgraph is there but cannot serve us.
-    throw new SubgraphCallError(this.name, 'unreachable', { detail: `HTTP ${response.status}` });
   }
 
   async close(): Promise<void> {
@@ -191,6 +290,25 @@ function responseNames(selectionSet: SelectionSetNode, fragments: Map<string, Fr
     if (typed.size > 0) return [...typed];
   }
   return [...collect(selectionSet, () => true, new Set(), new Set())];
+}
+
+/** The headers a subgraph receives (the viewer's among them), in a fixed order. */
+function headersKey(headers: Record<string, string> | undefined): string {
+  if (!headers) return '';
+  return Object.entries(headers)
+    .map(([name, value]) => `${name.toLowerCase()}:${value}`)
+    .sort()
+    .join('\n');
+}
+
+/** Fetches counted on the gateway's registry (shared by the data sources of every subgraph). */
+function fetchMetrics(registry: Registry) {
+  const counter = (name: string, help: string) =>
+    (registry.getSingleMetric(name) as Counter<'subgraph'> | undefined) ?? new Counter({ name, help, labelNames: ['subgraph'] as const, registers: [registry] });
+  return {
+    fetches: counter('subgraph_fetches_total', 'Fetches of the query plans from each subgraph (HTTP calls = this minus subgraph_fetches_deduplicated_total)'),
+    deduplicated: counter('subgraph_fetches_deduplicated_total', 'Fetches that joined an identical fetch in flight instead of calling the subgraph themselves'),
+  };
 }
 
 function parseJson(text: string): unknown {
