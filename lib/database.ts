@@ -1,6 +1,6 @@
 import { Migrator } from '@mikro-orm/migrations';
 import { MikroORM, type EntityManager, type Options } from '@mikro-orm/postgresql';
-import { DriverException, type Constructor, type MigrationObject } from '@mikro-orm/core';
+import { DriverException, ReferenceKind, type Constructor, type EntityMetadata, type EntityName, type MigrationObject } from '@mikro-orm/core';
 import type { Migration } from '@mikro-orm/migrations';
 import { Client, DatabaseError } from 'pg';
 import { stdSerializers } from 'pino';
@@ -222,4 +222,74 @@ function migrationFailure(error: unknown, spec: DatabaseSpec, url: string): unkn
     'DATABASE_NAME_PREFIX',
     { cause: error },
   );
+}
+
+type Row = Record<string, unknown>;
+const rowReaders = new WeakMap<EntityMetadata, (row: Row) => object>();
+
+/**
+ * A reader of rows of `entity`'s table (keyed by column name, as a raw query
+ * returns them) into plain objects with the entity's property names and
+ * JavaScript values, as `em.map` hydrates them: timestamps as Date, custom
+ * types converted, a many-to-one as an object holding only the target's key
+ * (`product.category.id`), columns absent from the row left out. Unlike
+ * `em.map` it creates no managed entity and touches no identity map, so it
+ * is for read paths whose results are only returned, never changed or
+ * flushed. Built once per entity type.
+ */
+export function rowReader<T extends object>(em: EntityManager, entity: EntityName<T>): (row: Row) => T {
+  const meta = em.getMetadata().get(entity);
+  let read = rowReaders.get(meta);
+  if (!read) {
+    read = compileRowReader(em, meta);
+    rowReaders.set(meta, read);
+  }
+  return read as (row: Row) => T;
+}
+
+function compileRowReader(em: EntityManager, meta: EntityMetadata): (row: Row) => object {
+  const platform = em.getPlatform();
+  const timezone = platform.getTimezone();
+  const toDate = (value: unknown): Date => {
+    if (value instanceof Date) return value;
+    if (typeof value === 'number' || !timezone || timezone === 'local') return new Date(value as string | number);
+    const text = value as string;
+    return new Date(text.includes('+') || text.lastIndexOf('-') > 10 || text.endsWith('Z') ? text : text + timezone);
+  };
+  const readers: ((row: Row, target: Row) => void)[] = [];
+  for (const prop of meta.props) {
+    if (prop.persist === false || !prop.fieldNames || prop.fieldNames.length === 0) continue;
+    const column = prop.fieldNames[0];
+    const name = prop.name;
+    if (prop.kind === ReferenceKind.MANY_TO_ONE || prop.kind === ReferenceKind.ONE_TO_ONE) {
+      const targetKeys = prop.targetMeta?.primaryKeys ?? [];
+      if (prop.fieldNames.length !== 1 || targetKeys.length !== 1) throw new Error(`rowReader: ${meta.className}.${name} has a composite key`);
+      const key = targetKeys[0];
+      readers.push((row, target) => {
+        const value = row[column];
+        if (value !== undefined) target[name] = value === null ? null : { [key]: value };
+      });
+      continue;
+    }
+    if (prop.kind !== ReferenceKind.SCALAR || prop.fieldNames.length !== 1 || prop.ref) {
+      throw new Error(`rowReader: ${meta.className}.${name} is not a plain column`);
+    }
+    const customType = prop.customType;
+    const convert: (value: unknown) => unknown = customType
+      ? (value) => customType.convertToJSValue(value, platform)
+      : prop.runtimeType === 'boolean'
+        ? (value) => !!value
+        : prop.runtimeType === 'Date' && !platform.isNumericProperty(prop)
+          ? toDate
+          : (value) => value;
+    readers.push((row, target) => {
+      const value = row[column];
+      if (value !== undefined) target[name] = value === null ? null : convert(value);
+    });
+  }
+  return (row) => {
+    const target: Row = {};
+    for (const read of readers) read(row, target);
+    return target;
+  };
 }

@@ -1,8 +1,8 @@
 import { buildSubgraphSchema } from '@apollo/subgraph';
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper';
 import { printSchemaWithDirectives } from '@graphql-tools/utils';
-import { parse, type GraphQLFieldResolver, type GraphQLSchema } from 'graphql';
-import { buildSchema, createResolversMap, type AuthChecker, type NonEmptyArray, type PubSub } from 'type-graphql';
+import { GraphQLObjectType, parse, type GraphQLFieldResolver, type GraphQLSchema } from 'graphql';
+import { buildSchema, createResolversMap, getMetadataStorage, type AuthChecker, type NonEmptyArray, type PubSub } from 'type-graphql';
 import { forbidden, unauthenticated } from './errors';
 import type { Role, Viewer } from './identity';
 
@@ -72,6 +72,43 @@ export interface FederatedSchemaOptions<Context> {
   beforeSubscriptionEvent?: (context: Context) => void;
 }
 
+/**
+ * type-graphql gives every `@Field` property a resolver that runs its
+ * middleware chain and then reads `root[property]`; with no middleware, no
+ * `@Authorized` and no field resolver that is what GraphQL's default resolver
+ * does, at a fraction of the cost (a page of products has hundreds of such
+ * fields). Those resolvers are left out of the map. A field is kept when any
+ * class of that GraphQL type name gives it anything more (several subgraphs'
+ * classes share the global metadata, e.g. catalog's and inventory's `Product`).
+ * Call after buildSchema, which completes the metadata.
+ */
+function dropPropertyResolvers(schema: GraphQLSchema, resolvers: Record<string, unknown>): void {
+  const storage = getMetadataStorage();
+  for (const [typeName, type] of Object.entries(schema.getTypeMap())) {
+    const typeResolvers = resolvers[typeName] as Record<string, unknown> | undefined;
+    if (!(type instanceof GraphQLObjectType) || !typeResolvers || typeName.startsWith('__')) continue;
+    const classes = storage.objectTypes.filter((objectType) => objectType.name === typeName);
+    if (classes.length === 0) continue;
+    for (const fieldName of Object.keys(type.getFields())) {
+      if (typeof typeResolvers[fieldName] !== 'function') continue;
+      const plain = classes.every((objectType) =>
+        (objectType.fields ?? [])
+          .filter((field) => field.schemaName === fieldName)
+          .every(
+            (field) =>
+              field.name === fieldName &&
+              (field.middlewares ?? []).length === 0 &&
+              (field.roles ?? []).length === 0 &&
+              (field.params ?? []).length === 0 &&
+              !storage.fieldResolvers.some((resolver) => resolver.methodName === field.name && resolver.getObjectType?.() === field.target),
+          ),
+      );
+      const declared = classes.some((objectType) => (objectType.fields ?? []).some((field) => field.schemaName === fieldName));
+      if (plain && declared) delete typeResolvers[fieldName];
+    }
+  }
+}
+
 export async function buildFederatedSchema<Context>(spec: SchemaSpec<Context>, options: FederatedSchemaOptions<Context> = {}): Promise<FederatedSchema> {
   const pubSub = options.pubSub ?? noPubSub;
   const typeGraphQLSchema = await buildSchema({
@@ -85,6 +122,7 @@ export async function buildFederatedSchema<Context>(spec: SchemaSpec<Context>, o
   });
   const sdl = `${FEDERATION_LINK}\n\n${describeRootTypes(printSchemaWithDirectives(typeGraphQLSchema))}\n`;
   const resolvers = createResolversMap(typeGraphQLSchema) as GraphQLResolverMap<Context>;
+  dropPropertyResolvers(typeGraphQLSchema, resolvers as Record<string, unknown>);
   const beforeEvent = options.beforeSubscriptionEvent;
   if (beforeEvent) {
     for (const field of Object.values((resolvers.Subscription ?? {}) as Record<string, { resolve?: GraphQLFieldResolver<unknown, Context> }>)) {

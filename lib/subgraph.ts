@@ -1,5 +1,5 @@
 import { ApolloServer } from '@apollo/server';
-import { ApolloServerPluginInlineTraceDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginInlineTraceDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { expressMiddleware } from '@as-integrations/express5';
 import type { MikroORM } from '@mikro-orm/postgresql';
 import DataLoader from 'dataloader';
@@ -134,12 +134,18 @@ export async function createSubgraphServer<Loaders>(definition: SubgraphDefiniti
       ApolloServerPluginLandingPageDisabled(),
       // No Apollo Studio here: skip the per-request trace (ftv1) work.
       ApolloServerPluginInlineTraceDisabled(),
+      // No @cacheControl hints exist, so the default cache-control plugin only ever answered `no-store`, after a
+      // hook on every resolved field (which also makes Apollo wrap every resolver). The header is set below instead.
+      ApolloServerPluginCacheControlDisabled(),
       {
-        // Text PostgreSQL cannot store is refused before any resolver sees it, as a 400 (a plugin's error is a 500 otherwise).
         requestDidStart: async () => ({
+          // Text PostgreSQL cannot store is refused before any resolver sees it, as a 400 (a plugin's error is a 500 otherwise).
           didResolveOperation: async ({ document, request }) => {
             const error = invalidTextError(document, request.variables, { http: { status: 400 } });
             if (error) throw error;
+          },
+          willSendResponse: async ({ response }) => {
+            response.http.headers.set('cache-control', 'no-store');
           },
         }),
       },

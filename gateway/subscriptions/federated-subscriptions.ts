@@ -2,7 +2,6 @@ import { operationFromDocument, type Schema, type Supergraph } from '@apollo/fed
 import { buildOperationContext, executeQueryPlan, type GraphQLDataSource, type ServiceMap } from '@apollo/gateway';
 import { QueryPlanner, type FetchNode, type PlanNode, type QueryPlan } from '@apollo/query-planner';
 import type { GatewayGraphQLRequestContext } from '@apollo/server-gateway-interface';
-import { Repeater, SlidingBuffer } from '@repeaterjs/repeater';
 import { GraphQLError, print, type DocumentNode, type ExecutionResult, type GraphQLFormattedError, type GraphQLSchema } from 'graphql';
 import { ErrorCode } from '../../lib/errors';
 import type { Viewer } from '../../lib/identity';
@@ -33,6 +32,14 @@ interface Subscriber {
 }
 
 const PLAN_CACHE_SIZE = 500;
+
+/**
+ * Clients one event is handed to before the fan-out yields to the event loop
+ * (setImmediate): their socket writes go out and the garbage of the chunk dies
+ * young, instead of every client's promises and frames of an event being alive
+ * at once (and promoted to the old generation) with 10,000 subscribers.
+ */
+const FANOUT_CHUNK = 256;
 
 /**
  * Federated subscriptions on top of @apollo/gateway, which executes none: the
@@ -84,13 +91,7 @@ export class FederatedSubscriptions {
       group = new SubscriptionGroup(this, plan, request, () => this.groups.delete(key));
       this.groups.set(key, group);
     }
-    const joined = group;
-    return new Repeater<SubscriptionResult>(async (push, stop) => {
-      const subscriber: Subscriber = { push: (result) => void push(result), stop: () => stop() };
-      joined.add(subscriber);
-      await stop;
-      joined.remove(subscriber);
-    }, new SlidingBuffer(this.options.queueSize));
+    return new SubscriberStream(group, this.options.queueSize);
   }
 
   /** @internal */
@@ -217,7 +218,16 @@ class SubscriptionGroup {
       result = { errors: [new GraphQLError('Could not resolve this event', { extensions: { code: ErrorCode.INTERNAL_SERVER_ERROR } })] };
     }
     // One result for every client: nothing downstream mutates it (graphql-ws only serialises), so no copies.
-    for (const subscriber of this.subscribers) subscriber.push(result);
+    // The clients of this event are those subscribed now; one that leaves during the fan-out gets nothing more.
+    if (this.subscribers.size <= FANOUT_CHUNK) {
+      for (const subscriber of this.subscribers) subscriber.push(result);
+      return;
+    }
+    const targets = [...this.subscribers];
+    for (let i = 0; i < targets.length; i += 1) {
+      targets[i].push(result);
+      if (i % FANOUT_CHUNK === FANOUT_CHUNK - 1 && i < targets.length - 1) await new Promise<void>((resolve) => setImmediate(resolve));
+    }
   }
 
   private end(errors: readonly GraphQLError[] | null): void {
@@ -232,6 +242,85 @@ class SubscriptionGroup {
     this.leaveUpstream?.();
     this.leaveUpstream = null;
     this.onEmpty();
+  }
+}
+
+const DONE: IteratorResult<SubscriptionResult> = Object.freeze({ done: true, value: undefined }) as IteratorResult<SubscriptionResult>;
+
+/**
+ * One client's stream of results (what graphql-ws iterates): a bounded queue
+ * that drops the oldest result when the client falls behind. It joins its
+ * group when first read and leaves it when stopped (the group ended) or
+ * returned (the client completed or went away); after stop() the queued
+ * results are still read, then the stream is done. A class with no closures
+ * and no promise per push, since there is one per subscriber and each event
+ * is pushed to every one.
+ */
+class SubscriberStream implements AsyncIterableIterator<SubscriptionResult>, Subscriber {
+  private queue: SubscriptionResult[] | null = null;
+  /** The read waiting for a result, if any. */
+  private waiting: ((step: IteratorResult<SubscriptionResult>) => void) | null = null;
+  private state: 'new' | 'open' | 'stopped' | 'finished' = 'new';
+
+  constructor(
+    private readonly group: SubscriptionGroup,
+    private readonly queueSize: number,
+  ) {}
+
+  push(result: SubscriptionResult): void {
+    if (this.state !== 'open') return;
+    const waiting = this.waiting;
+    if (waiting) {
+      this.waiting = null;
+      waiting({ done: false, value: result });
+      return;
+    }
+    const queue = (this.queue ??= []);
+    if (queue.length >= this.queueSize) queue.shift();
+    if (this.queueSize > 0) queue.push(result);
+  }
+
+  stop(): void {
+    if (this.state !== 'open') return;
+    this.state = 'stopped';
+    this.leave();
+  }
+
+  next(): Promise<IteratorResult<SubscriptionResult>> {
+    if (this.state === 'new') {
+      this.state = 'open';
+      this.group.add(this);
+    }
+    const queue = this.queue;
+    if (queue && queue.length > 0) return Promise.resolve({ done: false, value: queue.shift()! });
+    if (this.state === 'stopped' || this.state === 'finished') {
+      this.state = 'finished';
+      return Promise.resolve(DONE);
+    }
+    if (this.waiting) return Promise.reject(new Error('next() called while a read is pending'));
+    return new Promise((resolve) => (this.waiting = resolve));
+  }
+
+  return(): Promise<IteratorResult<SubscriptionResult>> {
+    const wasOpen = this.state === 'open';
+    this.state = 'finished';
+    this.queue = null;
+    if (wasOpen) this.leave();
+    return Promise.resolve(DONE);
+  }
+
+  [Symbol.asyncIterator](): this {
+    return this;
+  }
+
+  private leave(): void {
+    const waiting = this.waiting;
+    this.waiting = null;
+    if (waiting) {
+      this.state = 'finished';
+      waiting(DONE);
+    }
+    this.group.remove(this);
   }
 }
 

@@ -64,12 +64,15 @@ function observed(stream: AsyncIterableIterator<SubscriptionResult>, onEnd: (err
     ended = true;
     onEnd(errors);
   };
+  // One promise per result (no async function around it): this runs for every subscriber on every event.
+  const seen = (step: IteratorResult<SubscriptionResult>) => {
+    if (step.done) end();
+    else if (step.value.errors?.length) errors = step.value.errors;
+    return step;
+  };
   return {
-    async next() {
-      const step = await stream.next();
-      if (step.done) end();
-      else if (step.value.errors?.length) errors = step.value.errors;
-      return step;
+    next() {
+      return stream.next().then(seen);
     },
     async return(value?: unknown) {
       end();

@@ -10,14 +10,13 @@ import { Warehouse } from './warehouse/warehouse.entity';
  */
 function availabilityLoader(em: EntityManager) {
   return uuidKeyedLoader<number>(async (productIds) => {
-    const query = em
-      .getKnex()
-      .select('product_id')
-      .sum({ available: em.getKnex().raw('on_hand - reserved') })
-      .from('stock_level')
-      .whereIn('product_id', productIds)
-      .groupBy('product_id');
-    const rows = await em.getConnection().execute<{ product_id: string; available: string | number }[]>(query);
+    // Plain SQL: building it with knex's query builder cost more CPU than the rest of the loader.
+    const rows = await em
+      .getConnection()
+      .execute<{ product_id: string; available: string | number }[]>(
+        `select product_id, sum(on_hand - reserved) as available from stock_level where product_id in (${productIds.map(() => '?').join(', ')}) group by product_id`,
+        productIds,
+      );
     return new Map(rows.map((row) => [row.product_id, Number(row.available)]));
   }, 0);
 }

@@ -1,7 +1,7 @@
 import { UniqueConstraintViolationException } from '@mikro-orm/core';
 import type { Knex } from '@mikro-orm/postgresql';
 import { decodeCursor, encodeCursor, pageSize, toConnection, type Connection, type CursorType, type CursorValue } from '../../../lib/connection';
-import type { EntityManager } from '../../../lib/database';
+import { rowReader, type EntityManager } from '../../../lib/database';
 import { badUserInput, notFound } from '../../../lib/errors';
 import { slugify } from '../../../lib/slug';
 import { isUuid } from '../../../lib/uuid';
@@ -168,9 +168,11 @@ export class ProductService {
       ctx.em.getConnection().execute<Record<string, unknown>[]>(rowsQuery),
       ctx.em.getConnection().execute<{ count: string }[]>(countQuery),
     ]);
+    // Plain objects, not managed entities: a page is only read, and hydrating it into the identity map cost more than the rest of the request.
+    const read = rowReader(ctx.em, Product);
     const cursors = new Map<Product, string>();
     const products = rows.map((row) => {
-      const product = ctx.em.map(Product, row);
+      const product = read(row);
       cursors.set(product, encodeCursor(ordering.name, ordering.valuesOf(product, row)));
       return product;
     });
