@@ -43,8 +43,6 @@ describe('resilience: a subgraph killed or frozen under load', () => {
         BREAKER_VOLUME_THRESHOLD: '4',
         BREAKER_WINDOW_MS: '2000',
         BREAKER_RESET_TIMEOUT_MS: '1000',
-        // The load is one client; its cost budget is not what this test is about.
-        RATE_LIMIT_MODE: 'off',
       },
       // info: the breaker's half-open and closed lines are info, its opening a warning.
       gateways: { gateway: { LOG_LEVEL: 'info' } },
