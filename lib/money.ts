@@ -1,19 +1,26 @@
 import { Directive, Field, Int, ObjectType } from 'type-graphql';
 
-const formatters = new Map<string, Intl.NumberFormat>();
+interface CurrencyFormat {
+  formatter: Intl.NumberFormat;
+  /** Minor units per major unit, read once: resolvedOptions() builds a new object on every call. */
+  minorUnits: number;
+}
 
-function formatterFor(currency: string): Intl.NumberFormat {
-  let formatter = formatters.get(currency);
-  if (!formatter) {
-    formatter = new Intl.NumberFormat('en-US', { style: 'currency', currency });
-    formatters.set(currency, formatter);
+const formats = new Map<string, CurrencyFormat>();
+
+function formatFor(currency: string): CurrencyFormat {
+  let format = formats.get(currency);
+  if (!format) {
+    const formatter = new Intl.NumberFormat('en-US', { style: 'currency', currency });
+    format = { formatter, minorUnits: 10 ** (formatter.resolvedOptions().maximumFractionDigits ?? 2) };
+    formats.set(currency, format);
   }
-  return formatter;
+  return format;
 }
 
 /** Minor units per major unit for a currency (100 for USD, 1 for JPY). */
 export function minorUnitsPerMajor(currency: string): number {
-  return 10 ** (formatterFor(currency).resolvedOptions().maximumFractionDigits ?? 2);
+  return formatFor(currency).minorUnits;
 }
 
 /**
@@ -38,7 +45,8 @@ export function money(amount: number, currency: string): Money {
   const value = new Money();
   value.amount = amount;
   value.currency = currency;
-  value.formatted = formatterFor(currency).format(amount / minorUnitsPerMajor(currency));
+  const format = formatFor(currency);
+  value.formatted = format.formatter.format(amount / format.minorUnits);
   return value;
 }
 
