@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { seededRandom } from './seeded-random';
 import { slugify } from './slug';
 import { uuidFromDigest } from './uuid';
 
@@ -13,18 +14,6 @@ const NAMESPACE = 'commerce-demo';
 /** A name-based (v5-style) UUID: the same name always gives the same id. */
 export function demoId(kind: string, name: string): string {
   return uuidFromDigest(createHash('sha1').update(`${NAMESPACE}:${kind}:${name}`).digest(), 5);
-}
-
-/** Small deterministic PRNG (mulberry32), so the demo data is the same on every machine. */
-function random(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 export interface DemoCategory {
@@ -114,7 +103,7 @@ let cached: DemoCatalog | undefined;
 /** 14 categories in a 2-level tree (4 top-level, 10 below), 240 products, stock in 3 warehouses (every 10th product sold out). */
 export function demoCatalog(): DemoCatalog {
   if (cached) return cached;
-  const next = random(42);
+  const next = seededRandom(42);
   const categories: DemoCategory[] = [];
   const products: DemoProduct[] = [];
   const stock: DemoStock[] = [];

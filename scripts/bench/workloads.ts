@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { demoCatalog } from '../../lib/demo-data';
 import { schemaDir } from '../../lib/paths';
+import { seededRandom } from '../../lib/seeded-random';
 
 /**
  * The requests of the gateway benchmark: the storefront's own operations
@@ -112,17 +113,6 @@ export const MIX_WEIGHTS: Record<string, number> = {
   'me orders': 7,
 };
 
-/** Small deterministic PRNG (mulberry32): the same sequence for both gateways and every run. */
-export function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** `length` requests drawn by weight from the variants of each kind, in a fixed pseudo-random order. */
 export function mixSequence(variants: Record<string, BenchRequest[]>, weights: Record<string, number>, length: number): BenchRequest[] {
