@@ -26,10 +26,16 @@ export interface EventBusOptions {
   /** Prefix of Redis channels, so test runs or environments sharing a Redis stay apart. */
   namespace?: string;
   logger?: Logger;
+  /**
+   * An unreachable Redis at start ends the program (under runMain): true for
+   * a process whose events would otherwise be stuck (default); a service that
+   * publishes nothing runs on and reconnects in the background.
+   */
+  requiredAtStart?: boolean;
 }
 
 export function createEventBus(options: EventBusOptions = {}): EventBus {
-  return options.redisUrl ? redisEventBus(options.redisUrl, options.namespace ?? '', options.logger) : inProcessEventBus();
+  return options.redisUrl ? redisEventBus(options.redisUrl, options.namespace ?? '', options.logger, options.requiredAtStart ?? true) : inProcessEventBus();
 }
 
 function inProcessEventBus(): EventBus {
@@ -45,7 +51,7 @@ function inProcessEventBus(): EventBus {
   };
 }
 
-function redisEventBus(url: string, namespace: string, logger?: Logger): EventBus {
+function redisEventBus(url: string, namespace: string, logger: Logger | undefined, requiredAtStart: boolean): EventBus {
   // Reconnect forever: a Redis restart must not end the process; ioredis resubscribes on reconnect.
   let connected = false;
   let startChecked = false;
@@ -59,17 +65,17 @@ function redisEventBus(url: string, namespace: string, logger?: Logger): EventBu
   };
   const publisher = connect('publisher');
   // A program cannot start with its events stuck: an unreachable Redis at start ends it (under runMain).
-  startChecked = requireAtStart(
-    new Promise<void>((resolve, reject) => {
-      publisher.once('ready', () => {
-        connected = true;
-        resolve();
-      });
-      publisher.once('error', (error) => {
-        if (!connected) reject(redisStartFailure(error, url));
-      });
-    }),
-  );
+  const firstConnection = new Promise<void>((resolve, reject) => {
+    publisher.once('ready', () => {
+      connected = true;
+      resolve();
+    });
+    publisher.once('error', (error) => {
+      if (!connected) reject(redisStartFailure(error, url));
+    });
+  });
+  if (requiredAtStart) startChecked = requireAtStart(firstConnection);
+  else firstConnection.catch(() => undefined);
   const pubSub = new RedisPubSub({ publisher, subscriber: connect('subscriber') });
   const channel = (topic: string) => `${namespace}${topic}`;
   return {

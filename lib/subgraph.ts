@@ -346,7 +346,8 @@ export async function runSubgraphMain<Loaders>(definition: SubgraphDefinition<Lo
     ]);
   }
   const logger = createLogger(definition.name, env.LOG_LEVEL);
-  const events = createEventBus({ redisUrl: env.REDIS_URL, namespace: env.REDIS_NAMESPACE, logger });
+  // Only a subgraph that publishes events cannot start without Redis; the others reconnect in the background.
+  const events = createEventBus({ redisUrl: env.REDIS_URL, namespace: env.REDIS_NAMESPACE, logger, requiredAtStart: definition.publishesEvents === true });
   const running = await startSubgraph(definition, {
     serverUrl: env.DATABASE_URL,
     databasePrefix: env.DATABASE_NAME_PREFIX,

@@ -40,7 +40,7 @@ describe('start-up failures', () => {
   afterAll(async () => {
     await Promise.all(processes.map((service) => service.stop()));
     await Promise.all(servers.map((server) => new Promise((resolve) => server.close(resolve))));
-    for (const name of ['users', 'inventory']) await dropDatabase(databaseUrl(testServerUrl(), databaseName(prefix, name)));
+    for (const name of ['users', 'inventory', 'catalog']) await dropDatabase(databaseUrl(testServerUrl(), databaseName(prefix, name)));
     rmSync(tempDir, { recursive: true, force: true });
   });
 
@@ -146,6 +146,18 @@ describe('start-up failures', () => {
       outcome,
       new RegExp(`^Cannot start: Redis for events at 127\\.0\\.0\\.1:${closedPort} refused the connection \\(nothing is listening there\\): start it, or set REDIS_URL to a server that is running$`),
     );
+  }, 30_000);
+
+  it('a subgraph that publishes nothing starts with Redis unreachable, and reconnects in the background', async () => {
+    const port = await freePort();
+    const catalog = start('catalog', 'dist/subgraphs/catalog/main.js', {
+      DATABASE_URL: testServerUrl(),
+      DATABASE_NAME_PREFIX: prefix,
+      REDIS_URL: `redis://127.0.0.1:${await freePort()}`,
+      PORT: String(port),
+    });
+    await waitUntilHealthy(`http://127.0.0.1:${port}/health`, catalog);
+    expect(await catalog.stop()).toBe(0);
   }, 30_000);
 
   it('subgraph: a migration cannot apply (its table exists already)', async () => {
