@@ -1,4 +1,3 @@
-import { performance } from 'node:perf_hooks';
 import pino from 'pino';
 import { Registry } from 'prom-client';
 import { CircuitBreakers, SubgraphCallError } from './circuit-breaker';
@@ -63,14 +62,12 @@ describe('CircuitBreakers', () => {
     expect(breakers.state('catalog')).toBe('open');
     expect(breakers.states()).toEqual({ catalog: 'open', inventory: 'closed' });
 
+    // Fails fast: the call is not even attempted (how fast is the fault test's and benchmarks' to print).
     const action = jest.fn(answered);
-    const started = performance.now();
     const error = await failure(breakers.call('catalog', 1_000, action));
-    const elapsed = performance.now() - started;
     expect(action).not.toHaveBeenCalled();
     expect(error.reason).toBe('circuit-open');
     expect(error.extensions).toEqual({ code: ErrorCode.SUBGRAPH_UNAVAILABLE, serviceName: 'catalog' });
-    expect(elapsed).toBeLessThan(5);
 
     expect(logs.filter((line) => line.subgraph === 'catalog')).toEqual([
       expect.objectContaining({ level: 40, subgraph: 'catalog', from: 'closed', to: 'open', msg: expect.stringContaining('circuit breaker of catalog opened') }),
