@@ -5,9 +5,10 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import { Kind, OperationTypeNode, parse, type DocumentNode, type FragmentDefinitionNode, type GraphQLFormattedError, type SelectionSetNode } from 'graphql';
 import { LRUCache } from 'lru-cache';
 import { Counter, type Registry } from 'prom-client';
-import { Agent, fetch, Response } from 'undici';
+import { Agent, Response } from 'undici';
 import { CircuitBreakers, SubgraphCallError } from '../lib/circuit-breaker';
 import { internalHeaders } from '../lib/identity';
+import { callSubgraph, jsonObject, type SubgraphAnswer } from '../lib/subgraph-client';
 import type { Logger } from '../lib/logger';
 import { canonicalJson, InFlightFetches } from './fetch-deduplication';
 import type { GatewayContext } from './gateway.context';
@@ -35,14 +36,6 @@ export interface SubgraphDataSourceOptions {
 }
 
 type FetchInit = { method?: string; headers?: Record<string, string>; body?: string };
-
-/** One HTTP exchange with the subgraph that got an answer it may hand on (possibly shared by identical fetches). */
-interface Exchange {
-  response: Response;
-  text: string;
-  /** `text` parsed, for the fetch that made the call only: the gateway mutates what it gets. */
-  body: unknown;
-}
 
 /** The fetch under way in this async context (process() sets it, the shared fetcher reads it). */
 interface FetchScope {
@@ -77,7 +70,7 @@ export class SubgraphDataSource extends RemoteGraphQLDataSource<GatewayContext> 
   /** The fetch under way, set per process() call (the fetcher is shared by all). */
   private readonly fetchScope = new AsyncLocalStorage<FetchScope>();
   /** Identical fetches in flight, by key; undefined when deduplication is off. */
-  private readonly inFlight?: InFlightFetches<Exchange>;
+  private readonly inFlight?: InFlightFetches<SubgraphAnswer>;
   /** The parsed body of each response the fetcher handed out, for parseBody. */
   private readonly parsedBodies = new WeakMap<object, object>();
   private readonly metrics?: ReturnType<typeof fetchMetrics>;
@@ -151,8 +144,9 @@ export class SubgraphDataSource extends RemoteGraphQLDataSource<GatewayContext> 
     const scope = this.fetchScope.getStore();
     const timeoutMs = scope?.timeoutMs ?? this.timeoutMs;
     this.metrics?.fetches.inc({ subgraph: this.name });
-    let exchange: Exchange;
-    let body: unknown;
+    let exchange: SubgraphAnswer;
+    // The fetch that made the call reads its parsed body; a joiner parses its own copy (the gateway mutates what it gets).
+    let body: Record<string, unknown> | undefined;
     // Past its deadline, a fetch fails at once (breakers.call) and joins nothing.
     if (!this.inFlight || scope?.shareKey === undefined || timeoutMs <= 0) {
       exchange = await this.exchange(url, init, timeoutMs);
@@ -169,40 +163,31 @@ export class SubgraphDataSource extends RemoteGraphQLDataSource<GatewayContext> 
         // subgraph sees one call.
         exchange = await this.breakers.call(this.name, timeoutMs, () => flight.promise);
         // Its own copy: parsing the shared text is about twice as fast as structuredClone of the parsed body.
-        body = exchange.body === undefined ? undefined : parseJson(exchange.text);
+        body = exchange.body === undefined ? undefined : jsonObject(exchange.text);
       } else {
         exchange = await this.inFlight.lead(key, timeoutMs, timeoutMs >= this.timeoutMs, () => this.exchange(url, init, timeoutMs));
         body = exchange.body;
       }
     }
-    const { response } = exchange;
     // What parseBody hands the gateway is the body parsed here, so the response carries none.
     const handOn = (status: number, parsed: Record<string, unknown>) => {
-      const handed = new Response(null, { status, headers: response.headers });
+      const handed = new Response(null, { status, headers: exchange.headers });
       this.parsedBodies.set(handed, parsed);
       return handed;
     };
-    if (response.ok && isObject(body)) return handOn(response.status, body);
+    if (exchange.status < 300 && body) return handOn(exchange.status, body);
     // A subgraph answers a client's bad input it refused (e.g. a NUL byte: BAD_USER_INPUT) with
     // 400 and GraphQL errors. @apollo/gateway would turn any non-2xx into an opaque
     // "400: Bad Request" internal error, so the errors are handed on as the subgraph's own,
     // with their codes and paths, as the GraphQL-over-HTTP spec's 200 answer would carry them.
-    if (response.status === 400 && isObject(body) && Array.isArray(body.errors)) return handOn(200, body);
+    if (exchange.status === 400 && body && Array.isArray(body.errors)) return handOn(200, body);
     // Another refusal (401 with a wrong internal secret, 413 ...): the subgraph is there but cannot serve us.
-    throw new SubgraphCallError(this.name, 'unreachable', { detail: `HTTP ${response.status}` });
+    throw new SubgraphCallError(this.name, 'unreachable', { detail: `HTTP ${exchange.status}` });
   }
 
   /** One HTTP call, body included, under the subgraph's timeout and breaker. */
-  private async exchange(url: string, init: FetchInit, timeoutMs: number): Promise<Exchange> {
-    return this.breakers.call(this.name, timeoutMs, async (signal) => {
-      const response = await fetch(url, { ...init, dispatcher: this.dispatcher, signal });
-      const text = await response.text();
-      // A 5xx (or a proxy's page in front of a dead subgraph) is the subgraph failing: it counts against its breaker.
-      if (response.status >= 500) throw new SubgraphCallError(this.name, 'unreachable', { detail: `HTTP ${response.status}` });
-      const body = response.headers.get('content-type')?.includes('json') ? parseJson(text) : undefined;
-      if (response.ok && !isObject(body)) throw new SubgraphCallError(this.name, 'unreachable', { detail: `HTTP ${response.status} without a JSON body` });
-      return { response, text, body };
-    });
+  private exchange(url: string, init: FetchInit, timeoutMs: number): Promise<SubgraphAnswer> {
+    return callSubgraph(this.breakers, this.name, timeoutMs, { url, headers: init.headers, body: init.body, dispatcher: this.dispatcher });
   }
 
   async close(): Promise<void> {
@@ -309,16 +294,4 @@ function fetchMetrics(registry: Registry) {
     fetches: counter('subgraph_fetches_total', 'Fetches of the query plans from each subgraph (HTTP calls = this minus subgraph_fetches_deduplicated_total)'),
     deduplicated: counter('subgraph_fetches_deduplicated_total', 'Fetches that joined an identical fetch in flight instead of calling the subgraph themselves'),
   };
-}
-
-function parseJson(text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch {
-    return undefined;
-  }
-}
-
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }

@@ -1,7 +1,7 @@
 import DataLoader from 'dataloader';
 import { GraphQLError, type GraphQLFormattedError } from 'graphql';
 import type { Registry } from 'prom-client';
-import { Agent, fetch } from 'undici';
+import { Agent, fetch, type Headers } from 'undici';
 import { CircuitBreakers, SubgraphCallError } from './circuit-breaker';
 import { internalHeaders, type Viewer } from './identity';
 import type { Logger } from './logger';
@@ -11,6 +11,48 @@ import { SUBGRAPH_NAMES, type SubgraphName } from './subgraph-names';
 export interface GraphQLResponse<T> {
   data?: T | null;
   errors?: GraphQLFormattedError[];
+}
+
+/** What a subgraph answered to one call. */
+export interface SubgraphAnswer {
+  status: number;
+  headers: Headers;
+  text: string;
+  /** The text parsed, when it is a JSON object. */
+  body: Record<string, unknown> | undefined;
+}
+
+/**
+ * One HTTP call to a subgraph under its timeout and circuit breaker, for the
+ * gateway's data sources and the sibling clients alike. No answer, a 5xx (or
+ * a proxy's page in front of a dead subgraph), or a 2xx that is not a JSON
+ * object is the subgraph failing: a SubgraphCallError, counted by its breaker.
+ * Any other answer (a 4xx included) is the caller's to read.
+ */
+export function callSubgraph(
+  breakers: CircuitBreakers,
+  service: string,
+  timeoutMs: number,
+  call: { url: string; headers?: Record<string, string>; body?: string; dispatcher: Agent },
+): Promise<SubgraphAnswer> {
+  return breakers.call(service, timeoutMs, async (signal) => {
+    const response = await fetch(call.url, { method: 'POST', headers: call.headers, body: call.body, dispatcher: call.dispatcher, signal });
+    const text = await response.text();
+    if (response.status >= 500) throw new SubgraphCallError(service, 'unreachable', { detail: `HTTP ${response.status}` });
+    const body = response.headers.get('content-type')?.includes('json') ? jsonObject(text) : undefined;
+    if (response.ok && !body) throw new SubgraphCallError(service, 'unreachable', { detail: `HTTP ${response.status} without a JSON body` });
+    return { status: response.status, headers: response.headers, text, body };
+  });
+}
+
+/** `text` parsed when it is a JSON object; undefined otherwise. */
+export function jsonObject(text: string): Record<string, unknown> | undefined {
+  try {
+    const value: unknown = JSON.parse(text);
+    return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /** How a client calls its callee: the timeout of one call and the process's breakers. */
@@ -42,27 +84,16 @@ export class SubgraphClient {
    * GraphQLErrors with their code, so a callee's OUT_OF_STOCK stays one.
    */
   async request<T>(query: string, variables: Record<string, unknown>, viewer: Viewer | null = null): Promise<T> {
-    const { status, body } = await this.options.breakers.call(this.serviceName, this.options.timeoutMs, async (signal) => {
-      const response = await fetch(`${this.url.replace(/\/$/, '')}${this.url.endsWith('/graphql') ? '' : '/graphql'}`, {
-        method: 'POST',
-        dispatcher: this.dispatcher,
-        headers: { 'content-type': 'application/json', ...internalHeaders(this.internalSecret, viewer) },
-        body: JSON.stringify({ query, variables }),
-        signal,
-      });
-      const text = await response.text();
-      // No GraphQL answer (a 5xx, a proxy's page): the callee is failing, which counts against its breaker.
-      let parsed: GraphQLResponse<T> | undefined;
-      try {
-        parsed = JSON.parse(text) as GraphQLResponse<T>;
-      } catch {
-        parsed = undefined;
-      }
-      if (response.status >= 500 || typeof parsed !== 'object' || parsed === null) {
-        throw new SubgraphCallError(this.serviceName, 'unreachable', { detail: `HTTP ${response.status}` });
-      }
-      return { status: response.status, body: parsed };
+    const answer = await callSubgraph(this.options.breakers, this.serviceName, this.options.timeoutMs, {
+      url: `${this.url.replace(/\/$/, '')}${this.url.endsWith('/graphql') ? '' : '/graphql'}`,
+      headers: { 'content-type': 'application/json', ...internalHeaders(this.internalSecret, viewer) },
+      body: JSON.stringify({ query, variables }),
+      dispatcher: this.dispatcher,
     });
+    // Not a GraphQL answer at all (a refusal's text page): the callee cannot serve us.
+    if (!answer.body) throw new SubgraphCallError(this.serviceName, 'unreachable', { detail: `HTTP ${answer.status} without a JSON body` });
+    const status = answer.status;
+    const body = answer.body as GraphQLResponse<T>;
     if (body.errors?.length) {
       const [first] = body.errors;
       throw new GraphQLError(first.message, { extensions: { ...first.extensions, serviceName: this.serviceName } });
