@@ -26,7 +26,7 @@ import {
   startService,
   waitUntil,
   type Service,
-} from './bench/processes';
+} from './processes';
 import {
   listPage,
   MIX_WEIGHTS,

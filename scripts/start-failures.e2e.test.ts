@@ -5,7 +5,7 @@ import { Client } from 'pg';
 import { databaseName, databaseUrl, dropDatabase, ensureDatabase } from '../lib/database';
 import { createTempDataParent } from '../lib/embedded-postgres';
 import { SUBGRAPH_NAMES } from '../lib/subgraph-names';
-import { freePort, startProcess, waitUntilHealthy, type ServiceProcess } from '../test/processes';
+import { exitCode, freePort, startProcess, waitUntilHealthy, type ServiceProcess } from '../test/processes';
 import { testDatabasePrefix, testServerUrl } from '../test/subgraph-harness';
 
 /**
@@ -62,21 +62,8 @@ describe('start-up failures', () => {
   async function run(name: string, entry: string, env: Record<string, string>): Promise<Outcome> {
     const startedAt = Date.now();
     const service = start(name, entry, env);
-    const code = await exitCodeWithin(service, 30_000);
+    const code = await exitCode(service, 30_000);
     return { code, ms: Date.now() - startedAt, output: service.output() };
-  }
-
-  /** The process's exit code; fails after `timeoutMs` (its timer cleared, so Jest is not held after the run). */
-  async function exitCodeWithin(service: ServiceProcess, timeoutMs: number): Promise<number | null> {
-    let timer: NodeJS.Timeout | undefined;
-    try {
-      return await Promise.race([
-        new Promise<number | null>((resolve) => (service.child.exitCode !== null ? resolve(service.child.exitCode) : service.child.once('exit', resolve))),
-        new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`${service.name} still running after ${timeoutMs} ms:\n${service.output()}`)), timeoutMs))),
-      ]);
-    } finally {
-      clearTimeout(timer);
-    }
   }
 
   /** The settings of an `npm start` with an embedded server in `dataDir`, on free ports. */

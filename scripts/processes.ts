@@ -1,22 +1,25 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { repoRoot } from '../../lib/paths';
+import { repoRoot } from '../lib/paths';
 
 /**
- * Child processes of the gateway benchmark (a small copy of what
- * test/processes.ts does for tests, which are not built into dist/), and
- * CPU time read from /proc.
+ * Services as their own processes, for the benchmarks and for the tests that
+ * need real processes (test/processes.ts builds on these; scripts/ is built
+ * into dist/, test/ is not), and CPU time read from /proc.
  */
 export interface Service {
   name: string;
   child: ChildProcess;
+  /** What it printed (the last OUTPUT_LIMIT characters). */
   output(): string;
-  /** SIGTERM to the process and everything it started; SIGKILL after `graceMs`. */
-  stop(graceMs?: number): Promise<void>;
+  /** Its JSON log lines (pino), parsed; other output is skipped. */
+  logLines(): Record<string, any>[];
+  /** SIGTERM to the process and everything it started; SIGKILL after `graceMs`. Its exit code. */
+  stop(graceMs?: number): Promise<number | null>;
 }
 
-const OUTPUT_LIMIT = 64 * 1024;
+const OUTPUT_LIMIT = 4 * 1024 * 1024;
 
 export function startService(name: string, command: string, args: string[], env: NodeJS.ProcessEnv, cwd = repoRoot()): Service {
   const child = spawn(command, args, { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -27,23 +30,36 @@ export function startService(name: string, command: string, args: string[], env:
   };
   child.stdout!.on('data', keep);
   child.stderr!.on('data', keep);
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   return {
     name,
     child,
     output: () => output,
+    logLines: () => parseLogLines(output),
     stop: async (graceMs = 10_000) => {
-      if (child.exitCode !== null || child.signalCode !== null || child.pid === undefined) return;
+      if (child.exitCode !== null || child.signalCode !== null || child.pid === undefined) return child.exitCode;
       // Descendants first seen now (a forked worker, an installer): they were started by this child, so ours to stop.
       const tree = processTree([child.pid]);
       for (const pid of tree) signal(pid, 'SIGTERM');
       const timer = setTimeout(() => {
         for (const pid of tree) signal(pid, 'SIGKILL');
       }, graceMs);
-      await exited;
+      const code = await exited;
       clearTimeout(timer);
+      return code;
     },
   };
+}
+
+function parseLogLines(output: string): Record<string, any>[] {
+  return output.split('\n').flatMap((line) => {
+    if (!line.startsWith('{')) return [];
+    try {
+      return [JSON.parse(line) as Record<string, any>];
+    } catch {
+      return [];
+    }
+  });
 }
 
 function signal(pid: number, name: NodeJS.Signals): void {
@@ -80,7 +96,7 @@ export async function exitCodeOf(service: Service, timeoutMs: number): Promise<n
     return await Promise.race([
       new Promise<number | null>((resolve) => (service.child.exitCode !== null ? resolve(service.child.exitCode) : service.child.once('exit', (code) => resolve(code)))),
       new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new Error(`${service.name} still running after ${timeoutMs} ms`)), timeoutMs);
+        timer = setTimeout(() => reject(new Error(`${service.name} still running after ${timeoutMs} ms:\n${service.output()}`)), timeoutMs);
       }),
     ]);
   } finally {
