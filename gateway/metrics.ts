@@ -1,4 +1,5 @@
 import type { RequestHandler } from 'express';
+import { metricsEndpoint } from '../lib/metrics-endpoint';
 import { collectDefaultMetrics, Counter, Gauge, Registry } from 'prom-client';
 
 /** Distinct (client name, version) pairs kept as labels; later ones are counted as `other`. */
@@ -62,12 +63,7 @@ export class GatewayMetrics {
     return labels;
   }
 
-  readonly handler: RequestHandler = (_req, res, next) => {
-    this.registry.metrics().then((body) => {
-      res.setHeader('content-type', this.registry.contentType);
-      res.end(body);
-    }, next);
-  };
+  readonly handler: RequestHandler = metricsEndpoint(this.registry);
 }
 
 function labelValue(value: string | undefined): string {

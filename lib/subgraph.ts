@@ -25,6 +25,7 @@ import { startOutboxRelay, type OutboxRelay } from './outbox-relay';
 import { closeSubgraphClients, createSubgraphClients, type SubgraphClients } from './subgraph-client';
 import { readResilienceConfig, resilienceConfig, resilienceEnv, type ResilienceConfig } from './resilience';
 import { DEFAULT_SUBGRAPH_PORTS, subgraphUrlsFromEnv, type SubgraphName } from './subgraph-names';
+import { metricsEndpoint } from './metrics-endpoint';
 import { invalidTextError } from './text-input';
 
 export { DEFAULT_SUBGRAPH_PORTS, SUBGRAPH_NAMES, type SubgraphName } from './subgraph-names';
@@ -160,12 +161,7 @@ export async function createSubgraphServer<Loaders>(definition: SubgraphDefiniti
   app.use(drain.closeConnectionsWhenDraining);
   // Prometheus metrics of this process (prom-client's default registry: services' own counters).
   // Subgraph ports are internal, never published; scrape them from inside the cluster.
-  app.get('/metrics', (_req, res, next) => {
-    register.metrics().then((body) => {
-      res.setHeader('content-type', register.contentType);
-      res.end(body);
-    }, next);
-  });
+  app.get('/metrics', metricsEndpoint(register));
   app.get('/health', async (_req, res) => {
     if (drain.draining) {
       res.status(503).json({ status: 'draining', subgraph: definition.name });

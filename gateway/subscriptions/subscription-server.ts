@@ -100,6 +100,7 @@ export function attachSubscriptionServer(options: SubscriptionServerOptions): Su
     logger: options.logger,
   });
   const { pipeline, limits } = options;
+  const parametersByConnection = new WeakMap<object, Map<string, string>>();
   const connectionsByIp = new Map<string, number>();
   const addressOf = (request: IncomingMessage) => options.clientAddress(request.socket.remoteAddress ?? '', forwardedFor(request));
   const wss = new WebSocketServer({
@@ -136,7 +137,12 @@ export function attachSubscriptionServer(options: SubscriptionServerOptions): Su
             }),
           ];
         }
-        const parameters = parametersOf(ctx.connectionParams);
+        // Once per connection: its parameters do not change after connection_init.
+        let parameters = parametersByConnection.get(ctx);
+        if (!parameters) {
+          parameters = parametersOf(ctx.connectionParams);
+          parametersByConnection.set(ctx, parameters);
+        }
         const admission = await pipeline.admit({
           transport: 'ws',
           query: payload.query,
