@@ -58,12 +58,13 @@ export const subgraphUrlEnv = {
   ORDERS_URL: url({ default: undefined }),
 };
 
-/** A validator of whole numbers of at least `min` (1 unless said), counted in `unit` (sizes, durations). */
-export function wholeNumber(unit: string, min = 1) {
+/** A validator of whole numbers of at least `min` (1 unless said) and at most `max`, counted in `unit` (sizes, durations, percentages). */
+export function wholeNumber(unit: string, min = 1, max = Number.MAX_SAFE_INTEGER) {
   return makeValidator<number>((input) => {
     const value = Number(input);
-    if (!/^\s*\d+\s*$/.test(String(input)) || !Number.isSafeInteger(value) || value < min) {
-      throw new Error(`must be a whole number of ${unit} of at least ${min}, got "${input}"`);
+    if (!/^\s*\d+\s*$/.test(String(input)) || !Number.isSafeInteger(value) || value < min || value > max) {
+      const range = max === Number.MAX_SAFE_INTEGER ? `of at least ${min}` : `from ${min} to ${max}`;
+      throw new Error(`must be a whole number of ${unit} ${range}, got "${input}"`);
     }
     return value;
   });

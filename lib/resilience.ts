@@ -1,4 +1,3 @@
-import { makeValidator } from 'envalid';
 import { milliseconds, readEnv, wholeNumber } from './config';
 import { SUBGRAPH_NAMES, type SubgraphName } from './subgraph-names';
 
@@ -53,13 +52,7 @@ export const DEFAULT_SUBGRAPH_TIMEOUT_MS = 5_000;
 export const DEFAULT_SIBLING_TIMEOUT_MS = 2_000;
 export const DEFAULT_REQUEST_DEADLINE_MS = 10_000;
 
-const percentage = makeValidator<number>((input) => {
-  const value = Number(input);
-  if (!/^\s*\d+\s*$/.test(String(input)) || !Number.isSafeInteger(value) || value < 1 || value > 100) {
-    throw new Error(`must be a whole number of percent from 1 to 100, got "${input}"`);
-  }
-  return value;
-});
+const percentage = wholeNumber('percent', 1, 100);
 
 const timeoutOverride = (name: SubgraphName) =>
   milliseconds({ default: undefined, desc: `timeout of every call to ${name} (gateway fetches and sibling calls); SUBGRAPH_TIMEOUT_MS / SIBLING_TIMEOUT_MS when unset` });
