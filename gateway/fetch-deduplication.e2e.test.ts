@@ -1,5 +1,5 @@
 import { demoCatalog } from '../lib/demo-data';
-import { demoAdmin, demoCustomer, startTestSupergraph, type TestSupergraph } from '../test/supergraph-harness';
+import { demoAdmin, demoCustomer, startTestSupergraph, WITHOUT_RESPONSE_CACHE, type TestSupergraph } from '../test/supergraph-harness';
 
 /**
  * In-flight deduplication through the whole supergraph: identical concurrent
@@ -14,7 +14,7 @@ describe('deduplication of identical subgraph fetches through the gateway', () =
   let supergraph: TestSupergraph;
 
   beforeAll(async () => {
-    supergraph = await startTestSupergraph();
+    supergraph = await startTestSupergraph(WITHOUT_RESPONSE_CACHE);
   }, 60_000);
   afterAll(() => supergraph?.stop());
 

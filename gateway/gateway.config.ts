@@ -12,6 +12,7 @@ import { demandControlConfig, demandControlEnv, type DemandControlConfig } from 
 import { documentLimitsConfig, documentLimitsEnv, type DocumentLimitsConfig } from './plugins/document-limits';
 import { operationLimitsConfig, operationLimitsEnv, type OperationLimitsConfig } from './plugins/operation-limits';
 import { rateLimitConfig, rateLimitEnv, type RateLimitConfig } from './plugins/rate-limit';
+import { responseCacheConfig, responseCacheEnv, type ResponseCacheConfig } from './response-cache/response-cache.plugin';
 import { persistedQueriesConfig, persistedQueriesEnv, type PersistedQueriesConfig } from './persisted-queries/persisted-queries.config';
 
 export interface GatewayConfig {
@@ -49,6 +50,8 @@ export interface GatewayConfig {
   resilience: ResilienceConfig;
   /** Identical query fetches in flight at once (same subgraph, query, variables and viewer) share one call. */
   subgraphDeduplication: boolean;
+  /** Public query responses kept at the gateway, dropped by change events. */
+  responseCache: ResponseCacheConfig;
 }
 
 export function readGatewayConfig(env: NodeJS.ProcessEnv = process.env): GatewayConfig {
@@ -68,6 +71,7 @@ export function readGatewayConfig(env: NodeJS.ProcessEnv = process.env): Gateway
       ...rateLimitEnv,
       ...credentialThrottleEnv,
       ...resilienceEnv,
+      ...responseCacheEnv,
       PORT: port({ default: DEFAULT_GATEWAY_PORT }),
       GRAPHQL_INTROSPECTION: bool({ default: undefined, desc: 'serve introspection; on outside production by default' }),
       SUPERGRAPH_PATH: str({ default: path.join(schemaDir(), 'supergraph.graphql'), desc: 'the composed supergraph to serve' }),
@@ -102,5 +106,6 @@ export function readGatewayConfig(env: NodeJS.ProcessEnv = process.env): Gateway
     credentialThrottle: credentialThrottleConfig(values),
     resilience: resilienceConfig(values),
     subgraphDeduplication: values.SUBGRAPH_DEDUPLICATION,
+    responseCache: responseCacheConfig(values),
   };
 }

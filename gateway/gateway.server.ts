@@ -2,12 +2,18 @@ import { readFileSync } from 'node:fs';
 import { Supergraph } from '@apollo/federation-internals';
 import { ApolloGateway } from '@apollo/gateway';
 import { ApolloServer } from '@apollo/server';
-import { ApolloServerPluginLandingPageDisabled, ApolloServerPluginUsageReportingDisabled, ApolloServerPluginSchemaReportingDisabled } from '@apollo/server/plugin/disabled';
+import {
+  ApolloServerPluginCacheControlDisabled,
+  ApolloServerPluginLandingPageDisabled,
+  ApolloServerPluginSchemaReportingDisabled,
+  ApolloServerPluginUsageReportingDisabled,
+} from '@apollo/server/plugin/disabled';
 import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin/landingPage/default';
 import express, { type ErrorRequestHandler, type Express } from 'express';
 import type { Server } from 'node:http';
 import { CircuitBreakers, type BreakerState } from '../lib/circuit-breaker';
 import { ErrorCode } from '../lib/errors';
+import { createEventBus, type EventBus } from '../lib/event-bus';
 import { errorFormatter } from '../lib/format-error';
 import { DrainState, drainServer } from '../lib/graceful-shutdown';
 import { StartupError } from '../lib/startup-error';
@@ -21,7 +27,8 @@ import type { GatewayContext } from './gateway.context';
 import { GatewayMetrics } from './metrics';
 import { createPersistedQueries, usePersistedQueries } from './persisted-queries';
 import { createBudgetStore } from './pipeline/budgets';
-import { graphqlHttpTransport, pipelineResponsePlugin } from './pipeline/http-transport';
+import { graphqlHttpTransport } from './pipeline/http-transport';
+import type { Execute } from './pipeline/operation';
 import { AdmissionPipeline } from './pipeline/pipeline';
 import { useAuthentication } from './plugins/authentication';
 import { clientAddressResolver, useClientIdentity } from './plugins/client-identity';
@@ -32,6 +39,7 @@ import { useOperationLimits } from './plugins/operation-limits';
 import { useOperationLog } from './plugins/operation-log';
 import { useRateLimit } from './plugins/rate-limit';
 import { useValidation } from './plugins/validation';
+import { useResponseCache } from './response-cache/response-cache.plugin';
 import { SubgraphDataSource } from './subgraph-data-source';
 import { attachSubscriptionServer, type SubscriptionServer } from './subscriptions/subscription-server';
 
@@ -47,12 +55,21 @@ export interface GatewayServer {
   stop(): Promise<void>;
 }
 
+export interface GatewayDeps {
+  /**
+   * Where change events arrive (the response cache drops what they change):
+   * the bus of the process when everything runs in one (`npm start`, tests);
+   * otherwise Redis pub/sub on REDIS_URL, as the subgraphs publish.
+   */
+  events?: EventBus;
+}
+
 /**
  * The public endpoint: @apollo/gateway over the committed supergraph (static
  * composition, as in production: what runs is what was checked), served by
  * @apollo/server on /graphql, with Apollo Sandbox outside production.
  */
-export async function createGateway(config: GatewayConfig, logger: Logger): Promise<GatewayServer> {
+export async function createGateway(config: GatewayConfig, logger: Logger, deps: GatewayDeps = {}): Promise<GatewayServer> {
   const supergraphSdl = readSupergraph(config.supergraphPath);
   // Parsed once here for persisted queries and subscriptions (@apollo/gateway parses its own copy).
   const supergraph = Supergraph.build(supergraphSdl);
@@ -91,6 +108,20 @@ export async function createGateway(config: GatewayConfig, logger: Logger): Prom
     metrics,
   });
   const budgets = await createBudgetStore({ redisUrl: config.redisUrl, namespace: config.redisNamespace, logger });
+  // The gateway publishes nothing: an unreachable Redis at start is not fatal (the cache bypasses until events arrive).
+  const ownEvents = !deps.events && config.responseCache.enabled && config.redisUrl
+    ? createEventBus({ redisUrl: config.redisUrl, namespace: config.redisNamespace, logger, requiredAtStart: false })
+    : undefined;
+  const responseCache = await useResponseCache({
+    config: config.responseCache,
+    supergraphSdl,
+    apiSchema,
+    events: deps.events ?? ownEvents,
+    redisUrl: config.redisUrl,
+    redisNamespace: config.redisNamespace,
+    metrics,
+    logger: logger.child({ component: 'response-cache' }),
+  });
 
   // The admission pipeline: every operation, over HTTP or WebSocket, passes these steps in this
   // order before it is executed; each step is one plugin with its own settings, code and metrics.
@@ -118,6 +149,7 @@ export async function createGateway(config: GatewayConfig, logger: Logger): Prom
       useDemandControl({ config: config.demandControl, supergraphSdl, apiSchema, metrics, logger }),
       useRateLimit({ config: config.rateLimit, store: budgets, metrics, logger }),
       useCredentialThrottle({ config: config.credentialThrottle, store: budgets, apiSchema, metrics, logger }),
+      responseCache,
     ],
     logger,
   );
@@ -137,10 +169,23 @@ export async function createGateway(config: GatewayConfig, logger: Logger): Prom
       config.production ? ApolloServerPluginLandingPageDisabled() : ApolloServerPluginLandingPageLocalDefault({ embed: true, includeCookies: false }),
       ApolloServerPluginUsageReportingDisabled(),
       ApolloServerPluginSchemaReportingDisabled(),
-      pipelineResponsePlugin(pipeline),
+      // Cache-Control is the response cache's, from the subgraphs' hints (Apollo's would say no-store to everything).
+      ApolloServerPluginCacheControlDisabled(),
     ],
   });
   await apollo.start();
+
+  // Apollo Server executes what the pipeline admitted, over HTTP and WebSocket alike (the pipeline's hooks run around it).
+  const execute: Execute = async (operation) => {
+    const response = await apollo.executeOperation(
+      { query: operation.executedQuery ?? operation.query, variables: operation.rawVariables, operationName: operation.operationName },
+      { contextValue: { viewer: operation.viewer, operation } },
+    );
+    if (response.body.kind !== 'single') {
+      return { result: { errors: [{ message: 'Incremental delivery is not supported', extensions: { code: ErrorCode.BAD_REQUEST } }] }, refused: false, status: 400 };
+    }
+    return { result: response.body.singleResult, refused: false, status: response.http.status };
+  };
 
   const drain = new DrainState();
   const app = express();
@@ -177,7 +222,7 @@ export async function createGateway(config: GatewayConfig, logger: Logger): Prom
   app.use(
     '/graphql',
     ...useCors(config.cors),
-    graphqlHttpTransport({ apollo, pipeline, maxBodyBytes: config.documentLimits.maxRequestBytes, landingPage: !config.production }),
+    graphqlHttpTransport({ apollo, pipeline, execute, maxBodyBytes: config.documentLimits.maxRequestBytes, landingPage: !config.production }),
   );
   // Anything that still fails is ours, not the client's: JSON, never Express's HTML page or a stack.
   app.use(((error, _req, res, _next) => {
@@ -199,13 +244,7 @@ export async function createGateway(config: GatewayConfig, logger: Logger): Prom
       allowOrigin: originMatcher(config.cors),
       logger,
       pipeline,
-      executeOperation: async (operation) => {
-        const response = await apollo.executeOperation(
-          { query: operation.query, variables: operation.rawVariables, operationName: operation.operationName },
-          { contextValue: { viewer: operation.viewer, operation } },
-        );
-        return response.body.kind === 'single' ? response.body.singleResult : { errors: [{ message: 'Incremental delivery is not supported over WebSocket' }] };
-      },
+      executeOperation: async (operation) => (await pipeline.execute(operation, execute)).result,
     });
 
   return {
@@ -218,6 +257,8 @@ export async function createGateway(config: GatewayConfig, logger: Logger): Prom
       await apollo.stop();
       await persistedQueries.close();
       await budgets.close();
+      await responseCache.close();
+      await ownEvents?.close();
       await Promise.all(Object.values(dataSources).map((dataSource) => dataSource.close()));
       breakers.shutdown();
     },
@@ -243,8 +284,8 @@ export interface RunningGateway extends ListeningServer {
   shutdown(): Promise<void>;
 }
 
-export async function startGateway(config: GatewayConfig, logger: Logger): Promise<RunningGateway> {
-  const gateway = await createGateway(config, logger);
+export async function startGateway(config: GatewayConfig, logger: Logger, deps: GatewayDeps = {}): Promise<RunningGateway> {
+  const gateway = await createGateway(config, logger, deps);
   const listening = await listen(gateway.app, config.port, config.host);
   const subscriptions = gateway.attachSubscriptions(listening.server);
   // Readiness off, keep serving for the delay, stop accepting, complete open subscriptions

@@ -1,5 +1,5 @@
 import { countStatements } from '../test/sql-counter';
-import { startTestSupergraph, type TestSupergraph } from '../test/supergraph-harness';
+import { startTestSupergraph, WITHOUT_RESPONSE_CACHE, type TestSupergraph } from '../test/supergraph-harness';
 
 /**
  * No N+1: a product page costs the same number of SQL statements per subgraph
@@ -18,7 +18,7 @@ describe('SQL statements of a product page', () => {
 
   beforeAll(async () => {
     // No sweepers or relays: only the statements of the request itself are counted.
-    supergraph = await startTestSupergraph({ backgroundTasks: false });
+    supergraph = await startTestSupergraph({ ...WITHOUT_RESPONSE_CACHE, backgroundTasks: false });
   }, 60_000);
   afterAll(() => supergraph?.stop());
 

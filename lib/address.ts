@@ -9,6 +9,8 @@ import { Directive, Field, ID, InputType, ObjectType } from 'type-graphql';
  */
 @ObjectType({ description: 'A postal address' })
 @Directive('@shareable')
+// Someone's address (saved, or shipped to): never shared between viewers.
+@Directive('@cacheControl(scope: PRIVATE)')
 export class Address {
   @Field(() => ID, { description: 'Stable identifier' })
   id!: string;

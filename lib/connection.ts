@@ -8,6 +8,8 @@ export const MAX_PAGE_SIZE = 100;
 
 @ObjectType({ description: 'Where a page of a connection ends and whether more follows.' })
 @Directive('@shareable')
+// As cacheable as the connection it belongs to (public products, private orders).
+@Directive('@cacheControl(inheritMaxAge: true)')
 export class PageInfo {
   @Field({ description: 'True when another page follows this one' })
   hasNextPage!: boolean;
@@ -28,11 +30,16 @@ export interface Connection<T> {
   totalCount: number;
 }
 
+export interface ConnectionTypesOptions {
+  /** Directives of both the connection and the edge type, e.g. a `@cacheControl` hint (the same as the node's kind of data). */
+  directives?: string[];
+}
+
 /**
  * Relay connection and edge object types for a node type, e.g.
  * `ProductConnection` and `ProductEdge` for `Product`.
  */
-export function connectionTypes<T extends object>(nodeType: ClassType<T>, nodeName: string) {
+export function connectionTypes<T extends object>(nodeType: ClassType<T>, nodeName: string, options: ConnectionTypesOptions = {}) {
   @ObjectType(`${nodeName}Edge`, { description: `One ${nodeName} of a page, with its cursor.` })
   class EdgeType implements Edge<T> {
     @Field({ description: 'Opaque position of this edge; pass it as `after` to continue from here' })
@@ -57,6 +64,10 @@ export function connectionTypes<T extends object>(nodeType: ClassType<T>, nodeNa
     totalCount!: number;
   }
 
+  for (const directive of options.directives ?? []) {
+    Directive(directive)(EdgeType);
+    Directive(directive)(ConnectionType);
+  }
   return { EdgeType, ConnectionType };
 }
 

@@ -18,6 +18,23 @@ export interface EventBus {
   publish<T extends Topic>(topic: T, payload: EventPayloads[T]): Promise<void>;
   /** The view type-graphql's `@Subscription({ topics })` consumes. */
   readonly pubSub: PubSub;
+  /**
+   * Calls `handler` with every event of `topic` once the subscription is in
+   * place (it resolves then, which waits for Redis if it is away), until the
+   * returned function is called. For consumers that act on events rather than
+   * serve them to clients (the gateway's response cache).
+   */
+  listen<T extends Topic>(topic: T, handler: (payload: EventPayloads[T]) => void): Promise<() => Promise<void>>;
+  /**
+   * Whether events are being received right now: always for the in-process bus;
+   * for Redis, while the subscriber connection is up and every `listen` has
+   * subscribed. Events published while it was down are lost to this process,
+   * so a consumer that keeps state derived from them must distrust that state
+   * until `onReconnect`.
+   */
+  receiving(): boolean;
+  /** Runs `listener` each time the subscriber connection is back after a loss. */
+  onReconnect(listener: () => void): void;
   close(): Promise<void>;
 }
 
@@ -40,13 +57,26 @@ export function createEventBus(options: EventBusOptions = {}): EventBus {
 
 function inProcessEventBus(): EventBus {
   const pubSub = createPubSub();
+  const listeners = new Map<string, Set<(payload: never) => void>>();
   return {
     kind: 'in-process',
-    publish: async (topic, payload) => pubSub.publish(topic, payload),
+    publish: async (topic, payload) => {
+      pubSub.publish(topic, payload);
+      for (const listener of listeners.get(topic) ?? []) listener(payload as never);
+    },
     pubSub: {
       publish: (topic: string, payload: unknown) => pubSub.publish(topic, payload),
       subscribe: (topic: string) => pubSub.subscribe(topic),
     },
+    listen: async (topic, handler) => {
+      const forTopic = listeners.get(topic) ?? listeners.set(topic, new Set()).get(topic)!;
+      forTopic.add(handler as (payload: never) => void);
+      return async () => {
+        forTopic.delete(handler as (payload: never) => void);
+      };
+    },
+    receiving: () => true,
+    onReconnect: () => undefined,
     close: async () => undefined,
   };
 }
@@ -76,7 +106,20 @@ function redisEventBus(url: string, namespace: string, logger: Logger | undefine
   });
   if (requiredAtStart) startChecked = requireAtStart(firstConnection);
   else firstConnection.catch(() => undefined);
-  const pubSub = new RedisPubSub({ publisher, subscriber: connect('subscriber') });
+  const subscriber = connect('subscriber');
+  const reconnectListeners: (() => void)[] = [];
+  let lostSubscriber = false;
+  /** `listen` calls whose SUBSCRIBE has not been answered yet. */
+  let subscribing = 0;
+  subscriber.on('close', () => {
+    lostSubscriber = true;
+  });
+  subscriber.on('ready', () => {
+    if (!lostSubscriber) return;
+    lostSubscriber = false;
+    for (const listener of reconnectListeners) listener();
+  });
+  const pubSub = new RedisPubSub({ publisher, subscriber });
   const channel = (topic: string) => `${namespace}${topic}`;
   return {
     kind: 'redis',
@@ -85,8 +128,27 @@ function redisEventBus(url: string, namespace: string, logger: Logger | undefine
       publish: (topic: string, payload: unknown) => void pubSub.publish(channel(topic), payload),
       subscribe: (topic: string) => pubSub.asyncIterableIterator(channel(topic)) as AsyncIterable<unknown>,
     },
+    listen: async (topic, handler) => {
+      subscribing += 1;
+      try {
+        const id = await pubSub.subscribe(channel(topic), handler as (payload: unknown) => void);
+        return async () => pubSub.unsubscribe(id);
+      } finally {
+        subscribing -= 1;
+      }
+    },
+    receiving: () => subscribing === 0 && subscriber.status === 'ready',
+    onReconnect: (listener) => {
+      reconnectListeners.push(listener);
+    },
     close: async () => {
-      await pubSub.close();
+      // QUIT waits for a connection that may never come (Redis away): then just drop the sockets.
+      if (publisher.status === 'ready' && subscriber.status === 'ready') {
+        await pubSub.close();
+      } else {
+        publisher.disconnect();
+        subscriber.disconnect();
+      }
     },
   };
 }

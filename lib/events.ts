@@ -5,6 +5,8 @@
 export const Topics = {
   STOCK_CHANGED: 'stock.changed',
   ORDER_STATUS_CHANGED: 'order.status-changed',
+  PRODUCT_CHANGED: 'product.changed',
+  CATEGORY_CHANGED: 'category.changed',
 } as const;
 
 export type Topic = (typeof Topics)[keyof typeof Topics];
@@ -28,7 +30,31 @@ export interface OrderStatusChangedEvent {
   changedAt: string;
 }
 
+/**
+ * A product was created or changed in the catalog (name, description, price,
+ * image, category). Caches of public catalog data drop what contains it.
+ */
+export interface ProductChangedEvent {
+  productId: string;
+  change: 'created' | 'updated';
+  /** Its category after the change. */
+  categoryId: string;
+  /** Its category before a move to another one; null when it did not move (or was created). */
+  previousCategoryId: string | null;
+  /** ISO 8601 */
+  changedAt: string;
+}
+
+/** A category was changed (its name). */
+export interface CategoryChangedEvent {
+  categoryId: string;
+  /** ISO 8601 */
+  changedAt: string;
+}
+
 export interface EventPayloads {
   [Topics.STOCK_CHANGED]: StockChangedEvent;
   [Topics.ORDER_STATUS_CHANGED]: OrderStatusChangedEvent;
+  [Topics.PRODUCT_CHANGED]: ProductChangedEvent;
+  [Topics.CATEGORY_CHANGED]: CategoryChangedEvent;
 }

@@ -11,9 +11,62 @@ import type { Role, Viewer } from './identity';
  * the demand-control directives `@cost` and `@listSize` (composed into the
  * supergraph under https://specs.apollo.dev/cost/v0.1), from which the
  * gateway computes each operation's static cost; see docs/demand-control.md.
+ * `@composeDirective` carries our own `@cacheControl` (below) into the supergraph.
  */
 export const FEDERATION_LINK =
-  'extend schema @link(url: "https://specs.apollo.dev/federation/v2.9", import: ["@key", "@shareable", "@external", "@requires", "@provides", "@inaccessible", "@tag", "@cost", "@listSize"])';
+  'extend schema @link(url: "https://specs.apollo.dev/federation/v2.9", import: ["@key", "@shareable", "@external", "@requires", "@provides", "@inaccessible", "@tag", "@cost", "@listSize", "@composeDirective"])';
+
+/**
+ * Cache hints, declared by the subgraph that owns the data and composed into
+ * the supergraph (`@composeDirective`), where the gateway's response cache
+ * reads them. Every subgraph's SDL defines the directive, whether it uses it
+ * or not, so each composes on its own.
+ *
+ * The rules are Apollo Server's `@cacheControl` rules:
+ * - A field's maxAge is its own hint's; without one, its return type's hint's.
+ * - A root field, or a field returning an object, interface or union type,
+ *   with neither is not cacheable (maxAge 0), unless `inheritMaxAge: true`
+ *   is on the field or on the returned type: then it takes its parent's
+ *   (a root field has no parent: a connection type that inherits needs a
+ *   maxAge on the root field that returns it, as `Query.products` has).
+ * - A scalar or enum field without a hint takes its parent's.
+ * - `scope: PRIVATE` marks data about one viewer, never shared between
+ *   viewers. A response may be cached for the smallest maxAge of its fields,
+ *   and is PRIVATE if any field or returned type in it is.
+ * One addition of ours: `onlyWithInvalidation: true` marks data that changes
+ * often (stock), which only a cache that receives the owning subgraph's
+ * change events (lib/events.ts) may keep.
+ */
+export const CACHE_CONTROL_DEFINITIONS = `extend schema @link(url: "https://specs.commerce-supergraph.dev/cache-control/v1.0", import: ["@cacheControl"]) @composeDirective(name: "@cacheControl")
+
+"""
+How long, and for whom, a cache may keep the data of a field, or of every field returning this type
+(Apollo Server's @cacheControl rules). A field's maxAge is its own hint's, else its return type's;
+without either, a root field or a field returning an object is not cacheable (maxAge 0) unless
+inheritMaxAge is set, and a scalar or enum field takes its parent's. A response may be cached for the
+smallest maxAge of its fields, and only for its viewer if any of them is PRIVATE.
+"""
+directive @cacheControl(
+  """Seconds a cache may keep the data"""
+  maxAge: Int
+  """PRIVATE: the data is about one viewer and is never shared between viewers. PUBLIC (the default): the same for every viewer"""
+  scope: CacheControlScope
+  """Where no maxAge applies, take the parent field's instead of 0 (on a root field: 0, as it has no parent)"""
+  inheritMaxAge: Boolean
+  """The data changes often (stock): only a cache that receives the owning subgraph's change events, and drops what they name, may keep it"""
+  onlyWithInvalidation: Boolean
+) on FIELD_DEFINITION | OBJECT | INTERFACE | UNION
+
+"""Who may share cached data: every viewer (PUBLIC) or only the viewer it was made for (PRIVATE)."""
+enum CacheControlScope {
+  """The same for every viewer: one cached copy serves everyone"""
+  PUBLIC
+  """About one viewer: cached, if at all, only for that viewer, never shared"""
+  PRIVATE
+}`;
+
+/** What every subgraph's SDL starts with, before the types printed from code. */
+export const SUBGRAPH_PRELUDE = `${FEDERATION_LINK}\n\n${CACHE_CONTROL_DEFINITIONS}`;
 
 /** type-graphql cannot describe root types, so their descriptions are added to the printed SDL. */
 const ROOT_TYPE_DESCRIPTIONS: Record<string, string> = {
@@ -120,7 +173,7 @@ export async function buildFederatedSchema<Context>(spec: SchemaSpec<Context>, o
     authChecker,
     pubSub,
   });
-  const sdl = `${FEDERATION_LINK}\n\n${describeRootTypes(printSchemaWithDirectives(typeGraphQLSchema))}\n`;
+  const sdl = `${SUBGRAPH_PRELUDE}\n\n${describeRootTypes(printSchemaWithDirectives(typeGraphQLSchema))}\n`;
   const resolvers = createResolversMap(typeGraphQLSchema) as GraphQLResolverMap<Context>;
   dropPropertyResolvers(typeGraphQLSchema, resolvers as Record<string, unknown>);
   const beforeEvent = options.beforeSubscriptionEvent;

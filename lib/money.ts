@@ -29,6 +29,8 @@ export function minorUnitsPerMajor(currency: string): number {
  */
 @ObjectType({ description: 'An amount of money. Never a float: `amount` is in minor units (cents).' })
 @Directive('@shareable')
+// As cacheable as what it is the price of (a public product, a private cart or order).
+@Directive('@cacheControl(inheritMaxAge: true)')
 export class Money {
   @Field(() => Int, { description: 'Amount in minor units, e.g. 1299 for 12.99' })
   amount!: number;

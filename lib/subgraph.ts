@@ -135,8 +135,9 @@ export async function createSubgraphServer<Loaders>(definition: SubgraphDefiniti
       ApolloServerPluginLandingPageDisabled(),
       // No Apollo Studio here: skip the per-request trace (ftv1) work.
       ApolloServerPluginInlineTraceDisabled(),
-      // No @cacheControl hints exist, so the default cache-control plugin only ever answered `no-store`, after a
-      // hook on every resolved field (which also makes Apollo wrap every resolver). The header is set below instead.
+      // The @cacheControl hints are for the gateway's response cache, which reads them from the supergraph; a subgraph's
+      // answer to one fetch is never cached itself. Apollo's cache-control plugin would compute a policy nobody reads,
+      // with a hook on every resolved field (which also makes Apollo wrap every resolver). `no-store` is set below instead.
       ApolloServerPluginCacheControlDisabled(),
       {
         requestDidStart: async () => ({
@@ -336,9 +337,9 @@ export async function runSubgraphMain<Loaders>(definition: SubgraphDefinition<Lo
   disableApolloTelemetry();
   const env = readEnv({ ...commonEnv, ...databaseEnv, ...subgraphUrlEnv, ...redisEnv, ...shutdownEnv, ...resilienceEnv, PORT: port({ default: DEFAULT_SUBGRAPH_PORTS[definition.name] }) });
   if (definition.publishesEvents && !env.REDIS_URL) {
-    // In-process delivery only reaches subscribers in this process; alone, that would silently drop events.
+    // In-process delivery only reaches subscribers and caches in this process; alone, that would silently drop events.
     throw new ConfigError([
-      `REDIS_URL: required when ${definition.name} runs as its own process, so its events reach every process serving subscriptions (use \`npm start\` to run everything in one process without Redis)`,
+      `REDIS_URL: required when ${definition.name} runs as its own process, so its events reach every process that serves subscriptions or caches responses (use \`npm start\` to run everything in one process without Redis)`,
     ]);
   }
   const logger = createLogger(definition.name, env.LOG_LEVEL);

@@ -67,7 +67,12 @@ import {
  * --peer none|hive (none), --workload mix|list|product|categories (mix),
  * --target URL (none), --signed-in on|off: the mix's signed-in requests (on;
  * Hive forwards no identity to the subgraphs, so it answers them `me: null`:
- * `off` leaves them out for an equal comparison).
+ * `off` leaves them out for an equal comparison), --cache off|on|both: our
+ * gateway with the response cache off, on, or one process of each measured
+ * side by side (both; ignored with --target), --churn N: stock adjustments
+ * per second (adjustStock of a random stocked product, +1 then -1) while the
+ * rounds run, through the first of our gateways (0; each one publishes a
+ * stock event that drops the cached answers holding that product).
  */
 interface Options {
   connections: number;
@@ -79,18 +84,23 @@ interface Options {
   target?: string;
   /** The mix's signed-in requests (me cart, me orders): Hive forwards no identity, so `off` gives an equal mix. */
   signedIn: 'on' | 'off';
+  /** Our gateway's response cache: off, on, or a gateway process of each. */
+  cache: 'off' | 'on' | 'both';
+  /** Stock adjustments per second during the rounds. */
+  churn: number;
 }
 
 function parseOptions(argv: string[]): Options {
-  const options: Options = { connections: 20, seconds: 10, rounds: 3, warmup: 5, peer: 'none', workload: 'mix', signedIn: 'on' };
+  const options: Options = { connections: 20, seconds: 10, rounds: 3, warmup: 5, peer: 'none', workload: 'mix', signedIn: 'on', cache: 'both', churn: 0 };
   for (let i = 0; i < argv.length; i += 2) {
     const key = argv[i].replace(/^--/, '');
     const value = argv[i + 1];
     if (value === undefined) throw new Error(`${argv[i]} needs a value`);
-    if (key === 'connections' || key === 'seconds' || key === 'rounds' || key === 'warmup') {
+    if (key === 'connections' || key === 'seconds' || key === 'rounds' || key === 'warmup' || key === 'churn') {
       const number = Number(value);
-      if (!Number.isFinite(number) || number < 0 || (key !== 'warmup' && number <= 0)) throw new Error(`${argv[i]} needs a positive number, got ${value}`);
-      options[key] = key === 'connections' || key === 'rounds' ? Math.round(number) : number;
+      if (!Number.isFinite(number) || number < 0 || (key !== 'warmup' && key !== 'churn' && number <= 0)) throw new Error(`${argv[i]} needs a positive number, got ${value}`);
+      if (key === 'churn') options.churn = number;
+      else options[key] = key === 'connections' || key === 'rounds' ? Math.round(number) : number;
     } else if (key === 'peer') {
       if (value !== 'none' && value !== 'hive') throw new Error(`--peer is none or hive, got ${value}`);
       options.peer = value;
@@ -100,6 +110,9 @@ function parseOptions(argv: string[]): Options {
     } else if (key === 'signed-in') {
       if (value !== 'on' && value !== 'off') throw new Error(`--signed-in is on or off, got ${value}`);
       options.signedIn = value;
+    } else if (key === 'cache') {
+      if (value !== 'off' && value !== 'on' && value !== 'both') throw new Error(`--cache is off, on or both, got ${value}`);
+      options.cache = value;
     } else if (key === 'target') {
       options.target = value;
     } else {
@@ -166,7 +179,8 @@ async function main(): Promise<void> {
   log(`gateway benchmark: ${os.cpus().length} cores (${cpuModel}), Node ${process.version}, clock ticks ${CLOCK_TICKS}/s; everything on ${HOST}`);
   log(
     `workload ${options.workload}${options.workload === 'mix' && options.signedIn === 'off' ? ' (anonymous only)' : ''}, ${options.connections} connections, ${options.rounds} round(s) of ${options.seconds} s per gateway, ` +
-      `warm-up ${options.warmup} s per gateway, peer ${options.peer}${options.target ? `, target ${options.target}` : ''}`,
+      `warm-up ${options.warmup} s per gateway, peer ${options.peer}${options.target ? `, target ${options.target}` : `, response cache ${options.cache}`}, ` +
+      `stock changes ${options.churn}/s`,
   );
 
   const serverUrl = process.env.DATABASE_URL;
@@ -187,8 +201,8 @@ async function main(): Promise<void> {
       await Promise.all(agents.map((agent) => agent.close().catch(() => undefined)));
       await pg?.end().catch(() => undefined);
       await hive?.stop().catch(() => undefined);
-      // The gateway first, then the subgraphs, then Redis.
-      await services.find((service) => service.name === 'gateway')?.stop().catch(() => undefined);
+      // The gateways first, then the subgraphs, then Redis.
+      await Promise.all(services.filter((service) => service.name.startsWith('gateway')).map((service) => service.stop().catch(() => undefined)));
       await Promise.all(services.map((service) => service.stop().catch(() => undefined)));
       await redis?.stop().catch(() => undefined);
       if (tempDir) rmSync(tempDir, { recursive: true, force: true });
@@ -205,14 +219,14 @@ async function main(): Promise<void> {
     const jwtSecret = options.target ? (process.env.JWT_SECRET ?? 'development-jwt-secret-change-me-in-production') : randomBytes(32).toString('hex');
     const databasePrefix = options.target ? (process.env.DATABASE_NAME_PREFIX ?? 'commerce') : DATABASE_PREFIX;
     const subgraphPorts: Record<string, number> = {};
-    let oursUrl: string;
-    let gatewayPids: number[] = [];
+    /** Our gateway processes: one per response-cache setting measured. */
+    const ourGateways: { name: string; url: string; pids: number[] }[] = [];
     let subgraphPids: number[] = [];
     const subgraphPidByName: Record<string, number> = {};
 
     if (options.target) {
-      oursUrl = options.target;
-      log(`our gateway: ${oursUrl} (running; its CPU is not measured)`);
+      ourGateways.push({ name: 'ours', url: options.target, pids: [] });
+      log(`our gateway: ${options.target} (running; its CPU is not measured)`);
     } else {
       let redisUrl = process.env.REDIS_URL;
       if (redisUrl) {
@@ -228,7 +242,6 @@ async function main(): Promise<void> {
         log(`Redis: private redis-server on ${HOST}:${port} (REDIS_URL not set)`);
       }
       for (const name of SUBGRAPH_NAMES) subgraphPorts[name] = await freePort();
-      const gatewayPort = await freePort();
       const env: Record<string, string> = {
         NODE_ENV: 'production',
         DATABASE_URL: serverUrl!,
@@ -254,24 +267,32 @@ async function main(): Promise<void> {
         }),
       );
       log(`  subgraphs up: ${SUBGRAPH_NAMES.map((name) => `${name} :${subgraphPorts[name]}`).join(', ')}`);
-      const gateway = startNodeService('gateway', 'dist/gateway/main.js', { ...env, PORT: String(gatewayPort), RATE_LIMIT_MODE: 'off' });
-      services.push(gateway);
-      await waitUntil(gateway, 'healthy', healthy(gatewayPort), 30_000);
-      oursUrl = `http://${HOST}:${gatewayPort}/graphql`;
-      gatewayPids = [gateway.child.pid!];
-      subgraphPids = services.filter((service) => service.name !== 'gateway').map((service) => service.child.pid!);
-      for (const service of services) if (service.name !== 'gateway') subgraphPidByName[service.name] = service.child.pid!;
-      log(`our gateway: ${oursUrl} (dist/gateway/main.js, NODE_ENV=production, RATE_LIMIT_MODE=off), all up in ${((Date.now() - startedAt) / 1000).toFixed(1)} s`);
+      const variants: ('off' | 'on')[] = options.cache === 'both' ? ['off', 'on'] : [options.cache];
+      for (const cache of variants) {
+        const port = await freePort();
+        const name = variants.length > 1 ? `ours, cache ${cache}` : 'ours';
+        const gateway = startNodeService(`gateway-cache-${cache}`, 'dist/gateway/main.js', { ...env, PORT: String(port), RATE_LIMIT_MODE: 'off', RESPONSE_CACHE: String(cache === 'on') });
+        services.push(gateway);
+        await waitUntil(gateway, 'healthy', healthy(port), 30_000);
+        ourGateways.push({ name, url: `http://${HOST}:${port}/graphql`, pids: [gateway.child.pid!] });
+        log(`${name}: http://${HOST}:${port}/graphql (dist/gateway/main.js, NODE_ENV=production, RATE_LIMIT_MODE=off, RESPONSE_CACHE=${cache === 'on'})`);
+      }
+      subgraphPids = services.filter((service) => !service.name.startsWith('gateway')).map((service) => service.child.pid!);
+      for (const service of services) if (!service.name.startsWith('gateway')) subgraphPidByName[service.name] = service.child.pid!;
+      log(`  all up in ${((Date.now() - startedAt) / 1000).toFixed(1)} s`);
     }
 
     const headers = { 'content-type': 'application/json', 'x-internal-secret': internalSecret };
     const customer = DEMO_USERS.find((user) => user.role === 'CUSTOMER')!;
     const token = await signAccessToken({ id: customer.id, role: Role.CUSTOMER }, jwtSecret, TOKEN_TTL_SECONDS);
-    const ours: Measured = { name: 'ours', target: { url: oursUrl, headers, token }, gatewayPids };
+    const mine: Measured[] = ourGateways.map((gateway) => ({ name: gateway.name, target: { url: gateway.url, headers, token }, gatewayPids: gateway.pids }));
+    const ours = mine[0];
     const setupAgent = createAgent(8);
     agents.push(setupAgent);
-    const ready = await send(setupAgent, ours.target, { body: JSON.stringify({ query: '{ __typename }' }), signedIn: false });
-    if (ready.status !== 200) throw new Error(`our gateway answers { __typename } with ${ready.status}: ${ready.text.slice(0, 300)}`);
+    for (const gateway of mine) {
+      const ready = await send(setupAgent, gateway.target, { body: JSON.stringify({ query: '{ __typename }' }), signedIn: false });
+      if (ready.status !== 200) throw new Error(`${gateway.name} answers { __typename } with ${ready.status}: ${ready.text.slice(0, 300)}`);
+    }
 
     let peer: Measured | undefined;
     if (options.peer === 'hive') {
@@ -374,24 +395,29 @@ async function main(): Promise<void> {
 
     // Checks before timing: every distinct request once, answered with data and no errors; Hive's data equal to ours.
     const distinct = [...new Map(sequence.map((item) => [`${item.signedIn}:${item.body}`, item])).values()];
-    log(`checking ${distinct.length} distinct request(s) once on ${peer ? 'both gateways' : 'our gateway'}`);
+    log(`checking ${distinct.length} distinct request(s) once on ${[...mine, ...(peer ? [peer] : [])].map((gateway) => gateway.name).join(' and ')}`);
     const problems: string[] = [];
     const differences = new Map<string, { count: number; sample: string }>();
     let checked = 0;
     for (let i = 0; i < distinct.length; i += 8) {
       await Promise.all(
         distinct.slice(i, i + 8).map(async (item) => {
-          const mine = await send(setupAgent, ours.target, item);
+          const answers = await Promise.all(mine.map((gateway) => send(setupAgent, gateway.target, item)));
           checked += 1;
-          if (mine.status !== 200 || mine.json?.errors || !mine.json?.data) problems.push(`ours, ${item.kind}: ${mine.status} ${mine.text.slice(0, 300)}`);
-          if (item.kind === 'me cart' && !mine.json?.data?.me?.cart?.items?.length && !options.target) problems.push(`ours, me cart: no cart lines: ${mine.text.slice(0, 300)}`);
+          answers.forEach((answer, index) => {
+            const name = mine[index].name;
+            if (answer.status !== 200 || answer.json?.errors || !answer.json?.data) problems.push(`${name}, ${item.kind}: ${answer.status} ${answer.text.slice(0, 300)}`);
+            else if (JSON.stringify(answer.json.data) !== JSON.stringify(answers[0].json?.data)) problems.push(`${name}, ${item.kind}: differs from ${mine[0].name}: ${answer.text.slice(0, 200)}`);
+          });
+          if (item.kind === 'me cart' && !answers[0].json?.data?.me?.cart?.items?.length && !options.target) problems.push(`ours, me cart: no cart lines: ${answers[0].text.slice(0, 300)}`);
           if (!peer) return;
+          const mine0 = answers[0];
           const theirs = await send(setupAgent, peer.target, item);
           if (theirs.status !== 200 || theirs.json?.errors) problems.push(`Hive, ${item.kind}: ${theirs.status} ${theirs.text.slice(0, 300)}`);
-          else if (JSON.stringify(theirs.json?.data) !== JSON.stringify(mine.json?.data)) {
+          else if (JSON.stringify(theirs.json?.data) !== JSON.stringify(mine0.json?.data)) {
             const entry = differences.get(item.kind);
             if (entry) entry.count += 1;
-            else differences.set(item.kind, { count: 1, sample: `ours ${JSON.stringify(mine.json?.data).slice(0, 160)} | Hive ${JSON.stringify(theirs.json?.data).slice(0, 160)}` });
+            else differences.set(item.kind, { count: 1, sample: `ours ${JSON.stringify(mine0.json?.data).slice(0, 160)} | Hive ${JSON.stringify(theirs.json?.data).slice(0, 160)}` });
           }
         }),
       );
@@ -403,7 +429,7 @@ async function main(): Promise<void> {
 
     const loadAgent = createAgent(options.connections);
     agents.push(loadAgent);
-    const gateways = peer ? [ours, peer] : [ours];
+    const gateways = peer ? [...mine, peer] : mine;
     if (options.warmup > 0) {
       for (const gateway of gateways) {
         log(`warm-up: ${gateway.name} ${options.warmup} s (not measured)`);
@@ -411,6 +437,30 @@ async function main(): Promise<void> {
       }
     }
     await sleep(STATS_SETTLE_MS);
+
+    // Writes while reads are measured: each adjustment publishes stock.changed, which drops the cached answers holding the product.
+    let churn: NodeJS.Timeout | undefined;
+    let churned = 0;
+    const churnErrors: string[] = [];
+    if (options.churn > 0) {
+      const admin = DEMO_USERS.find((user) => user.role === 'ADMIN')!;
+      const adminTarget: Target = { ...ours.target, token: await signAccessToken({ id: admin.id, role: Role.ADMIN }, jwtSecret, TOKEN_TTL_SECONDS) };
+      const stocked = demoCatalog().stock.filter((stock) => stock.onHand > 2);
+      const adjust = storefrontOperation('admin-adjust-stock');
+      let step = 0;
+      churn = setInterval(() => {
+        const stock = stocked[Math.floor(Math.random() * stocked.length)];
+        const delta = step++ % 2 === 0 ? 1 : -1;
+        void send(setupAgent, adminTarget, { body: JSON.stringify({ query: adjust, variables: { productId: stock.productId, warehouseId: stock.warehouseId, delta } }), signedIn: true }).then(
+          (answer) => {
+            churned += 1;
+            if (answer.status !== 200 || answer.json?.errors) churnErrors.push(answer.text.slice(0, 200));
+          },
+          (error: Error) => churnErrors.push(error.message),
+        );
+      }, 1000 / options.churn);
+      log(`stock changes: ${options.churn}/s through ${ours.name} (adjustStock, +1 then -1, on a random stocked product) during the rounds`);
+    }
 
     const rounds: Round[] = [];
     for (let round = 1; round <= options.rounds; round += 1) {
@@ -447,13 +497,18 @@ async function main(): Promise<void> {
         };
         rounds.push(result);
         log(
-          `round ${round}/${options.rounds} ${gateway.name.padEnd(4)}: ${n} requests in ${fixed(load.seconds, 1)} s = ${fixed(result.rps, 0)} req/s, ` +
+          `round ${round}/${options.rounds} ${gateway.name.padEnd(13)}: ${n} requests in ${fixed(load.seconds, 1)} s = ${fixed(result.rps, 0)} req/s, ` +
             `p50 ${fixed(result.p50)} / p95 ${fixed(result.p95)} / p99 ${fixed(result.p99)} ms, errors ${load.errors}, ` +
             `CPU ms/request: gateway ${fixed(result.gatewayMs, 3)}, subgraphs ${fixed(result.subgraphsMs, 3)}, PostgreSQL ${fixed(result.postgresMs, 3)}, client ${fixed(result.clientMs, 3)}; ` +
             `measured processes ${fixed(result.cores)} cores; SQL transactions/request ${fixed(result.transactions)}`,
         );
         for (const [kind, { count, sample }] of load.errorKinds) log(`    !! ${count} x ${kind}: ${sample}`);
       }
+    }
+
+    if (churn) {
+      clearInterval(churn);
+      log(`stock changes made during the rounds: ${churned}, failed ${churnErrors.length}${churnErrors.length ? `: ${churnErrors[0]}` : ''}`);
     }
 
     log('');
@@ -490,26 +545,26 @@ async function main(): Promise<void> {
       ['SQL transactions/req', (r) => r.transactions, 2],
     ];
     const of = (name: string) => rounds.filter((r) => r.gateway === name);
+    const names = gateways.map((gateway) => gateway.name);
     if (peer) {
-      log(`summary: medians over ${options.rounds} round(s); ours/Hive is the median of the per-round ratios (rounds alternate ours, Hive)`);
+      log(`summary: medians over ${options.rounds} round(s); x/Hive is the median of the per-round ratios (rounds alternate ${names.join(', ')})`);
       const summary = metrics.map(([label, pick, digits]) => {
-        const mine = of('ours');
         const theirs = of('Hive');
-        const ratios = mine.map((r, index) => pick(r) / pick(theirs[index]));
-        return [label, fixed(median(mine.map(pick)), digits), fixed(median(theirs.map(pick)), digits), label === 'errors' ? '' : fixed(median(ratios))];
+        const ratios = mine.map((gateway) => (label === 'errors' ? '' : fixed(median(of(gateway.name).map((r, index) => pick(r) / pick(theirs[index]))))));
+        return [label, ...names.map((name) => fixed(median(of(name).map(pick)), digits)), ...ratios];
       });
-      for (const line of table(['metric', 'ours', 'Hive', 'ours/Hive'], summary, [1, 2, 3])) log(line);
+      for (const line of table(['metric', ...names, ...mine.map((gateway) => `${gateway.name}/Hive`)], summary, names.map((_, index) => index + 1).concat(mine.map((_, index) => names.length + index + 1)))) log(line);
     } else {
       log(`summary: medians over ${options.rounds} round(s)`);
-      const summary = metrics.map(([label, pick, digits]) => [label, fixed(median(of('ours').map(pick)), digits)]);
-      for (const line of table(['metric', 'ours'], summary, [1])) log(line);
+      const summary = metrics.map(([label, pick, digits]) => [label, ...names.map((name) => fixed(median(of(name).map(pick)), digits))]);
+      for (const line of table(['metric', ...names], summary, names.map((_, index) => index + 1))) log(line);
     }
     if (subgraphPids.length > 0) {
       log('');
       log('subgraph CPU ms per request, by subgraph (medians over rounds)');
-      const names = Object.keys(subgraphPidByName);
-      const rows = gateways.map((gateway) => [gateway.name, ...names.map((name) => fixed(median(of(gateway.name).map((r) => r.perSubgraphMs[name])), 3))]);
-      for (const line of table(['gateway', ...names], rows, names.map((_, index) => index + 1))) log(line);
+      const subgraphNames = Object.keys(subgraphPidByName);
+      const rows = gateways.map((gateway) => [gateway.name, ...subgraphNames.map((name) => fixed(median(of(gateway.name).map((r) => r.perSubgraphMs[name])), 3))]);
+      for (const line of table(['gateway', ...subgraphNames], rows, subgraphNames.map((_, index) => index + 1))) log(line);
     }
     if (options.workload === 'mix') {
       log('');

@@ -101,7 +101,7 @@ export async function startLocalSupergraph(options: LocalSupergraphOptions): Pro
       subgraphUrls: urls as Record<SubgraphName, string>,
       ...options.gateway,
     };
-    const gateway = await startGateway(config, loggerFor('gateway'));
+    const gateway = await startGateway(config, loggerFor('gateway'), { events });
     return {
       gateway,
       gatewayUrl: `${gateway.url}/graphql`,

@@ -137,14 +137,14 @@ describe('start-up failures', () => {
 
   it('a subgraph that publishes nothing starts with Redis unreachable, and reconnects in the background', async () => {
     const port = await freePort();
-    const catalog = start('catalog', 'dist/subgraphs/catalog/main.js', {
+    const cart = start('cart', 'dist/subgraphs/cart/main.js', {
       DATABASE_URL: testServerUrl(),
       DATABASE_NAME_PREFIX: prefix,
       REDIS_URL: `redis://127.0.0.1:${await freePort()}`,
       PORT: String(port),
     });
-    await waitUntilHealthy(`http://127.0.0.1:${port}/health`, catalog);
-    expect(await catalog.stop()).toBe(0);
+    await waitUntilHealthy(`http://127.0.0.1:${port}/health`, cart);
+    expect(await cart.stop()).toBe(0);
   }, 30_000);
 
   it('subgraph: a migration cannot apply (its table exists already)', async () => {

@@ -1,6 +1,7 @@
 import type { MikroORM } from '@mikro-orm/postgresql';
 import type { GraphQLFormattedError } from 'graphql';
 import { databaseName, databaseUrl, dropDatabase } from '../lib/database';
+import type { EventBus } from '../lib/event-bus';
 import { internalHeaders, type Viewer } from '../lib/identity';
 import { createLogger, type Logger } from '../lib/logger';
 import { startSubgraph, type RunningSubgraph, type SubgraphDefinition, type SubgraphName } from '../lib/subgraph';
@@ -49,10 +50,14 @@ export interface TestSubgraphOptions {
   production?: boolean;
   /** Where the subgraph logs (default: silent unless LOG_LEVEL says otherwise). */
   logger?: Logger;
+  /** The event bus its relay publishes to (default: a private in-process one); the caller closes it. */
+  events?: EventBus;
+  /** Start on the database another test subgraph of this worker uses, as a second replica would (default: a fresh one). */
+  sharedDatabase?: boolean;
 }
 
 export async function startTestSubgraph(definition: SubgraphDefinition<any>, options: TestSubgraphOptions = {}): Promise<TestSubgraph> {
-  await dropTestDatabase(definition.name);
+  if (!options.sharedDatabase) await dropTestDatabase(definition.name);
   const logger = options.logger ?? createLogger(definition.name, process.env.LOG_LEVEL ?? 'silent');
   const running = await startSubgraph(definition, {
     serverUrl: testServerUrl(),
@@ -65,6 +70,7 @@ export async function startTestSubgraph(definition: SubgraphDefinition<any>, opt
     subgraphUrls: options.subgraphUrls,
     backgroundTasks: options.backgroundTasks ?? false,
     logger,
+    events: options.events,
   });
   if (options.seed && definition.seed) await definition.seed(running.orm.em.fork(), logger);
   return {

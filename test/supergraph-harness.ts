@@ -13,6 +13,9 @@ export interface TestSupergraph extends LocalSupergraph {
   tokenFor(viewer: Viewer): Promise<string>;
 }
 
+/** For tests that count what the subgraphs do for each request: a cached answer would ask them nothing. */
+export const WITHOUT_RESPONSE_CACHE: Partial<LocalSupergraphOptions> = { gateway: { responseCache: { enabled: false, maxEntries: 1, maxBytes: 1, shared: false } } };
+
 export const demoAdmin: Viewer = { id: DEMO_USERS.find((u) => u.role === 'ADMIN')!.id, role: Role.ADMIN };
 export const demoCustomer: Viewer = { id: DEMO_USERS.find((u) => u.role === 'CUSTOMER')!.id, role: Role.CUSTOMER };
 

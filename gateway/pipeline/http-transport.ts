@@ -1,9 +1,10 @@
-import { HeaderMap, type ApolloServer, type ApolloServerPlugin } from '@apollo/server';
+import { createHash } from 'node:crypto';
+import { HeaderMap, type ApolloServer } from '@apollo/server';
 import express, { Router, type ErrorRequestHandler, type Request, type RequestHandler, type Response } from 'express';
 import type { FormattedExecutionResult } from 'graphql';
 import { ErrorCode } from '../../lib/errors';
 import type { GatewayContext } from '../gateway.context';
-import type { OperationResponse } from './operation';
+import type { Execute } from './operation';
 import type { AdmissionPipeline } from './pipeline';
 
 /**
@@ -15,8 +16,11 @@ import type { AdmissionPipeline } from './pipeline';
  * prevention; everything else is the pipeline's, shared with the WebSocket.
  */
 export interface HttpTransportOptions {
+  /** Serves the landing page. */
   apollo: ApolloServer<GatewayContext>;
   pipeline: AdmissionPipeline;
+  /** Executes an admitted operation (the same for both transports). */
+  execute: Execute;
   /** Largest request body accepted, in bytes (413 beyond). */
   maxBodyBytes: number;
   /** Serve Apollo's landing page (Sandbox) to browsers opening /graphql. */
@@ -76,21 +80,6 @@ const bodyErrors: ErrorRequestHandler = (error: { type?: string; status?: number
   if (error.status && error.status >= 400 && error.status < 500) return sendError(res, error.status, ErrorCode.BAD_REQUEST, 'The request body could not be read');
   return next(error);
 };
-
-/** Bridges Apollo Server's response of an admitted operation back to the pipeline's response hooks (HTTP and WebSocket). */
-export function pipelineResponsePlugin(pipeline: AdmissionPipeline): ApolloServerPlugin<GatewayContext> {
-  return {
-    async requestDidStart() {
-      return {
-        async willSendResponse({ contextValue, response }) {
-          if (!contextValue.operation || response.body.kind !== 'single') return;
-          const answered: OperationResponse = { result: response.body.singleResult, refused: false };
-          await pipeline.respond(contextValue.operation, answered);
-        },
-      };
-    },
-  };
-}
 
 export function graphqlHttpTransport(options: HttpTransportOptions): Router {
   const { apollo, pipeline } = options;
@@ -153,19 +142,27 @@ export function graphqlHttpTransport(options: HttpTransportOptions): Router {
       if (admission.refused) {
         return sendResult(res, admission.refused.status ?? 400, operation.responseHeaders, admission.refused.result);
       }
-      const headers = headerMap(req);
-      headers.set('content-type', 'application/json');
-      const response = await apollo.executeHTTPGraphQLRequest({
-        // Admitted operations reach Apollo as a POST of the resolved text (GET rules were applied by the pipeline).
-        httpGraphQLRequest: {
-          method: 'POST',
-          headers,
-          search: '',
-          body: { query: operation.query, variables: operation.rawVariables, ...(operation.operationName === undefined ? {} : { operationName: operation.operationName }) },
-        },
-        context: async () => ({ viewer: operation.viewer, operation }),
-      });
-      return writeApolloResponse(res, response, operation.responseHeaders);
+      const response = await pipeline.execute(operation, options.execute);
+      const body = JSON.stringify(response.result);
+      const headers = operation.responseHeaders;
+      if (isGet && /^public\b/.test(headers['cache-control'] ?? '')) {
+        // Shared caches may keep a public GET, but must ask again each time (it may change with any event):
+        // an unchanged answer costs them a 304 without a body.
+        const etag = `"${createHash('sha1').update(body).digest('base64url')}"`;
+        headers.etag = etag;
+        if (ifNoneMatch(req, etag)) {
+          res.status(304).set(headers).end();
+          return;
+        }
+      }
+      // GraphQL over HTTP: application/graphql-response+json for clients that ask for it, application/json otherwise.
+      const contentType = req.accepts(['application/json', 'application/graphql-response+json']) || 'application/json';
+      res
+        .status(response.status ?? 200)
+        .set(headers)
+        .set('content-type', `${contentType}; charset=utf-8`)
+        .send(body);
+      return;
     } catch (error) {
       return next(error);
     }
@@ -173,6 +170,16 @@ export function graphqlHttpTransport(options: HttpTransportOptions): Router {
 
   router.use(express.json({ limit: options.maxBodyBytes }), bodyErrors, handle);
   return router;
+}
+
+/** If-None-Match holds `etag` (or `*`); weak and strong forms compare equal, as RFC 9110 says for GET. */
+function ifNoneMatch(req: Request, etag: string): boolean {
+  const sent = header(req, 'if-none-match');
+  if (!sent) return false;
+  return sent.split(',').some((tag) => {
+    const trimmed = tag.trim();
+    return trimmed === '*' || trimmed.replace(/^W\//, '') === etag;
+  });
 }
 
 function headerMap(req: Request): HeaderMap {

@@ -66,6 +66,11 @@ export class GatewayOperation {
   variables: Record<string, unknown> = {};
   /** Static cost from demand control. */
   cost?: number;
+  /**
+   * The text that is executed, when a step changed it (the response cache
+   * adds entity ids to tag what it stores); `query` otherwise.
+   */
+  executedQuery?: string;
   /** Set once every admission step has passed. */
   admitted = false;
   /** Headers every response to this operation carries (rate-limit budget, cache control of refusals). */
@@ -92,9 +97,12 @@ export interface OperationResponse {
   result: FormattedExecutionResult & { extensions?: Record<string, unknown> };
   /** True when a step refused the operation (nothing was executed). */
   refused: boolean;
-  /** HTTP status of a refusal (executed results use Apollo's). */
+  /** HTTP status: a refusal's, or Apollo's for an executed result (200 when absent). */
   status?: number;
 }
+
+/** Runs an admitted operation: Apollo Server over the subgraphs, or a step answering in its place. */
+export type Execute = (operation: GatewayOperation) => Promise<OperationResponse>;
 
 /**
  * A step's "no": the errors the client gets, with the HTTP status (WebSocket
@@ -134,6 +142,12 @@ export interface GatewayPlugin {
   readonly name: string;
   /** Admission: fills in the operation, or throws a Refusal. */
   onRequest?(operation: GatewayOperation): void | Promise<void>;
+  /**
+   * Around execution of an admitted query or mutation (not subscriptions):
+   * call `next` to execute, or answer without it (a cache hit). Plugins wrap
+   * execution in pipeline order, the first one outermost.
+   */
+  onExecute?(operation: GatewayOperation, next: Execute): Promise<OperationResponse>;
   /** May add headers (operation.responseHeaders) and result extensions; must not throw. */
   onResponse?(operation: GatewayOperation, response: OperationResponse): void | Promise<void>;
 }

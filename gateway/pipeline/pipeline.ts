@@ -1,7 +1,7 @@
 import { GraphQLError, type GraphQLFormattedError } from 'graphql';
 import { ErrorCode } from '../../lib/errors';
 import type { Logger } from '../../lib/logger';
-import { GatewayOperation, Refusal, refusal, type GatewayPlugin, type IncomingRequest, type OperationResponse } from './operation';
+import { GatewayOperation, Refusal, refusal, type Execute, type GatewayPlugin, type IncomingRequest, type OperationResponse } from './operation';
 
 export type Admission = { operation: GatewayOperation; refused?: undefined } | { operation: GatewayOperation; refused: OperationResponse };
 
@@ -14,6 +14,7 @@ export type Admission = { operation: GatewayOperation; refused?: undefined } | {
 export class AdmissionPipeline {
   private readonly requestHooks: GatewayPlugin[];
   private readonly responseHooks: GatewayPlugin[];
+  private readonly executeHooks: GatewayPlugin[];
 
   constructor(
     readonly plugins: readonly GatewayPlugin[],
@@ -21,6 +22,23 @@ export class AdmissionPipeline {
   ) {
     this.requestHooks = plugins.filter((plugin) => plugin.onRequest);
     this.responseHooks = plugins.filter((plugin) => plugin.onResponse).reverse();
+    this.executeHooks = plugins.filter((plugin) => plugin.onExecute);
+  }
+
+  /**
+   * Executes an admitted operation through the plugins' `onExecute` (first
+   * plugin outermost, `execute` innermost) and lets every plugin see the
+   * response. Both transports answer queries and mutations through here.
+   */
+  async execute(operation: GatewayOperation, execute: Execute): Promise<OperationResponse> {
+    let run = execute;
+    for (const plugin of [...this.executeHooks].reverse()) {
+      const next = run;
+      run = (current) => plugin.onExecute!(current, next);
+    }
+    const response = await run(operation);
+    await this.respond(operation, response);
+    return response;
   }
 
   /** Runs the admission steps; a refused operation has already been answered through `respond`. */

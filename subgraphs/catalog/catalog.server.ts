@@ -1,3 +1,4 @@
+import { OutboxEvent } from '../../lib/outbox';
 import { createSubgraphServer, type SubgraphDefinition, type SubgraphDeps } from '../../lib/subgraph';
 import type { CatalogContext } from './catalog.context';
 import { createCatalogLoaders, type CatalogLoaders } from './catalog.loaders';
@@ -10,7 +11,7 @@ import { ProductResolver } from './product/product.resolver';
 
 export const catalogSubgraph: SubgraphDefinition<CatalogLoaders> = {
   name: 'catalog',
-  database: { name: 'catalog', entities: [Product, Category], migrations: catalogMigrations },
+  database: { name: 'catalog', entities: [Product, Category, OutboxEvent], migrations: catalogMigrations },
   resolvers: [ProductResolver, CategoryResolver],
   referenceResolvers: {
     Product: (reference, ctx: CatalogContext) => ctx.loaders.productById.load(reference.id),
@@ -18,6 +19,8 @@ export const catalogSubgraph: SubgraphDefinition<CatalogLoaders> = {
   },
   createLoaders: createCatalogLoaders,
   seed: seedCatalog,
+  // product.changed and category.changed (lib/events.ts), for caches of public catalog data.
+  publishesEvents: true,
 };
 
 export function createServer(deps: SubgraphDeps) {

@@ -1,9 +1,10 @@
 import { Check, Entity, ManyToOne, OptionalProps, PrimaryKey, Property, Unique } from '@mikro-orm/core';
 import { randomUUID } from 'node:crypto';
-import { Field, ID, Int, ObjectType } from 'type-graphql';
+import { Directive, Field, ID, Int, ObjectType } from 'type-graphql';
 import { Cart } from '../cart/cart.entity';
 
 @ObjectType({ description: 'One line of a cart: a product and how many of it. Priced at the current catalog price.' })
+@Directive('@cacheControl(scope: PRIVATE)')
 @Entity({ tableName: 'cart_item' })
 // One line per product: adding a product again raises the quantity instead.
 @Unique({ name: 'cart_item_cart_id_product_id_unique', properties: ['cart', 'productId'] })

@@ -20,6 +20,8 @@ export enum CartStatus {
     "A shopping cart: a guest cart or a signed-in user's cart. A guest cart belongs to no account: its id is a bearer capability, so whoever holds the id can read and change the cart; keep it as secret as a session token. A user's cart is visible only to that user (and to an ADMIN). Prices are always the current catalog prices.",
 })
 @Directive('@key(fields: "id")')
+// A shopper's cart (a guest cart's id is a secret): never shared between viewers.
+@Directive('@cacheControl(scope: PRIVATE)')
 @Entity({ tableName: 'cart' })
 // A user has at most one ACTIVE cart; guest carts (no user) and finished carts are not limited.
 @Unique({

@@ -16,6 +16,7 @@ export class CartResolver {
   private readonly mergeService = new CartMergeService();
   private readonly checkoutService = new CartCheckoutService();
 
+  @Directive('@cacheControl(scope: PRIVATE)')
   @Query(() => Cart, {
     nullable: true,
     description:

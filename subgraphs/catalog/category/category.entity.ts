@@ -4,6 +4,8 @@ import { Directive, Field, ID, ObjectType } from 'type-graphql';
 
 @ObjectType({ description: 'A node of the category tree. Products belong to exactly one category.' })
 @Directive('@key(fields: "id")')
+// Public catalog data; caches drop it early on category.changed (lib/events.ts).
+@Directive('@cacheControl(maxAge: 60)')
 @Entity({ tableName: 'category' })
 export class Category {
   @Field(() => ID, { description: 'Stable identifier' })

@@ -1,8 +1,10 @@
-import { Args, ArgsType, Ctx, Directive, Field, FieldResolver, Int, Query, Resolver, Root } from 'type-graphql';
+import { Args, ArgsType, Authorized, Ctx, Directive, Field, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
+import { Role } from '../../../lib/identity';
 import type { CatalogContext } from '../catalog.context';
 import { ProductConnection } from '../product/product.connection';
 import { ProductService } from '../product/product.service';
 import { Category } from './category.entity';
+import { UpdateCategoryInput } from './category.inputs';
 import { CategoryService } from './category.service';
 
 @ArgsType()
@@ -12,6 +14,16 @@ class CategoryProductsArgs {
 
   @Field(() => String, { nullable: true, description: 'Cursor after which the page starts' })
   after?: string | null;
+}
+
+/** Arguments as a class: type-graphql prints separate @Arg parameters in reverse order. */
+@ArgsType()
+class UpdateCategoryArgs {
+  @Field(() => ID, { description: 'The category to change' })
+  id!: string;
+
+  @Field(() => UpdateCategoryInput, { description: 'The changes' })
+  input!: UpdateCategoryInput;
 }
 
 @Resolver(() => Category)
@@ -30,6 +42,12 @@ export class CategoryResolver {
   @Query(() => [Category], { description: 'All categories, flat; use parent/children for the tree' })
   async categories(@Ctx() ctx: CatalogContext): Promise<Category[]> {
     return this.categoryService.all(ctx);
+  }
+
+  @Authorized(Role.ADMIN)
+  @Mutation(() => Category, { description: 'Renames a category. The slug stays the same, so category URLs keep working. ADMIN only.' })
+  async updateCategory(@Ctx() ctx: CatalogContext, @Args(() => UpdateCategoryArgs) { id, input }: UpdateCategoryArgs): Promise<Category> {
+    return this.categoryService.update(ctx, id, input);
   }
 
   @FieldResolver(() => Category, { nullable: true, description: 'The parent category; null for a top-level one' })

@@ -14,6 +14,8 @@ const SEARCH_DOCUMENT =
 
 @ObjectType({ description: ENTITY_DESCRIPTIONS.Product })
 @Directive('@key(fields: "id")')
+// Public catalog data; caches drop it early on product.changed (lib/events.ts). Stock fields carry their own hints (inventory).
+@Directive('@cacheControl(maxAge: 60)')
 @Entity({ tableName: 'product' })
 @Index({ name: 'product_created_at_id_idx', properties: ['createdAt', 'id'] })
 @Index({ name: 'product_price_amount_id_idx', properties: ['priceAmount', 'id'] })

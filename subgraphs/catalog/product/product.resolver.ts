@@ -60,7 +60,12 @@ export class ProductResolver {
    * totalCount, and it is the full-text search (filter.search: a GIN match,
    * and with RELEVANCE a ts_rank of every match sorted in a derived table).
    * A static cost cannot tell whether search was passed, so every call pays.
+   *
+   * Cache hint (lib/federation-schema.ts): ProductConnection inherits its maxAge
+   * from the field returning it, and a root field has no parent to inherit
+   * from, so the page's maxAge is the products' own, given here.
    */
+  @Directive('@cacheControl(maxAge: 60)')
   @Directive('@cost(weight: 5)')
   @Directive('@listSize(slicingArguments: ["first"], sizedFields: ["nodes", "edges"], requireOneSlicingArgument: false)')
   @Query(() => ProductConnection, { description: 'Products, filtered, sorted and paginated' })

@@ -1,8 +1,10 @@
-import { UniqueConstraintViolationException } from '@mikro-orm/core';
+import { LockMode, UniqueConstraintViolationException } from '@mikro-orm/core';
 import type { Knex } from '@mikro-orm/postgresql';
 import { decodeCursor, encodeCursor, pageSize, toConnection, type Connection, type CursorType, type CursorValue } from '../../../lib/connection';
 import { rowReader, type EntityManager } from '../../../lib/database';
 import { badUserInput, notFound } from '../../../lib/errors';
+import { Topics } from '../../../lib/events';
+import { recordEvent } from '../../../lib/outbox';
 import { slugify } from '../../../lib/slug';
 import { isUuid } from '../../../lib/uuid';
 import type { CatalogContext } from '../catalog.context';
@@ -187,6 +189,7 @@ export class ProductService {
    * Validates everything before writing. SKU uniqueness is settled by the
    * unique index (a racing duplicate gets the same BAD_USER_INPUT as one the
    * pre-check sees); slugs are chosen under a transaction lock per base slug.
+   * The product and its `product.changed` event commit together.
    */
   async create(ctx: CatalogContext, input: CreateProductInput): Promise<Product> {
     const fields = {
@@ -206,7 +209,15 @@ export class ProductService {
         // Creates of equally named products take turns choosing a number; others do not wait.
         await tx.getConnection().execute('select pg_advisory_xact_lock(hashtext(?))', [`product-slug:${base}`], 'run', tx.getTransactionContext());
         const slug = firstFreeSlug(base, await this.slugsLike(tx, base));
-        return tx.create(Product, { ...fields, slug, category: tx.getReference(Category, category.id) });
+        const product = tx.create(Product, { ...fields, slug, category: tx.getReference(Category, category.id) });
+        recordEvent(tx, Topics.PRODUCT_CHANGED, product.id, {
+          productId: product.id,
+          change: 'created',
+          categoryId: category.id,
+          previousCategoryId: null,
+          changedAt: product.createdAt.toISOString(),
+        });
+        return product;
       });
     } catch (error) {
       if (violatedConstraint(error) === 'product_sku_unique') throw this.skuTaken(fields.sku);
@@ -217,11 +228,15 @@ export class ProductService {
   /**
    * Omitted and null fields stay as they are, except imageUrl, which null
    * removes. The slug is kept on rename: it is the product's address, and
-   * links and bookmarks to it must keep working.
+   * links and bookmarks to it must keep working. The input is checked first;
+   * then, in one transaction, the product row is locked (concurrent changes
+   * of one product queue up, so each event names the category its change
+   * replaced, and events of a product are in commit order), changed, and its
+   * `product.changed` event recorded. A change that changes nothing writes
+   * nothing and records no event.
    */
   async update(ctx: CatalogContext, id: string, input: UpdateProductInput): Promise<Product> {
-    const product = isUuid(id) ? await ctx.em.findOne(Product, { id: id.toLowerCase() }) : null;
-    if (!product) throw notFound('Product', id);
+    if (!isUuid(id)) throw notFound('Product', id);
     const changes: Partial<Pick<Product, 'name' | 'description' | 'priceAmount' | 'imageUrl'>> = {};
     if (input.name != null) changes.name = normalizeName(input.name);
     if (input.description != null) changes.description = normalizeDescription(input.description);
@@ -229,10 +244,24 @@ export class ProductService {
     if (input.imageUrl !== undefined) changes.imageUrl = input.imageUrl === null ? null : normalizeImageUrl(input.imageUrl);
     const category = input.categoryId != null ? await this.existingCategory(ctx, input.categoryId) : null;
 
-    ctx.em.assign(product, changes);
-    if (category) product.category = ctx.em.getReference(Category, category.id);
-    await ctx.em.flush();
-    return product;
+    return ctx.em.transactional(async (tx) => {
+      const product = await tx.findOne(Product, { id: id.toLowerCase() }, { lockMode: LockMode.PESSIMISTIC_WRITE, refresh: true });
+      if (!product) throw notFound('Product', id);
+      const previousCategoryId = product.category.id;
+      const moved = category !== null && category.id !== previousCategoryId;
+      const changed = moved || (Object.keys(changes) as (keyof typeof changes)[]).some((field) => changes[field] !== product[field]);
+      if (!changed) return product;
+      tx.assign(product, changes);
+      if (moved) product.category = tx.getReference(Category, category.id);
+      recordEvent(tx, Topics.PRODUCT_CHANGED, product.id, {
+        productId: product.id,
+        change: 'updated',
+        categoryId: product.category.id,
+        previousCategoryId: moved ? previousCategoryId : null,
+        changedAt: new Date().toISOString(),
+      });
+      return product;
+    });
   }
 
   private async existingCategory(ctx: CatalogContext, categoryId: string): Promise<Category> {

@@ -9,11 +9,17 @@ import { ProductStockService } from './product-stock.service';
 export class ProductStockResolver {
   private readonly productStockService = new ProductStockService();
 
+  /*
+   * Stock changes with every order: cacheable only by a cache that drops it on
+   * stock.changed (lib/events.ts), hence onlyWithInvalidation.
+   */
+  @Directive('@cacheControl(maxAge: 60, onlyWithInvalidation: true)')
   @FieldResolver(() => Boolean, { description: 'Whether at least one unit is available in some warehouse' })
   async inStock(@Root() product: ProductStock, @Ctx() ctx: InventoryContext): Promise<boolean> {
     return this.productStockService.inStock(ctx, product.id);
   }
 
+  @Directive('@cacheControl(maxAge: 60, onlyWithInvalidation: true)')
   @FieldResolver(() => Int, { description: 'Units that can be ordered now: on hand minus reserved, over all warehouses' })
   async availableQuantity(@Root() product: ProductStock, @Ctx() ctx: InventoryContext): Promise<number> {
     return this.productStockService.availableQuantity(ctx, product.id);
@@ -21,6 +27,7 @@ export class ProductStockResolver {
 
   /** Demand control (docs/demand-control.md): at most one level per warehouse, so the bound of Query.warehouses (20). */
   @Directive('@listSize(assumedSize: 20)')
+  @Directive('@cacheControl(scope: PRIVATE)')
   @Authorized(Role.ADMIN)
   @FieldResolver(() => [StockLevel], { description: 'Stock per warehouse, by warehouse code. ADMIN only.' })
   async stockLevels(@Root() product: ProductStock, @Ctx() ctx: InventoryContext): Promise<StockLevel[]> {

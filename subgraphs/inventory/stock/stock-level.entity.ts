@@ -1,6 +1,6 @@
 import { Check, Entity, Index, ManyToOne, PrimaryKey, Property, Unique } from '@mikro-orm/core';
 import { randomUUID } from 'node:crypto';
-import { Field, Int, ObjectType } from 'type-graphql';
+import { Directive, Field, Int, ObjectType } from 'type-graphql';
 import { Warehouse } from '../warehouse/warehouse.entity';
 
 /**
@@ -10,6 +10,8 @@ import { Warehouse } from '../warehouse/warehouse.entity';
  * concurrent writer does: stock can only be reserved while it is on hand.
  */
 @ObjectType({ description: 'Stock of one product in one warehouse.' })
+// Back-office data (ADMIN only): never shared.
+@Directive('@cacheControl(scope: PRIVATE)')
 @Entity({ tableName: 'stock_level' })
 @Unique({ name: 'stock_level_product_id_warehouse_id_unique', properties: ['productId', 'warehouse'] })
 @Check({ name: 'stock_level_reserved_check', expression: 'reserved >= 0' })

@@ -1,8 +1,10 @@
 import { Entity, PrimaryKey, Property } from '@mikro-orm/core';
 import { randomUUID } from 'node:crypto';
-import { Field, ID, ObjectType } from 'type-graphql';
+import { Directive, Field, ID, ObjectType } from 'type-graphql';
 
 @ObjectType({ description: 'A place where stock is kept and shipped from.' })
+// Back-office data (ADMIN only): never shared.
+@Directive('@cacheControl(scope: PRIVATE)')
 @Entity({ tableName: 'warehouse' })
 export class Warehouse {
   @Field(() => ID, { description: 'Stable identifier' })

@@ -14,6 +14,7 @@ export class WarehouseResolver {
    * Product.stockLevels (one per warehouse) uses the same bound.
    */
   @Directive('@listSize(assumedSize: 20)')
+  @Directive('@cacheControl(scope: PRIVATE)')
   @Authorized(Role.ADMIN)
   @Query(() => [Warehouse], { description: 'All warehouses, by code. ADMIN only.' })
   async warehouses(@Ctx() ctx: InventoryContext): Promise<Warehouse[]> {

@@ -1,6 +1,6 @@
 import { Check, Entity, ManyToOne, PrimaryKey, Property, Unique, type Rel } from '@mikro-orm/core';
 import { randomUUID } from 'node:crypto';
-import { Field, Int, ObjectType } from 'type-graphql';
+import { Directive, Field, Int, ObjectType } from 'type-graphql';
 import { Order } from '../order/order.entity';
 
 /**
@@ -9,6 +9,7 @@ import { Order } from '../order/order.entity';
  * per product; the unique index also serves the per-order lookup.
  */
 @ObjectType({ description: 'A line of an order: a product, how many, at the price paid' })
+@Directive('@cacheControl(scope: PRIVATE)')
 @Entity({ tableName: 'order_item' })
 @Unique({ name: 'order_item_order_id_product_id_unique', properties: ['order', 'productId'] })
 @Check({ name: 'order_item_quantity_check', expression: 'quantity > 0' })

@@ -1,11 +1,12 @@
 import { Entity, Enum, Index, ManyToOne, PrimaryKey, Property, type Rel } from '@mikro-orm/core';
 import { randomUUID } from 'node:crypto';
-import { Field, ObjectType } from 'type-graphql';
+import { Directive, Field, ObjectType } from 'type-graphql';
 import { Order } from '../order/order.entity';
 import { OrderStatus } from './order-status.enum';
 
 /** Append-only: one row per status an order entered, the first being PENDING. */
 @ObjectType({ description: 'A status an order entered, and when' })
+@Directive('@cacheControl(scope: PRIVATE)')
 @Entity({ tableName: 'order_status_event' })
 @Index({ name: 'order_status_event_order_id_at_idx', properties: ['order', 'at'] })
 export class OrderStatusEvent {

@@ -1,7 +1,8 @@
 import { connectionTypes } from '../../../lib/connection';
 import { Order } from './order.entity';
 
-const { EdgeType, ConnectionType } = connectionTypes(Order, 'Order');
+// A user's orders: about one viewer, never shared.
+const { EdgeType, ConnectionType } = connectionTypes(Order, 'Order', { directives: ['@cacheControl(scope: PRIVATE)'] });
 
 export const OrderEdge = EdgeType;
 export const OrderConnection = ConnectionType;

@@ -24,6 +24,8 @@ const ORDER_RECOVERY_INDEX = `create index "customer_order_recovery_idx" on "cus
 /** `order` is a reserved word in PostgreSQL; this name spares hand-written SQL the quoting. */
 @ObjectType({ description: 'A placed order: a snapshot of what was bought, at which prices, shipped where.' })
 @Directive('@key(fields: "id")')
+// A buyer's order: never shared between viewers (its lines, history and connection types likewise).
+@Directive('@cacheControl(scope: PRIVATE)')
 @Entity({ tableName: 'customer_order' })
 @Index({ name: 'customer_order_user_id_created_at_id_idx', properties: ['userId', 'createdAt', 'id'] })
 /** Only the orders recovery has work on; stays tiny, since a healthy checkout leaves none behind. */

@@ -26,6 +26,7 @@ export class OrderResolver {
   private readonly orderService = new OrderService();
   private readonly checkoutService = new CheckoutService();
 
+  @Directive('@cacheControl(scope: PRIVATE)')
   @Query(() => Order, { nullable: true, description: 'One order, for its buyer or an ADMIN; null when it does not exist or is not visible to the caller' })
   async order(@Ctx() ctx: OrdersContext, @Arg('id', () => ID, { description: 'The order id' }) id: string): Promise<Order | null> {
     return this.orderService.visibleOrder(ctx, id);

@@ -7,6 +7,8 @@ import { ENTITY_DESCRIPTIONS } from '../../../lib/entity-references';
  */
 @ObjectType('User', { description: ENTITY_DESCRIPTIONS.User })
 @Directive('@key(fields: "id")')
+// The same hint as users' User: about one account, never shared.
+@Directive('@cacheControl(scope: PRIVATE)')
 export class UserOrders {
   @Field(() => ID, { description: 'Stable identifier' })
   id!: string;

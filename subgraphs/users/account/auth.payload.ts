@@ -1,7 +1,9 @@
-import { Field, Int, ObjectType } from 'type-graphql';
+import { Directive, Field, Int, ObjectType } from 'type-graphql';
 import { User } from './user.entity';
 
 @ObjectType({ description: 'The result of signing in, registering or refreshing' })
+// Tokens of one session: never cached for anyone else.
+@Directive('@cacheControl(scope: PRIVATE)')
 export class AuthPayload {
   @Field({ description: 'Short-lived JWT; send it as `Authorization: Bearer <accessToken>`' })
   accessToken!: string;

@@ -15,6 +15,8 @@ export function normalizeEmail(email: string): string {
  */
 @ObjectType('User', { description: ENTITY_DESCRIPTIONS.User })
 @Directive('@key(fields: "id")')
+// About one account: never shared between viewers.
+@Directive('@cacheControl(scope: PRIVATE)')
 @Entity({ tableName: 'user_account' })
 @Check({ name: 'user_account_email_lower_check', expression: 'email = lower(email)' })
 export class User {

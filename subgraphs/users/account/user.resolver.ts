@@ -8,6 +8,7 @@ import { UserService } from './user.service';
 export class UserResolver {
   private readonly userService = new UserService();
 
+  @Directive('@cacheControl(scope: PRIVATE)')
   @Query(() => User, { nullable: true, description: 'The signed-in user; null when anonymous' })
   async me(@Ctx() ctx: UsersContext): Promise<User | null> {
     return this.userService.me(ctx);

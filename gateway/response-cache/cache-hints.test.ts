@@ -1,0 +1,68 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { Supergraph } from '@apollo/federation-internals';
+import { Kind, parse, type OperationDefinitionNode } from 'graphql';
+import { schemaDir } from '../../lib/paths';
+import { ENTITY_ID, planCaching, readCacheHints, takeEntityTags } from './cache-hints';
+
+/** Cache plans from the hints the subgraphs declare, read from the committed supergraph. */
+const supergraphSdl = readFileSync(path.join(schemaDir(), 'supergraph.graphql'), 'utf8');
+const apiSchema = Supergraph.build(supergraphSdl).apiSchema().toGraphQLJSSchema();
+const hints = readCacheHints(supergraphSdl);
+
+function plan(query: string) {
+  const document = parse(query);
+  const definition = document.definitions.find((node): node is OperationDefinitionNode => node.kind === Kind.OPERATION_DEFINITION)!;
+  return planCaching(apiSchema, hints, document, definition);
+}
+
+describe('cache hints', () => {
+  it('reads the entity types and the hints of the supergraph', () => {
+    expect([...hints.entities].sort()).toEqual(expect.arrayContaining(['Cart', 'Category', 'Order', 'Product', 'User']));
+    expect(hints.types.get('Product')).toEqual({ maxAge: 60 });
+    expect(hints.fields.get('Product.availableQuantity')).toEqual({ maxAge: 60, onlyWithInvalidation: true });
+  });
+
+  it('lets a product page be cached, only with invalidation, and tags it by what it holds', () => {
+    const page = plan(`query($slug: String!) { product(slug: $slug) { id name price { amount } availableQuantity category { name } } }`);
+    expect(page).toMatchObject({ maxAge: 60, scope: 'PUBLIC', onlyWithInvalidation: true, typeTags: [] });
+    // The executed document asks for the ids of the product and its category under the cache's alias.
+    expect(page.executedQuery.match(new RegExp(`${ENTITY_ID}: id`, 'g'))).toHaveLength(2);
+
+    const data = { product: { id: 'p1', name: 'Lamp', price: { amount: 100 }, availableQuantity: 3, category: { name: 'Lights', [ENTITY_ID]: 'c1' }, [ENTITY_ID]: 'p1' } };
+    expect(takeEntityTags(data, page).sort()).toEqual(['Category:c1', 'Product:p1']);
+    expect(JSON.stringify(data)).not.toContain(ENTITY_ID);
+    // Not found: dropped when any product is created.
+    expect(takeEntityTags({ product: null }, page)).toEqual(['Product']);
+  });
+
+  it('tags lists by the type they list, through fragments and connections', () => {
+    const list = plan(`{ products(first: 5) { edges { node { ...card } } } categories { id children { id } } } fragment card on Product { id name }`);
+    expect(list).toMatchObject({ maxAge: 60, scope: 'PUBLIC', onlyWithInvalidation: false, typeTags: ['Category', 'Product'] });
+    const data = { products: { edges: [{ node: { id: 'a', name: 'A', [ENTITY_ID]: 'a' } }, { node: { id: 'b', name: 'B', [ENTITY_ID]: 'b' } }] }, categories: [{ id: 'c', children: [], [ENTITY_ID]: 'c' }] };
+    expect(takeEntityTags(data, list).sort()).toEqual(['Category', 'Category:c', 'Product', 'Product:a', 'Product:b']);
+  });
+
+  it('never caches private data, unhinted fields, mutations or introspection', () => {
+    expect(plan(`{ me { id email } }`)).toMatchObject({ scope: 'PRIVATE', executedQuery: '' });
+    expect(plan(`{ products(first: 2) { nodes { id } } cart { id } }`)).toMatchObject({ scope: 'PRIVATE' });
+    expect(plan(`query($slug: String!) { product(slug: $slug) { stockLevels { onHand } } }`)).toMatchObject({ scope: 'PRIVATE' });
+    expect(plan(`mutation { logout(refreshToken: "x") }`).maxAge).toBe(0);
+    expect(plan(`{ __schema { queryType { name } } }`).maxAge).toBe(0);
+    // A response key the cache needs for itself: the client's would be lost.
+    expect(plan(`{ products { nodes { ${ENTITY_ID}: name } } }`).maxAge).toBe(0);
+  });
+
+  it('gives every public field of products and categories a max age', () => {
+    for (const typeName of ['Product', 'Category']) {
+      const type = apiSchema.getType(typeName) as import('graphql').GraphQLObjectType;
+      for (const field of Object.values(type.getFields())) {
+        if (field.name === 'stockLevels') continue;
+        const selection = field.type.toString().match(/^\[?(Money|Category|Product|ProductConnection)/) ? `${field.name} { __typename }` : field.name;
+        const root = typeName === 'Product' ? `product(slug: "x")` : `categories`;
+        const result = plan(`{ ${root} { ${selection} } }`);
+        expect({ field: `${typeName}.${field.name}`, maxAge: result.maxAge, scope: result.scope }).toEqual({ field: `${typeName}.${field.name}`, maxAge: 60, scope: 'PUBLIC' });
+      }
+    }
+  });
+});

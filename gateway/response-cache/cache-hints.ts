@@ -1,0 +1,379 @@
+import {
+  getNamedType,
+  getNullableType,
+  isAbstractType,
+  isCompositeType,
+  isListType,
+  isNonNullType,
+  isObjectType,
+  Kind,
+  parse,
+  print,
+  visit,
+  type DirectiveNode,
+  type DocumentNode,
+  type FieldNode,
+  type FragmentDefinitionNode,
+  type GraphQLCompositeType,
+  type GraphQLField,
+  type GraphQLSchema,
+  type OperationDefinitionNode,
+  type SelectionNode,
+  type SelectionSetNode,
+} from 'graphql';
+
+/**
+ * Cache hints are declared where the data is owned: each subgraph puts
+ * `@cacheControl` on its types and fields (lib/federation-schema.ts defines
+ * it; composition carries it into the supergraph), and the gateway reads them
+ * here, once per document, so a request pays nothing for them. The rules are
+ * Apollo Server's:
+ * - a field's maxAge is its own hint, else its return type's hint;
+ * - a root field, or a field returning an object, without either is not
+ *   cacheable (maxAge 0), unless `inheritMaxAge` (on the field or the type)
+ *   lets it take its parent's;
+ * - a scalar or enum field takes its parent's;
+ * - the response's maxAge is the lowest of its fields', its scope PRIVATE if
+ *   any of them is.
+ * `onlyWithInvalidation` marks data that changes often (stock): it may only
+ * be cached while the cache receives the owner's change events.
+ */
+export interface CacheHint {
+  maxAge?: number;
+  scope?: 'PUBLIC' | 'PRIVATE';
+  inheritMaxAge?: boolean;
+  onlyWithInvalidation?: boolean;
+}
+
+export interface CacheHints {
+  /** By type name. */
+  types: Map<string, CacheHint>;
+  /** By `Type.field`. */
+  fields: Map<string, CacheHint>;
+  /** Entity types keyed by `id` (`@join__type(key: "id")`): what responses are tagged by. */
+  entities: Set<string>;
+}
+
+const DIRECTIVE = 'cacheControl';
+
+function hintOf(directive: DirectiveNode): CacheHint {
+  const hint: CacheHint = {};
+  for (const argument of directive.arguments ?? []) {
+    const { value } = argument;
+    const name = argument.name.value;
+    if (name === 'maxAge' && value.kind === Kind.INT) hint.maxAge = Number(value.value);
+    else if (name === 'scope' && value.kind === Kind.ENUM) hint.scope = value.value === 'PRIVATE' ? 'PRIVATE' : 'PUBLIC';
+    else if (name === 'inheritMaxAge' && value.kind === Kind.BOOLEAN) hint.inheritMaxAge = value.value;
+    else if (name === 'onlyWithInvalidation' && value.kind === Kind.BOOLEAN) hint.onlyWithInvalidation = value.value;
+  }
+  return hint;
+}
+
+function isIdKey(directive: DirectiveNode): boolean {
+  if (directive.name.value !== 'join__type') return false;
+  const key = directive.arguments?.find((argument) => argument.name.value === 'key')?.value;
+  return key?.kind === Kind.STRING && key.value.trim() === 'id';
+}
+
+/** Reads the hints and the entity types from the supergraph's SDL (the API schema drops the directives). */
+export function readCacheHints(supergraphSdl: string): CacheHints {
+  const hints: CacheHints = { types: new Map(), fields: new Map(), entities: new Set() };
+  for (const definition of parse(supergraphSdl, { noLocation: true }).definitions) {
+    if (!('name' in definition) || !definition.name) continue;
+    const typeName = definition.name.value;
+    for (const directive of ('directives' in definition ? definition.directives : undefined) ?? []) {
+      if (directive.name.value === DIRECTIVE) hints.types.set(typeName, hintOf(directive));
+      if (isIdKey(directive)) hints.entities.add(typeName);
+    }
+    if (!('fields' in definition) || !definition.fields) continue;
+    for (const field of definition.fields) {
+      const directive = field.directives?.find((candidate) => candidate.name.value === DIRECTIVE);
+      if (directive) hints.fields.set(`${typeName}.${field.name.value}`, hintOf(directive));
+    }
+  }
+  return hints;
+}
+
+/**
+ * Where the entities of a response are, so that a stored response can be
+ * tagged `Type:id` for each: per response key, the entity type of an object
+ * there (its id comes back under ENTITY_ID), whether a null there could be
+ * an entity (a lookup that found nothing: tagged by the type, so creating one
+ * drops it), and what is below.
+ */
+export interface ResponseShape {
+  /** Set when objects here are of this entity type. */
+  entity?: string;
+  /** Objects here are of an abstract type: their type comes back under ENTITY_TYPE. */
+  abstract?: boolean;
+  /** A null here may be a missing entity of this type. */
+  nullableEntity?: string;
+  children?: Map<string, ResponseShape>;
+}
+
+/** Aliases the cache adds to read each entity's id and type; removed from the response before anyone sees it. */
+export const ENTITY_ID = '_cacheEntityId';
+export const ENTITY_TYPE = '_cacheEntityType';
+
+/** What the cache knows of one operation, worked out once per document. */
+export interface CachePlan {
+  /** Seconds a response may be kept; 0: never stored. */
+  maxAge: number;
+  scope: 'PUBLIC' | 'PRIVATE';
+  /** Some field may only be cached with event invalidation. */
+  onlyWithInvalidation: boolean;
+  /** Why it is not cacheable (logs, tests). */
+  reason?: string;
+  /**
+   * Type tags every stored response of this operation carries: it holds a
+   * list of that type, which any new or changed entity of the type may join,
+   * leave or reorder.
+   */
+  typeTags: string[];
+  shape: ResponseShape;
+  /** The document with the entity-id aliases added: what is executed when the response may be stored. */
+  executedQuery: string;
+}
+
+const notCacheable = (reason: string): CachePlan => ({ maxAge: 0, scope: 'PUBLIC', onlyWithInvalidation: false, reason, typeTags: [], shape: {}, executedQuery: '' });
+
+/**
+ * The cache plan of the operation `definition` of `document`. Every field is
+ * counted whatever its @skip/@include (a response can only be less than
+ * that), fragments included.
+ */
+export function planCaching(schema: GraphQLSchema, hints: CacheHints, document: DocumentNode, definition: OperationDefinitionNode): CachePlan {
+  if (definition.operation === 'subscription') return notCacheable('a subscription is never cached');
+  const fragments = new Map<string, FragmentDefinitionNode>();
+  for (const node of document.definitions) if (node.kind === Kind.FRAGMENT_DEFINITION) fragments.set(node.name.value, node);
+
+  let maxAge = Number.POSITIVE_INFINITY;
+  let scope = 'PUBLIC' as CachePlan['scope'];
+  let onlyWithInvalidation = false;
+  let reason: string | undefined;
+  const typeTags = new Set<string>();
+
+  const walk = (selectionSet: SelectionSetNode, type: GraphQLCompositeType, parentMaxAge: number, isRoot: boolean, shape: ResponseShape) => {
+    const children = shape.children ?? new Map<string, ResponseShape>();
+    shape.children = children;
+    for (const { field, parentType } of selectedFields(selectionSet, type, schema, fragments)) {
+      const name = field.name.value;
+      const responseKey = field.alias?.value ?? name;
+      if (responseKey === ENTITY_ID || responseKey === ENTITY_TYPE) {
+        reason = `the operation uses the response key ${responseKey}, which the cache needs for itself`;
+        continue;
+      }
+      if (name === '__typename') continue;
+      if (name.startsWith('__')) {
+        reason = 'introspection is not cached';
+        continue;
+      }
+      const definition: GraphQLField<unknown, unknown> | undefined = 'getFields' in parentType ? parentType.getFields()[name] : undefined;
+      if (!definition) continue;
+      const returned = getNamedType(definition.type);
+      const policy = fieldCachePolicy(hints, parentType.name, definition, parentMaxAge, isRoot);
+      if (policy.scope === 'PRIVATE') scope = 'PRIVATE';
+      if (policy.onlyWithInvalidation) onlyWithInvalidation = true;
+      const fieldMaxAge = policy.maxAge;
+      maxAge = Math.min(maxAge, fieldMaxAge);
+
+      const listed = listedEntity(definition, hints);
+      if (listed) typeTags.add(listed);
+      if (!isCompositeType(returned) || !field.selectionSet) continue;
+      const child = children.get(responseKey) ?? {};
+      children.set(responseKey, child);
+      if (hints.entities.has(returned.name)) {
+        child.entity = returned.name;
+        if (!isNonNullType(definition.type)) child.nullableEntity = returned.name;
+      } else if (isAbstractType(returned)) {
+        child.abstract = true;
+      }
+      walk(field.selectionSet, returned, fieldMaxAge, false, child);
+    }
+  };
+
+  const root = definition.operation === 'mutation' ? schema.getMutationType() : schema.getQueryType();
+  if (!root) return notCacheable(`the schema has no ${definition.operation} type`);
+  const shape: ResponseShape = {};
+  // Root fields have no parent: without a hint of their own or their type they are not cacheable, and `inheritMaxAge` adds no bound.
+  walk(definition.selectionSet, root, Number.POSITIVE_INFINITY, true, shape);
+  if (reason) return notCacheable(reason);
+  if (definition.operation === 'mutation') {
+    // Never kept; its answer's entities are dropped on this replica at once (see useResponseCache).
+    return { maxAge: 0, scope, onlyWithInvalidation, reason: 'a mutation is never cached', typeTags: [], shape, executedQuery: print(withEntityIds(schema, hints, document)) };
+  }
+  if (!Number.isFinite(maxAge)) maxAge = 0;
+  const plan: CachePlan = { maxAge, scope, onlyWithInvalidation, typeTags: [...typeTags].sort(), shape, executedQuery: '' };
+  if (maxAge > 0 && scope === 'PUBLIC') plan.executedQuery = print(withEntityIds(schema, hints, document));
+  else plan.reason = scope === 'PRIVATE' ? 'it holds data about the viewer (PRIVATE)' : 'a field in it has no cache hint (maxAge 0)';
+  return plan;
+}
+
+/** What one field contributes to a response's policy. */
+export interface FieldCachePolicy {
+  /** Seconds, the parent's bound included; Infinity: no bound of its own (inherits from a root). */
+  maxAge: number;
+  scope: 'PUBLIC' | 'PRIVATE';
+  onlyWithInvalidation: boolean;
+}
+
+/**
+ * Apollo Server's rules for one field of `parentTypeName` under a parent
+ * whose maxAge is `parentMaxAge` (Infinity above a root field): its own hint,
+ * else its return type's; else the parent's for a scalar or enum below the
+ * root, or where `inheritMaxAge` says so; else 0. The only place the rules are
+ * written (the gateway's plans and the tests of the declared hints use it).
+ */
+export function fieldCachePolicy(hints: CacheHints, parentTypeName: string, field: GraphQLField<unknown, unknown>, parentMaxAge: number, isRoot: boolean): FieldCachePolicy {
+  const returned = getNamedType(field.type);
+  const fieldHint = hints.fields.get(`${parentTypeName}.${field.name}`);
+  const typeHint = isCompositeType(returned) ? hints.types.get(returned.name) : undefined;
+  let maxAge: number;
+  if (fieldHint?.maxAge !== undefined) maxAge = fieldHint.maxAge;
+  else if (typeHint?.maxAge !== undefined) maxAge = typeHint.maxAge;
+  else if (fieldHint?.inheritMaxAge || typeHint?.inheritMaxAge || (!isCompositeType(returned) && !isRoot)) maxAge = parentMaxAge;
+  else maxAge = 0;
+  return {
+    maxAge: Math.min(maxAge, parentMaxAge),
+    scope: fieldHint?.scope === 'PRIVATE' || typeHint?.scope === 'PRIVATE' ? 'PRIVATE' : 'PUBLIC',
+    onlyWithInvalidation: Boolean(fieldHint?.onlyWithInvalidation || typeHint?.onlyWithInvalidation),
+  };
+}
+
+interface SelectedField {
+  field: FieldNode;
+  parentType: GraphQLCompositeType;
+}
+
+/** The fields of a selection set with the type each is selected on, through inline fragments and fragment spreads. */
+function selectedFields(selectionSet: SelectionSetNode, type: GraphQLCompositeType, schema: GraphQLSchema, fragments: Map<string, FragmentDefinitionNode>, seen = new Set<string>()): SelectedField[] {
+  const fields: SelectedField[] = [];
+  for (const selection of selectionSet.selections) {
+    if (selection.kind === Kind.FIELD) {
+      fields.push({ field: selection, parentType: type });
+      continue;
+    }
+    const fragment = selection.kind === Kind.INLINE_FRAGMENT ? selection : fragments.get(selection.name.value);
+    if (!fragment || (selection.kind === Kind.FRAGMENT_SPREAD && seen.has(selection.name.value))) continue;
+    if (selection.kind === Kind.FRAGMENT_SPREAD) seen.add(selection.name.value);
+    const condition = fragment.typeCondition ? schema.getType(fragment.typeCondition.name.value) : type;
+    fields.push(...selectedFields(fragment.selectionSet, isCompositeType(condition) ? condition : type, schema, fragments, seen));
+  }
+  return fields;
+}
+
+/** The entity type a field lists: `[Product!]!`, or a connection whose `nodes` are a list of one. */
+function listedEntity(field: GraphQLField<unknown, unknown>, hints: CacheHints): string | undefined {
+  const type = getNullableType(field.type);
+  const named = getNamedType(type);
+  if (isListType(type)) return hints.entities.has(named.name) ? named.name : undefined;
+  if (!isObjectType(named)) return undefined;
+  const nodes = named.getFields().nodes;
+  if (!nodes || !isListType(getNullableType(nodes.type))) return undefined;
+  const listed = getNamedType(nodes.type);
+  return hints.entities.has(listed.name) ? listed.name : undefined;
+}
+
+/**
+ * The document with `_cacheEntityId: id` added to every selection of an
+ * entity type (and `_cacheEntityType: __typename` plus the id per entity type
+ * on abstract ones), so a response says which entities it holds.
+ */
+function withEntityIds(schema: GraphQLSchema, hints: CacheHints, document: DocumentNode): DocumentNode {
+  const alias = (aliasName: string, fieldName: string): FieldNode => ({
+    kind: Kind.FIELD,
+    alias: { kind: Kind.NAME, value: aliasName },
+    name: { kind: Kind.NAME, value: fieldName },
+  });
+  const typeStack: (GraphQLCompositeType | undefined)[] = [];
+  const fragmentType = (name: string) => {
+    const type = schema.getType(name);
+    return isCompositeType(type) ? type : undefined;
+  };
+  // A field's selection set belongs to its return type, a fragment's to its condition: track them to know where to add.
+  return visit(document, {
+    OperationDefinition: {
+      enter: (node) => {
+        const root = node.operation === 'query' ? schema.getQueryType() : node.operation === 'mutation' ? schema.getMutationType() : undefined;
+        typeStack.push(root ?? undefined);
+      },
+      leave: () => {
+        typeStack.pop();
+      },
+    },
+    FragmentDefinition: {
+      enter: (node) => {
+        typeStack.push(fragmentType(node.typeCondition.name.value));
+      },
+      leave: () => {
+        typeStack.pop();
+      },
+    },
+    InlineFragment: {
+      enter: (node) => {
+        typeStack.push(node.typeCondition ? fragmentType(node.typeCondition.name.value) : typeStack.at(-1));
+      },
+      leave: () => {
+        typeStack.pop();
+      },
+    },
+    Field: {
+      enter: (node) => {
+        const parent = typeStack.at(-1);
+        const definition = parent && 'getFields' in parent ? parent.getFields()[node.name.value] : undefined;
+        const returned = definition ? getNamedType(definition.type) : undefined;
+        typeStack.push(isCompositeType(returned) ? returned : undefined);
+      },
+      leave: (node) => {
+        const type = typeStack.pop();
+        if (!node.selectionSet || !type) return undefined;
+        const added: SelectionNode[] = [];
+        if (isObjectType(type) && hints.entities.has(type.name)) added.push(alias(ENTITY_ID, 'id'));
+        else if (isAbstractType(type)) {
+          added.push(alias(ENTITY_TYPE, '__typename'));
+          for (const possible of schema.getPossibleTypes(type)) {
+            if (!hints.entities.has(possible.name)) continue;
+            added.push({
+              kind: Kind.INLINE_FRAGMENT,
+              typeCondition: { kind: Kind.NAMED_TYPE, name: { kind: Kind.NAME, value: possible.name } },
+              selectionSet: { kind: Kind.SELECTION_SET, selections: [alias(ENTITY_ID, 'id')] },
+            });
+          }
+        }
+        if (added.length === 0) return undefined;
+        return { ...node, selectionSet: { ...node.selectionSet, selections: [...node.selectionSet.selections, ...added] } };
+      },
+    },
+  });
+}
+
+/**
+ * Removes the cache's aliases from a response (in place) and returns the tags
+ * of what it holds: `Type:id` per entity, the type of a lookup that found
+ * nothing, and the plan's list tags.
+ */
+export function takeEntityTags(data: unknown, plan: CachePlan): string[] {
+  const tags = new Set<string>(plan.typeTags);
+  const collect = (value: unknown, shape: ResponseShape) => {
+    if (value === null || value === undefined) {
+      if (shape.nullableEntity) tags.add(shape.nullableEntity);
+      return;
+    }
+    if (Array.isArray(value)) {
+      for (const item of value) collect(item, shape);
+      return;
+    }
+    if (typeof value !== 'object') return;
+    const object = value as Record<string, unknown>;
+    const type = shape.abstract ? object[ENTITY_TYPE] : shape.entity;
+    if (shape.abstract) delete object[ENTITY_TYPE];
+    if (ENTITY_ID in object) {
+      if (typeof type === 'string') tags.add(`${type}:${String(object[ENTITY_ID])}`);
+      delete object[ENTITY_ID];
+    }
+    if (!shape.children) return;
+    for (const [key, child] of shape.children) if (key in object) collect(object[key], child);
+  };
+  collect(data, plan.shape);
+  return [...tags];
+}

@@ -1,0 +1,295 @@
+import { createHash } from 'node:crypto';
+import type { GraphQLSchema } from 'graphql';
+import { LRUCache } from 'lru-cache';
+import { Counter, Gauge, Histogram } from 'prom-client';
+import { bool, wholeNumber } from '../../lib/config';
+import type { EventBus } from '../../lib/event-bus';
+import { Topics, type EventPayloads, type Topic } from '../../lib/events';
+import type { Logger } from '../../lib/logger';
+import { connectFailFastRedis } from '../fail-fast-redis';
+import type { GatewayMetrics } from '../metrics';
+import type { Execute, GatewayOperation, GatewayPlugin, OperationResponse } from '../pipeline/operation';
+import { planCaching, readCacheHints, takeEntityTags, type CachePlan } from './cache-hints';
+import { ResponseCacheStore } from './response-cache.store';
+
+/**
+ * The response cache: whole responses of public queries, kept by the
+ * gateway and dropped when what they contain changes.
+ * - What may be kept, and how long, comes from the `@cacheControl` hints the
+ *   subgraphs declare (cache-hints.ts): anything PRIVATE (about a viewer, a
+ *   cart, an order), any field without a hint, every mutation and error
+ *   response is never stored, so one viewer's data never reaches another.
+ * - Each stored response is tagged by the entities it holds (`Product:<id>`)
+ *   and by the types it lists; the domain events every subgraph publishes
+ *   through its outbox (product and category changes from catalog, stock from
+ *   inventory) drop exactly the responses holding what changed, on every
+ *   replica, since each replica hears every event.
+ * - Two tiers: a bounded LRU in the process, and Redis (REDIS_URL) shared by
+ *   the replicas.
+ * Stock is only cached while events arrive (`onlyWithInvalidation`); when
+ * the event connection is lost nothing is cached or answered from the cache,
+ * and memory is cleared when it is back (events may have been missed).
+ *
+ * Responses carry `x-cache: HIT|MISS|BYPASS`, `age` on hits, and a
+ * Cache-Control that lets browsers and CDNs keep public answers only if they
+ * revalidate (ETag/304 on GET, see http-transport.ts): they cannot hear events.
+ */
+export interface ResponseCacheConfig {
+  enabled: boolean;
+  maxEntries: number;
+  maxBytes: number;
+  /** Keep responses in Redis too (when REDIS_URL is set). */
+  shared: boolean;
+}
+
+export const responseCacheEnv = {
+  RESPONSE_CACHE: bool({ default: true, desc: 'cache public query responses at the gateway, dropped by domain events' }),
+  RESPONSE_CACHE_MAX_ENTRIES: wholeNumber('responses')({ default: 10_000, desc: 'responses the in-process tier keeps at most' }),
+  RESPONSE_CACHE_MAX_MB: wholeNumber('MiB')({ default: 64, desc: 'size of the responses the in-process tier keeps at most' }),
+  RESPONSE_CACHE_SHARED: bool({ default: true, desc: 'also keep responses in Redis (REDIS_URL), shared by the replicas' }),
+};
+
+export function responseCacheConfig(values: { RESPONSE_CACHE: boolean; RESPONSE_CACHE_MAX_ENTRIES: number; RESPONSE_CACHE_MAX_MB: number; RESPONSE_CACHE_SHARED: boolean }): ResponseCacheConfig {
+  return { enabled: values.RESPONSE_CACHE, maxEntries: values.RESPONSE_CACHE_MAX_ENTRIES, maxBytes: values.RESPONSE_CACHE_MAX_MB * 1024 * 1024, shared: values.RESPONSE_CACHE_SHARED };
+}
+
+/** The response header saying what the cache did. */
+export const CACHE_STATUS_HEADER = 'x-cache';
+
+/** The tags each event drops. A changed product may join, leave or move in any list of products. */
+const invalidatedBy: { [T in Topic]?: (event: EventPayloads[T]) => string[] } = {
+  [Topics.STOCK_CHANGED]: (event) => [`Product:${event.productId}`],
+  [Topics.PRODUCT_CHANGED]: (event) => [`Product:${event.productId}`, 'Product'],
+  [Topics.CATEGORY_CHANGED]: (event) => [`Category:${event.categoryId}`, 'Category'],
+};
+
+export interface ResponseCacheOptions {
+  config: ResponseCacheConfig;
+  supergraphSdl: string;
+  apiSchema: GraphQLSchema;
+  /** Where change events arrive; absent: only data without `onlyWithInvalidation`, kept for its max age. */
+  events?: EventBus;
+  redisUrl?: string;
+  /** Prefix of Redis keys of this environment. */
+  redisNamespace: string;
+  metrics: GatewayMetrics;
+  logger: Logger;
+}
+
+export interface ResponseCache extends GatewayPlugin {
+  /** Stops listening for events and closes Redis. */
+  close(): Promise<void>;
+}
+
+const PLANS_KEPT = 1_000;
+
+export async function useResponseCache(options: ResponseCacheOptions): Promise<ResponseCache> {
+  const { config, events, logger } = options;
+  const hints = readCacheHints(options.supergraphSdl);
+  // A new supergraph may change what a document returns: its responses never meet the old one's.
+  const schemaVersion = createHash('sha256').update(options.supergraphSdl).digest('hex').slice(0, 12);
+  const plans = new LRUCache<string, CachePlan>({ max: PLANS_KEPT });
+  const registers = [options.metrics.registry];
+
+  const lookups = new Counter({
+    name: 'graphql_response_cache_lookups_total',
+    help: 'Queries by what the response cache did: hit (by tier), miss, coalesced (a miss that waited for the same answer being executed for another request), or bypass (not cacheable, or the cache cannot be trusted now)',
+    labelNames: ['result', 'tier'] as const,
+    registers,
+  });
+  const stores = new Counter({
+    name: 'graphql_response_cache_stores_total',
+    help: 'Responses stored, or not stored because something they hold changed while they were built (raced)',
+    labelNames: ['result'] as const,
+    registers,
+  });
+  const invalidations = new Counter({
+    name: 'graphql_response_cache_invalidations_total',
+    help: 'Change events that dropped cached responses, by topic',
+    labelNames: ['topic'] as const,
+    registers,
+  });
+  const invalidationLag = new Histogram({
+    name: 'graphql_response_cache_invalidation_lag_seconds',
+    help: 'From a change (its event time, taken at commit) to its cached responses being dropped in this replica',
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+    registers,
+  });
+
+  const redis = config.enabled && config.shared && options.redisUrl
+    ? await connectFailFastRedis(options.redisUrl, logger, { name: 'response cache', meanwhile: 'responses are kept in memory only', commandTimeoutMs: 200 })
+    : undefined;
+  const store = new ResponseCacheStore({
+    maxEntries: config.maxEntries,
+    maxBytes: config.maxBytes,
+    redis: redis?.redis,
+    keyPrefix: `${options.redisNamespace}gateway:response-cache:${schemaVersion}:`,
+    warn: redis?.warn ?? ((fields, message) => logger.warn(fields, message)),
+  });
+  new Gauge({
+    name: 'graphql_response_cache_entries',
+    help: 'Responses in the in-process tier',
+    registers,
+    collect() {
+      this.set(store.size);
+    },
+  });
+  new Gauge({
+    name: 'graphql_response_cache_bytes',
+    help: 'Size of the responses in the in-process tier',
+    registers,
+    collect() {
+      this.set(store.bytes);
+    },
+  });
+
+  // Subscribed in the background: a Redis that is away must not hold the start (the cache bypasses until events arrive).
+  const listening: Promise<() => Promise<void>>[] = [];
+  /** Every topic's subscription is in place: only then can a stored answer be trusted to be dropped on change. */
+  let subscribed = false;
+  if (config.enabled && events) {
+    for (const [topic, tagsOf] of Object.entries(invalidatedBy) as [Topic, (event: unknown) => string[]][]) {
+      const subscribed = events.listen(topic, (event) => {
+        void store
+          .invalidate(tagsOf(event))
+          .then(() => {
+            invalidations.inc({ topic });
+            const changedAt = Date.parse((event as { changedAt?: string }).changedAt ?? '');
+            if (Number.isFinite(changedAt)) invalidationLag.observe(Math.max(0, Date.now() - changedAt) / 1000);
+          })
+          .catch((error: unknown) => logger.error({ err: error, topic }, 'response cache: invalidation failed'));
+      });
+      subscribed.catch((error: unknown) => logger.error({ err: error, topic }, 'response cache: could not subscribe to change events; it bypasses until restarted'));
+      listening.push(subscribed);
+    }
+    void Promise.all(listening).then(
+      () => {
+        subscribed = true;
+      },
+      () => undefined,
+    );
+    events.onReconnect(() => {
+      logger.warn('response cache: the event connection is back; events may have been missed, so the in-process tier is cleared');
+      store.clearMemory();
+    });
+  }
+
+  const planOf = (operation: GatewayOperation): CachePlan => {
+    const key = `${operation.operationName ?? ''}\u0000${operation.query}`;
+    let plan = plans.get(key);
+    if (!plan) {
+      plan = planCaching(options.apiSchema, hints, operation.document!, operation.definition!);
+      plans.set(key, plan);
+    }
+    return plan;
+  };
+
+  /** Why this operation's response is not looked up or stored now; undefined when it is. */
+  const bypassReason = (plan: CachePlan): string | undefined => {
+    if (plan.maxAge <= 0 || plan.scope === 'PRIVATE') return plan.reason ?? 'not cacheable';
+    if (events && !(subscribed && events.receiving())) return 'change events are not arriving';
+    if (plan.onlyWithInvalidation && !events) return 'it holds data that may only be cached with change events, and none are configured';
+    return undefined;
+  };
+
+  /** Answers being executed, by cache key. */
+  const inFlight = new Map<string, Promise<Pick<OperationResponse, 'result' | 'status'>>>();
+
+  const cacheKey = (operation: GatewayOperation) =>
+    createHash('sha256')
+      .update(operation.operationName ?? '')
+      .update('\u0000')
+      .update(operation.query!)
+      .update('\u0000')
+      // Coerced variables: keys in the document's and the schema's order, so equal requests print equally.
+      .update(JSON.stringify(operation.variables))
+      .digest('base64url');
+
+  const plugin: ResponseCache = {
+    name: 'response-cache',
+    close: async () => {
+      // Subscriptions still waiting for Redis end with the bus.
+      const settled = await Promise.race([Promise.allSettled(listening), new Promise<undefined>((resolve) => setTimeout(resolve, 100, undefined))]);
+      for (const outcome of settled ?? []) if (outcome.status === 'fulfilled') await outcome.value();
+      redis?.redis.disconnect();
+    },
+  };
+
+  /**
+   * A mutation through this gateway drops, at once and before it answers, what
+   * holds the entities it returns (and their lists): whoever sent it reads
+   * their own write here even before its event arrives. Other replicas drop
+   * theirs when the event comes.
+   */
+  const executeMutation = async (operation: GatewayOperation, next: Execute): Promise<OperationResponse> => {
+    const plan = planOf(operation);
+    if (!plan.executedQuery) return next(operation);
+    operation.executedQuery = plan.executedQuery;
+    const response = await next(operation);
+    const tags = takeEntityTags(response.result.data, plan);
+    const withLists = [...new Set(tags.flatMap((tag) => (tag.includes(':') ? [tag, tag.slice(0, tag.indexOf(':'))] : [tag])))];
+    if (withLists.length > 0) await store.invalidate(withLists);
+    return response;
+  };
+
+  if (config.enabled) {
+    plugin.onExecute = async (operation: GatewayOperation, next: Execute): Promise<OperationResponse> => {
+      if (operation.operationType === 'mutation') return executeMutation(operation, next);
+      if (operation.operationType !== 'query') return next(operation);
+      const plan = planOf(operation);
+      if (bypassReason(plan) !== undefined) {
+        lookups.inc({ result: 'bypass', tier: 'none' });
+        operation.responseHeaders[CACHE_STATUS_HEADER] = 'BYPASS';
+        return next(operation);
+      }
+      const key = cacheKey(operation);
+      const snapshot = store.snapshot();
+      const found = await store.get(key, snapshot);
+      if (found) {
+        lookups.inc({ result: 'hit', tier: found.tier });
+        operation.responseHeaders[CACHE_STATUS_HEADER] = 'HIT';
+        operation.responseHeaders.age = String(Math.floor((Date.now() - found.entry.storedAt) / 1000));
+        // A copy: response hooks may add extensions (cost) to what they are given.
+        return { result: { ...found.entry.result }, refused: false };
+      }
+      operation.responseHeaders[CACHE_STATUS_HEADER] = 'MISS';
+      // After an invalidation many requests miss the same key at once: one executes, the others wait for its answer.
+      const running = inFlight.get(key);
+      lookups.inc({ result: running ? 'coalesced' : 'miss', tier: 'none' });
+      if (running) {
+        const shared = await running;
+        return { result: { ...shared.result }, refused: false, status: shared.status };
+      }
+      const execution = (async () => {
+        operation.executedQuery = plan.executedQuery;
+        const response = await next(operation);
+        const tags = takeEntityTags(response.result.data, plan);
+        if (!response.result.errors?.length && response.result.data && (response.status ?? 200) === 200) {
+          const stored = await store.set(key, { result: { data: response.result.data }, tags, storedAt: Date.now(), ttlMs: plan.maxAge * 1000 }, snapshot);
+          stores.inc({ result: stored ? 'stored' : 'raced' });
+        }
+        return response;
+      })();
+      // Waiters get the answer as executed, before any response hook of the first request decorates it.
+      const snapshotOfAnswer = execution.then((response) => ({ result: { ...response.result }, status: response.status }));
+      // A failure reaches the first request and each waiter through their own await; none is left unhandled.
+      snapshotOfAnswer.catch(() => undefined);
+      inFlight.set(key, snapshotOfAnswer);
+      try {
+        return await execution;
+      } finally {
+        inFlight.delete(key);
+      }
+    };
+  }
+
+  plugin.onResponse = (operation: GatewayOperation, response: OperationResponse) => {
+    if (response.refused || operation.responseHeaders['cache-control']) return;
+    const plan = operation.operationType === 'query' && operation.document && operation.definition ? planOf(operation) : undefined;
+    const shareable = plan && plan.maxAge > 0 && plan.scope === 'PUBLIC' && !response.result.errors?.length;
+    // Public answers may be kept by browsers and CDNs only if they ask again each time: they cannot hear change events.
+    operation.responseHeaders['cache-control'] = shareable ? 'public, max-age=0, must-revalidate' : plan?.scope === 'PRIVATE' ? 'private, no-store' : 'no-store';
+  };
+
+  return plugin;
+}
