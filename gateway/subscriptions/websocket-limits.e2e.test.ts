@@ -21,7 +21,7 @@ describe('WebSocket limits', () => {
     supergraph = await startTestSupergraph({
       gateway: {
         clientIdentity: { trustedProxies: ['loopback'] },
-        websocket: { maxMessageBytes: 65_536, maxSubscriptionsPerConnection: 3, maxConnectionsPerIp: 2, initTimeoutMs: 300, keepAliveMs: 200 },
+        websocket: { maxMessageBytes: 65_536, maxSubscriptionsPerConnection: 3, maxConnectionsPerIp: 2, initTimeoutMs: 300, keepAliveMs: 1_000 },
       },
     });
     wsUrl = supergraph.gatewayUrl.replace(/^http/, 'ws');
@@ -87,7 +87,8 @@ describe('WebSocket limits', () => {
     socket.send(JSON.stringify({ type: 'connection_init', payload: {} }));
     const started = Date.now();
     await new Promise((resolve) => socket.once('close', resolve));
-    // Pinged every 200 ms; the second ping without a pong ends it.
-    expect(Date.now() - started).toBeLessThan(2_000);
+    // Pinged every second; the second ping without a pong ends it. (Not 200 ms: on a loaded machine the
+    // other tests' well-behaved clients, in this process, could miss a pong that short and be dropped.)
+    expect(Date.now() - started).toBeLessThan(5_000);
   });
 });
