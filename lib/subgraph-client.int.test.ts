@@ -64,7 +64,8 @@ describe('SubgraphClient timeouts and breaker', () => {
       expect(error.extensions).toEqual({ code: ErrorCode.SUBGRAPH_TIMEOUT, serviceName: 'catalog' });
       expect(error.message).toBe('The catalog service did not answer within 300 ms');
       expect(ms).toBeGreaterThanOrEqual(290);
-      expect(ms).toBeLessThan(600);
+      // The callee never answers: any bound proves the timeout fired. A loose one, as a loaded machine stretches 300 ms.
+      expect(ms).toBeLessThan(3_000);
     }
     // Three timeouts in a row: the breaker is open, and the next call never reaches the server.
     const requestsBefore = requestsReceived;
