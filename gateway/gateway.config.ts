@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { bool, commonEnv, port, readEnv, redisEnv, str, subgraphUrlEnv, wholeNumber } from '../lib/config';
+import { metricsEnv } from '../lib/metrics-endpoint';
 import { schemaDir } from '../lib/paths';
 import { resilienceConfig, resilienceEnv, type ResilienceConfig } from '../lib/resilience';
 import { DEFAULT_GATEWAY_PORT, subgraphUrlsFromEnv, type SubgraphName } from '../lib/subgraph-names';
@@ -52,6 +53,8 @@ export interface GatewayConfig {
   subgraphDeduplication: boolean;
   /** Public query responses kept at the gateway, dropped by change events. */
   responseCache: ResponseCacheConfig;
+  /** An internal port of its own for /metrics; on `port` when unset. */
+  metricsPort?: number;
 }
 
 export function readGatewayConfig(env: NodeJS.ProcessEnv = process.env): GatewayConfig {
@@ -72,6 +75,7 @@ export function readGatewayConfig(env: NodeJS.ProcessEnv = process.env): Gateway
       ...credentialThrottleEnv,
       ...resilienceEnv,
       ...responseCacheEnv,
+      ...metricsEnv,
       PORT: port({ default: DEFAULT_GATEWAY_PORT }),
       GRAPHQL_INTROSPECTION: bool({ default: undefined, desc: 'serve introspection; on outside production by default' }),
       SUPERGRAPH_PATH: str({ default: path.join(schemaDir(), 'supergraph.graphql'), desc: 'the composed supergraph to serve' }),
@@ -107,5 +111,6 @@ export function readGatewayConfig(env: NodeJS.ProcessEnv = process.env): Gateway
     resilience: resilienceConfig(values),
     subgraphDeduplication: values.SUBGRAPH_DEDUPLICATION,
     responseCache: responseCacheConfig(values),
+    metricsPort: values.METRICS_PORT,
   };
 }

@@ -18,6 +18,7 @@ import { errorFormatter } from '../lib/format-error';
 import { DrainState, drainServer } from '../lib/graceful-shutdown';
 import { StartupError } from '../lib/startup-error';
 import { listen, type ListeningServer } from '../lib/http';
+import { listenMetrics } from '../lib/metrics-endpoint';
 import { gatewayTimeoutMs } from '../lib/resilience';
 import type { Logger } from '../lib/logger';
 import { SUBGRAPH_NAMES, type SubgraphName } from '../lib/subgraph-names';
@@ -45,6 +46,7 @@ import { attachSubscriptionServer, type SubscriptionServer } from './subscriptio
 
 export interface GatewayServer {
   app: Express;
+  metrics: GatewayMetrics;
   apollo: ApolloServer<GatewayContext>;
   /** Serves subscriptions (and operations) over graphql-ws on /graphql of a listening server. */
   attachSubscriptions(server: Server): SubscriptionServer;
@@ -194,7 +196,8 @@ export async function createGateway(config: GatewayConfig, logger: Logger, deps:
   app.get('/health', (_req, res) => {
     res.json({ status: 'ok' });
   });
-  app.get('/metrics', metrics.handler);
+  // On the service port unless METRICS_PORT gives it an internal port of its own (startGateway listens there).
+  if (config.metricsPort === undefined) app.get('/metrics', metrics.handler);
   app.get('/ready', async (_req, res) => {
     if (drain.draining) {
       // Shutting down: the load balancer must stop sending new work here.
@@ -245,10 +248,12 @@ export async function createGateway(config: GatewayConfig, logger: Logger, deps:
       logger,
       pipeline,
       executeOperation: async (operation) => (await pipeline.execute(operation, execute)).result,
+      registry: metrics.registry,
     });
 
   return {
     app,
+    metrics,
     apollo,
     attachSubscriptions,
     breakerStates: () => breakers.states(),
@@ -278,6 +283,8 @@ export interface RunningGateway extends ListeningServer {
   /** The settings it runs with. */
   config: GatewayConfig;
   subscriptions: SubscriptionServer;
+  /** Where /metrics is served: `${url}/metrics`, or the internal METRICS_PORT. */
+  metricsUrl: string;
   /** Drains without the load-balancer delay and stops (tests, one-process runs). */
   stop(): Promise<void>;
   /** What SIGTERM runs: readiness off for SHUTDOWN_DELAY_MS first, then as `stop`. */
@@ -287,17 +294,27 @@ export interface RunningGateway extends ListeningServer {
 export async function startGateway(config: GatewayConfig, logger: Logger, deps: GatewayDeps = {}): Promise<RunningGateway> {
   const gateway = await createGateway(config, logger, deps);
   const listening = await listen(gateway.app, config.port, config.host);
+  let metricsServer: ListeningServer | undefined;
+  try {
+    if (config.metricsPort !== undefined) metricsServer = await listenMetrics([gateway.metrics.registry], config.metricsPort, config.host);
+  } catch (error) {
+    await listening.close();
+    await gateway.stop();
+    throw error;
+  }
   const subscriptions = gateway.attachSubscriptions(listening.server);
   // Readiness off, keep serving for the delay, stop accepting, complete open subscriptions
   // (`complete`, not a dropped socket), let in-flight requests finish, then close the pools.
   const stopAfter = async (delayMs: number) => {
     await drainServer(listening.server, gateway.drain, { ...config.shutdown, delayMs }, logger, () => subscriptions.drain());
     await gateway.stop();
+    await metricsServer?.close();
   };
   return {
     ...listening,
     config,
     subscriptions,
+    metricsUrl: `${metricsServer?.url ?? listening.url}/metrics`,
     stop: () => stopAfter(0),
     shutdown: () => stopAfter(config.shutdown.delayMs),
   };

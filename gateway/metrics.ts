@@ -1,10 +1,11 @@
 import type { RequestHandler } from 'express';
+import { labelValue } from '../lib/metric-labels';
 import { metricsEndpoint } from '../lib/metrics-endpoint';
-import { collectDefaultMetrics, Counter, Gauge, Registry } from 'prom-client';
+import { collectProcessMetrics } from '../lib/process-metrics';
+import { Counter, Gauge, Registry } from 'prom-client';
 
 /** Distinct (client name, version) pairs kept as labels; later ones are counted as `other`. */
 const MAX_CLIENT_LABELS = 200;
-const LABEL_VALUE = /^[\w.@/:+ -]{1,64}$/;
 
 export interface ClientLabels {
   client_name: string;
@@ -21,6 +22,8 @@ export interface ClientLabels {
 export class GatewayMetrics {
   readonly registry = new Registry();
   private readonly seenClients = new Set<string>();
+  /** Operation names of the persisted query manifests loaded so far: the only ones kept as label values. */
+  private readonly knownOperations = new Set<string>();
 
   /** Operations outside a client's allowed list; `enforced="false"` ones were only logged. */
   readonly safelistViolations = new Counter({
@@ -50,7 +53,24 @@ export class GatewayMetrics {
   });
 
   constructor(options: { processMetrics?: boolean } = {}) {
-    if (options.processMetrics ?? true) collectDefaultMetrics({ register: this.registry });
+    if (options.processMetrics ?? true) collectProcessMetrics(this.registry);
+  }
+
+  /** A manifest now in use: its size, and its operation names become label values. */
+  useManifest(manifest: { readonly size: number; readonly operations: readonly { name: string }[] }): void {
+    this.manifestOperations.set(manifest.size);
+    for (const operation of manifest.operations) this.knownOperations.add(operation.name);
+  }
+
+  /**
+   * The label value of an operation name, which clients choose freely: a name
+   * of the persisted query manifest (the canonical operations in
+   * `schema/operations`) as it is, `anonymous` when there is none, `other`
+   * for anything else.
+   */
+  operationNameLabel(name: string | undefined): string {
+    if (name === undefined || name === '') return 'anonymous';
+    return this.knownOperations.has(name) ? name : 'other';
   }
 
   /** Label values for a client: checked, and `other` once too many distinct clients were seen. */
@@ -64,9 +84,4 @@ export class GatewayMetrics {
   }
 
   readonly handler: RequestHandler = metricsEndpoint(this.registry);
-}
-
-function labelValue(value: string | undefined): string {
-  if (value === undefined || value === '') return 'unknown';
-  return LABEL_VALUE.test(value) ? value : 'invalid';
 }

@@ -450,7 +450,7 @@ describe('persisted queries through the gateway', () => {
     // A key names its client; the version still comes from the header.
     expect(count({ client_name: 'demo-integrator', client_version: '4.2.0', source: 'manifest', outcome: 'error' })).toBe(1);
     expect(count({ client_name: 'demo-integrator', client_version: '1.0.0', outcome: 'refused' })).toBe(1);
-    expect(metrics).toMatch(/graphql_operation_duration_seconds_count\{client_name="storefront-web",operation_type="query"\} 2/);
+    expect(metrics).toMatch(/graphql_operation_duration_seconds_count\{client_name="storefront-web",operation_name="Categories",operation_type="query"\} 2/);
 
     expect(lines).toContainEqual(
       expect.objectContaining({ msg: 'graphql operation', client: { name: 'storefront-web', version: '4.2.0' }, operationName: 'Categories', source: 'manifest', outcome: 'success' }),

@@ -4,11 +4,12 @@ import type { Fetcher } from '@apollo/utils.fetcher';
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { Kind, OperationTypeNode, parse, type DocumentNode, type FragmentDefinitionNode, type GraphQLFormattedError, type SelectionSetNode } from 'graphql';
 import { LRUCache } from 'lru-cache';
-import { Counter, type Registry } from 'prom-client';
+import { Counter, Histogram, type Registry } from 'prom-client';
 import { Agent, Response } from 'undici';
 import { CircuitBreakers, SubgraphCallError } from '../lib/circuit-breaker';
 import { internalHeaders } from '../lib/identity';
 import { callSubgraph, jsonObject, type SubgraphAnswer } from '../lib/subgraph-client';
+import { recordSpanError, trace } from '../lib/tracing';
 import type { Logger } from '../lib/logger';
 import { canonicalJson, InFlightFetches } from './fetch-deduplication';
 import type { GatewayContext } from './gateway.context';
@@ -74,6 +75,8 @@ export class SubgraphDataSource extends RemoteGraphQLDataSource<GatewayContext> 
   /** The parsed body of each response the fetcher handed out, for parseBody. */
   private readonly parsedBodies = new WeakMap<object, object>();
   private readonly metrics?: ReturnType<typeof fetchMetrics>;
+  /** The one label set of this data source's metrics. */
+  private readonly labels: { subgraph: string };
 
   constructor(options: SubgraphDataSourceOptions) {
     super({ url: options.url });
@@ -87,6 +90,7 @@ export class SubgraphDataSource extends RemoteGraphQLDataSource<GatewayContext> 
     this.logger = options.logger;
     if (options.deduplicate ?? true) this.inFlight = new InFlightFetches();
     if (options.registry) this.metrics = fetchMetrics(options.registry);
+    this.labels = { subgraph: this.name };
   }
 
   override willSendRequest({ request, context }: GraphQLDataSourceProcessOptions<GatewayContext>): void {
@@ -100,6 +104,8 @@ export class SubgraphDataSource extends RemoteGraphQLDataSource<GatewayContext> 
       return await this.fetchScope.run(scope, () => super.process(options));
     } catch (error) {
       if (!(error instanceof SubgraphCallError) || !('incomingRequestContext' in options)) throw error;
+      // The fetch's span (@apollo/gateway's gateway.fetch) is marked failed, though the request goes on with partial data.
+      recordSpanError(trace.getActiveSpan(), error);
       // A fetch that joined another's call: that call's fetch has logged the failure.
       if (error.reason === 'circuit-open' || scope.joined) this.logger?.debug({ subgraph: this.name, reason: error.reason, joined: scope.joined }, `fetch from ${this.name} failed: ${error.message}`);
       else this.logger?.warn({ subgraph: this.name, reason: error.reason, err: error.detail }, `fetch from ${this.name} failed: ${error.message}`);
@@ -143,7 +149,16 @@ export class SubgraphDataSource extends RemoteGraphQLDataSource<GatewayContext> 
   private async fetchOnce(url: string, init: FetchInit): Promise<Response> {
     const scope = this.fetchScope.getStore();
     const timeoutMs = scope?.timeoutMs ?? this.timeoutMs;
-    this.metrics?.fetches.inc({ subgraph: this.name });
+    this.metrics?.fetches.inc(this.labels);
+    const stopTimer = this.metrics?.duration.startTimer(this.labels);
+    try {
+      return await this.fetchAnswer(url, init, scope, timeoutMs);
+    } finally {
+      stopTimer?.();
+    }
+  }
+
+  private async fetchAnswer(url: string, init: FetchInit, scope: FetchScope | undefined, timeoutMs: number): Promise<Response> {
     let exchange: SubgraphAnswer;
     // The fetch that made the call reads its parsed body; a joiner parses its own copy (the gateway mutates what it gets).
     let body: Record<string, unknown> | undefined;
@@ -156,7 +171,7 @@ export class SubgraphDataSource extends RemoteGraphQLDataSource<GatewayContext> 
       const flight = this.inFlight.join(key, timeoutMs);
       if (flight) {
         scope.joined = true;
-        this.metrics?.deduplicated.inc({ subgraph: this.name });
+        this.metrics?.deduplicated.inc(this.labels);
         // Waiting goes through the breaker too, under this fetch's own timeout: the breaker judges
         // every fetch (N identical fetches to a frozen subgraph are N timeouts, so it opens as it
         // would without deduplication, and an open breaker fails a joiner at once), while the
@@ -293,5 +308,15 @@ function fetchMetrics(registry: Registry) {
   return {
     fetches: counter('subgraph_fetches_total', 'Fetches of the query plans from each subgraph (HTTP calls = this minus subgraph_fetches_deduplicated_total)'),
     deduplicated: counter('subgraph_fetches_deduplicated_total', 'Fetches that joined an identical fetch in flight instead of calling the subgraph themselves'),
+    // Failures and timeouts: subgraph_call_failures_total{reason} of the circuit breakers (lib/circuit-breaker.ts).
+    duration:
+      (registry.getSingleMetric('subgraph_fetch_duration_seconds') as Histogram<'subgraph'> | undefined) ??
+      new Histogram({
+        name: 'subgraph_fetch_duration_seconds',
+        help: 'Time of each fetch of a query plan from a subgraph, answered or failed (a deduplicated fetch waits for the call it joined)',
+        labelNames: ['subgraph'] as const,
+        buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+        registers: [registry],
+      }),
   };
 }

@@ -31,6 +31,8 @@ export function readEnv<S extends Specs>(specs: S, env: NodeJS.ProcessEnv = proc
 export const commonEnv = {
   NODE_ENV: str({ choices: ['development', 'test', 'production'], default: 'development' }),
   LOG_LEVEL: str({ choices: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], default: 'info' }),
+  /** Read by lib/logger.ts; unset: pretty on a terminal outside production, JSON otherwise. */
+  LOG_FORMAT: str({ choices: ['pretty', 'json'], default: undefined, desc: 'log line format' }),
   HOST: str({ default: '0.0.0.0', desc: 'interface to listen on' }),
   /** Development-only defaults: in production both secrets must be set. */
   INTERNAL_SECRET: str({ devDefault: 'development-internal-secret', desc: 'credential the gateway and services present to subgraphs' }),

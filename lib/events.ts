@@ -58,3 +58,10 @@ export interface EventPayloads {
   [Topics.PRODUCT_CHANGED]: ProductChangedEvent;
   [Topics.CATEGORY_CHANGED]: CategoryChangedEvent;
 }
+
+/**
+ * Where a subgraph puts the time of the event a subscription result answers
+ * (its `changedAt`, ISO 8601) in the result's extensions, for the gateway's
+ * event latency; the gateway does not pass it on to clients.
+ */
+export const EVENT_TIME_EXTENSION = 'eventTime';

@@ -122,7 +122,7 @@ export interface FederatedSchema {
 export interface FederatedSchemaOptions<Context> {
   pubSub?: PubSub;
   /** Runs before each subscription event is resolved (a subscription's context outlives its events). */
-  beforeSubscriptionEvent?: (context: Context) => void;
+  beforeSubscriptionEvent?: (context: Context, event: unknown) => void;
 }
 
 /**
@@ -182,7 +182,7 @@ export async function buildFederatedSchema<Context>(spec: SchemaSpec<Context>, o
       const resolve = field.resolve;
       if (!resolve) continue;
       field.resolve = (root, args, context, info) => {
-        beforeEvent(context);
+        beforeEvent(context, root);
         return resolve(root, args, context, info);
       };
     }

@@ -11,15 +11,15 @@ export interface ListeningServer {
   close(): Promise<void>;
 }
 
-/** Listens on `port` (0 picks a free one) and resolves once accepting connections. */
-export async function listen(app: Express | ((...args: never[]) => void), port: number, host: string): Promise<ListeningServer> {
+/** Listens on `port` (0 picks a free one) and resolves once accepting connections; a failure names `portSetting`. */
+export async function listen(app: Express | ((...args: never[]) => void), port: number, host: string, portSetting = 'PORT'): Promise<ListeningServer> {
   const server = createServer(app as Parameters<typeof createServer>[0]);
   // Keep-alive from the gateway's fetcher must outlive Node's 5 s default to avoid reset races.
   server.keepAliveTimeout = 65_000;
   server.headersTimeout = 66_000;
   await new Promise<void>((resolve, reject) => {
     // A port in use (and the like) becomes a StartupError naming PORT or HOST.
-    const fail = (error: Error) => reject(listenFailure(error, port, host));
+    const fail = (error: Error) => reject(listenFailure(error, port, host, portSetting));
     server.once('error', fail);
     server.listen(port, host, () => {
       server.off('error', fail);

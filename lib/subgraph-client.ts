@@ -7,6 +7,7 @@ import { internalHeaders, type Viewer } from './identity';
 import type { Logger } from './logger';
 import { defaultResilienceConfig, siblingTimeoutMs, type ResilienceConfig } from './resilience';
 import { SUBGRAPH_NAMES, type SubgraphName } from './subgraph-names';
+import { inSpan, isTracing, SpanKind, traceHeaders } from './tracing';
 
 export interface GraphQLResponse<T> {
   data?: T | null;
@@ -22,21 +23,39 @@ export interface SubgraphAnswer {
   body: Record<string, unknown> | undefined;
 }
 
+export interface SubgraphCall {
+  url: string;
+  headers?: Record<string, string>;
+  body?: string;
+  dispatcher: Agent;
+}
+
 /**
  * One HTTP call to a subgraph under its timeout and circuit breaker, for the
  * gateway's data sources and the sibling clients alike. No answer, a 5xx (or
  * a proxy's page in front of a dead subgraph), or a 2xx that is not a JSON
  * object is the subgraph failing: a SubgraphCallError, counted by its breaker.
- * Any other answer (a 4xx included) is the caller's to read.
+ * Any other answer (a 4xx included) is the caller's to read. When tracing,
+ * the call is a client span and carries its `traceparent`.
  */
 export function callSubgraph(
   breakers: CircuitBreakers,
   service: string,
   timeoutMs: number,
-  call: { url: string; headers?: Record<string, string>; body?: string; dispatcher: Agent },
+  call: SubgraphCall,
 ): Promise<SubgraphAnswer> {
+  if (!isTracing()) return send(breakers, service, timeoutMs, call, call.headers);
+  // The client span of the call (failures, timeouts and an open breaker included); the callee's spans are its children.
+  return inSpan(`POST ${service}`, { kind: SpanKind.CLIENT, attributes: { 'peer.service': service, 'url.full': call.url, 'http.request.method': 'POST' } }, async (span) => {
+    const answer = await send(breakers, service, timeoutMs, call, { ...call.headers, ...traceHeaders() });
+    span.setAttribute('http.response.status_code', answer.status);
+    return answer;
+  });
+}
+
+function send(breakers: CircuitBreakers, service: string, timeoutMs: number, call: SubgraphCall, headers: Record<string, string> | undefined): Promise<SubgraphAnswer> {
   return breakers.call(service, timeoutMs, async (signal) => {
-    const response = await fetch(call.url, { method: 'POST', headers: call.headers, body: call.body, dispatcher: call.dispatcher, signal });
+    const response = await fetch(call.url, { method: 'POST', headers, body: call.body, dispatcher: call.dispatcher, signal });
     const text = await response.text();
     if (response.status >= 500) throw new SubgraphCallError(service, 'unreachable', { detail: `HTTP ${response.status}` });
     const body = response.headers.get('content-type')?.includes('json') ? jsonObject(text) : undefined;

@@ -25,8 +25,13 @@ import { startOutboxRelay, type OutboxRelay } from './outbox-relay';
 import { closeSubgraphClients, createSubgraphClients, type SubgraphClients } from './subgraph-client';
 import { readResilienceConfig, resilienceConfig, resilienceEnv, type ResilienceConfig } from './resilience';
 import { DEFAULT_SUBGRAPH_PORTS, subgraphUrlsFromEnv, type SubgraphName } from './subgraph-names';
-import { metricsEndpoint } from './metrics-endpoint';
+import { listenMetrics, metricsEndpoint, metricsEnv } from './metrics-endpoint';
+import { collectProcessMetrics } from './process-metrics';
+import { SubgraphMetrics } from './subgraph-metrics';
+import { EVENT_TIME_EXTENSION } from './events';
 import { invalidTextError } from './text-input';
+import { graphqlOperationSpan, operationSpanPlugin } from './subgraph-tracing';
+import { startTracing } from './tracing';
 
 export { DEFAULT_SUBGRAPH_PORTS, SUBGRAPH_NAMES, type SubgraphName } from './subgraph-names';
 
@@ -48,6 +53,8 @@ export interface SubgraphContext<Loaders = unknown> {
   settings: SubgraphSettings;
   /** Domain events, for subscription resolvers that filter or authorize themselves. */
   events: EventBus;
+  /** The time (ISO 8601) of the event a subscription is resolving, set before each event. */
+  eventTime?: string;
 }
 
 /** Process-wide settings a resolver or service may need. */
@@ -84,7 +91,9 @@ export interface BackgroundTaskContext {
  * subscription event (graphql-ws runs the events of one subscription one
  * after another).
  */
-function refreshForEvent(ctx: SubgraphContext<unknown>): void {
+function refreshForEvent(ctx: SubgraphContext<unknown>, event: unknown): void {
+  const changedAt = (event as { changedAt?: unknown } | null)?.changedAt;
+  ctx.eventTime = typeof changedAt === 'string' ? changedAt : undefined;
   ctx.em.clear();
   for (const loader of Object.values(ctx.loaders as Record<string, unknown>)) {
     if (loader instanceof DataLoader) loader.clearAll();
@@ -98,10 +107,14 @@ export interface SubgraphDeps {
   settings: SubgraphSettings;
   clients: SubgraphClients;
   events: EventBus;
+  /** /metrics is served on an internal port of its own (startSubgraph listens there), not on the app. */
+  separateMetricsPort?: boolean;
 }
 
 export interface SubgraphServer {
   app: Express;
+  /** This subgraph's own metrics (operations, SQL, pool, outbox). */
+  metrics: SubgraphMetrics;
   apollo: ApolloServer<SubgraphContext>;
   schema: GraphQLSchema;
   /** Serves subscriptions over graphql-ws on `/graphql` of a listening server (for the gateway). */
@@ -120,6 +133,8 @@ export async function createSubgraphServer<Loaders>(definition: SubgraphDefiniti
   const log = withSafeDatabaseErrors(deps.logger);
   const { settings } = deps;
   const formatError = errorFormatter(log, settings.production);
+  collectProcessMetrics(register);
+  const metrics = new SubgraphMetrics(definition.name, { orm: deps.orm, outbox: definition.publishesEvents === true });
   const contextFor = (viewer: Viewer | null): SubgraphContext<Loaders> => {
     const em = deps.orm.em.fork();
     return { em, viewer, loaders: definition.createLoaders(em, { viewer, clients: deps.clients }), log, clients: deps.clients, settings, events: deps.events };
@@ -139,6 +154,8 @@ export async function createSubgraphServer<Loaders>(definition: SubgraphDefiniti
       // answer to one fetch is never cached itself. Apollo's cache-control plugin would compute a policy nobody reads,
       // with a hook on every resolved field (which also makes Apollo wrap every resolver). `no-store` is set below instead.
       ApolloServerPluginCacheControlDisabled(),
+      metrics.plugin,
+      operationSpanPlugin,
       {
         requestDidStart: async () => ({
           // Text PostgreSQL cannot store is refused before any resolver sees it, as a 400 (a plugin's error is a 500 otherwise).
@@ -160,9 +177,10 @@ export async function createSubgraphServer<Loaders>(definition: SubgraphDefiniti
   const app = express();
   app.disable('x-powered-by');
   app.use(drain.closeConnectionsWhenDraining);
-  // Prometheus metrics of this process (prom-client's default registry: services' own counters).
-  // Subgraph ports are internal, never published; scrape them from inside the cluster.
-  app.get('/metrics', metricsEndpoint(register));
+  // Prometheus metrics: this subgraph's own registry, then the process's (prom-client's default registry:
+  // process metrics, sibling breakers, services' own counters). Subgraph ports are internal, never
+  // published; scrape them from inside the cluster (or on METRICS_PORT).
+  if (!deps.separateMetricsPort) app.get('/metrics', metricsEndpoint([metrics.registry, register]));
   app.get('/health', async (_req, res) => {
     if (drain.draining) {
       res.status(503).json({ status: 'draining', subgraph: definition.name });
@@ -185,6 +203,7 @@ export async function createSubgraphServer<Loaders>(definition: SubgraphDefiniti
       });
     },
     express.json({ limit: '2mb' }),
+    graphqlOperationSpan(definition.name),
     expressMiddleware(apollo, {
       context: async ({ req }) => contextFor(forwardedViewer(req.headers)),
     }),
@@ -211,11 +230,17 @@ export async function createSubgraphServer<Loaders>(definition: SubgraphDefiniti
           return error ? [error] : undefined;
         },
         // Events are not answered through Apollo Server: their errors get its formatting (and masking) here.
-        onNext: (_ctx, _id, _payload, _args, result) =>
-          result.errors && {
+        // The event's time rides along in the extensions, for the gateway's event latency.
+        onNext: (_ctx, _id, _payload, args, result) => {
+          const formatted = result.errors && {
             ...result,
             errors: result.errors.map((error) => formatError({ ...error.toJSON(), extensions: { code: ErrorCode.INTERNAL_SERVER_ERROR, ...error.extensions } }, error)),
-          },
+          };
+          const eventTime = (args.contextValue as SubgraphContext | undefined)?.eventTime;
+          if (eventTime === undefined) return formatted;
+          const answer = formatted ?? result;
+          return { ...answer, extensions: { ...answer.extensions, [EVENT_TIME_EXTENSION]: eventTime } };
+        },
         context: (_ctx, _id, payload) =>
           contextFor(forwardedViewer({ [VIEWER_HEADER]: payload.extensions?.[VIEWER_HEADER] as string | undefined })),
       },
@@ -228,7 +253,18 @@ export async function createSubgraphServer<Loaders>(definition: SubgraphDefiniti
     };
   };
 
-  return { app, apollo: apollo as ApolloServer<SubgraphContext>, schema, attachSubscriptions, drain, stop: () => apollo.stop() };
+  return {
+    app,
+    metrics,
+    apollo: apollo as ApolloServer<SubgraphContext>,
+    schema,
+    attachSubscriptions,
+    drain,
+    stop: async () => {
+      await apollo.stop();
+      metrics.close();
+    },
+  };
 }
 
 export interface RunningSubgraph extends ListeningServer {
@@ -239,6 +275,8 @@ export interface RunningSubgraph extends ListeningServer {
   backgroundTasks: BackgroundTask[];
   /** Present when the subgraph publishes events and background tasks run. */
   outboxRelay?: OutboxRelay;
+  /** Where /metrics is served: `${url}/metrics`, or the internal METRICS_PORT. */
+  metricsUrl: string;
   events: EventBus;
   /** Drains HTTP (no load-balancer delay), stops background work, Apollo and the database pool. */
   stop(): Promise<void>;
@@ -266,6 +304,8 @@ export interface StartSubgraphOptions {
   resilience?: ResilienceConfig;
   /** How SIGTERM drains the server (default: no delay, 25 s grace). */
   shutdown?: ShutdownSettings;
+  /** An internal port of its own for /metrics (METRICS_PORT); on `port` when absent. */
+  metricsPort?: number;
 }
 
 /** Opens (creating and migrating) the subgraph's database, then serves it. */
@@ -298,8 +338,18 @@ export async function startSubgraph<Loaders>(definition: SubgraphDefinition<Load
   // The load-balancer delay applies to SIGTERM (`shutdown`), not to a stop asked for in code.
   let drainDelayMs = 0;
   try {
-    const server = await createSubgraphServer(definition, { orm, logger, internalSecret: options.internalSecret, settings, clients, events });
+    const server = await createSubgraphServer(definition, {
+      orm,
+      logger,
+      internalSecret: options.internalSecret,
+      settings,
+      clients,
+      events,
+      separateMetricsPort: options.metricsPort !== undefined,
+    });
     started.push(() => server.stop());
+    const metricsServer = options.metricsPort === undefined ? undefined : await listenMetrics([server.metrics.registry, register], options.metricsPort, options.host);
+    if (metricsServer) started.push(() => metricsServer.close());
     const runBackground = options.backgroundTasks !== false;
     const outboxRelay = definition.publishesEvents && runBackground ? startOutboxRelay({ orm, bus: events, logger }) : undefined;
     if (outboxRelay) started.push(() => outboxRelay.stop());
@@ -319,6 +369,7 @@ export async function startSubgraph<Loaders>(definition: SubgraphDefinition<Load
       createdDatabase: created,
       backgroundTasks,
       outboxRelay,
+      metricsUrl: `${metricsServer?.url ?? listening.url}/metrics`,
       events,
       stop: stopStarted,
       shutdown: async () => {
@@ -335,13 +386,14 @@ export async function startSubgraph<Loaders>(definition: SubgraphDefinition<Load
 /** The body of a subgraph's entry file: read the environment, start, serve until signalled. */
 export async function runSubgraphMain<Loaders>(definition: SubgraphDefinition<Loaders>): Promise<void> {
   disableApolloTelemetry();
-  const env = readEnv({ ...commonEnv, ...databaseEnv, ...subgraphUrlEnv, ...redisEnv, ...shutdownEnv, ...resilienceEnv, PORT: port({ default: DEFAULT_SUBGRAPH_PORTS[definition.name] }) });
+  const env = readEnv({ ...commonEnv, ...databaseEnv, ...subgraphUrlEnv, ...redisEnv, ...shutdownEnv, ...resilienceEnv, ...metricsEnv, PORT: port({ default: DEFAULT_SUBGRAPH_PORTS[definition.name] }) });
   if (definition.publishesEvents && !env.REDIS_URL) {
     // In-process delivery only reaches subscribers and caches in this process; alone, that would silently drop events.
     throw new ConfigError([
       `REDIS_URL: required when ${definition.name} runs as its own process, so its events reach every process that serves subscriptions or caches responses (use \`npm start\` to run everything in one process without Redis)`,
     ]);
   }
+  const tracing = startTracing(definition.name);
   const logger = createLogger(definition.name, env.LOG_LEVEL);
   // Only a subgraph that publishes events cannot start without Redis; the others reconnect in the background.
   const events = createEventBus({ redisUrl: env.REDIS_URL, namespace: env.REDIS_NAMESPACE, logger, requiredAtStart: definition.publishesEvents === true });
@@ -359,10 +411,12 @@ export async function runSubgraphMain<Loaders>(definition: SubgraphDefinition<Lo
     logger,
     shutdown: shutdownSettings(env),
     resilience: resilienceConfig(env),
+    metricsPort: env.METRICS_PORT,
   });
   logger.info({ url: `${running.url}/graphql`, events: events.kind }, `${definition.name} subgraph ready`);
   stopOnSignals(logger, async () => {
     await running.shutdown();
     await events.close();
+    await tracing.shutdown();
   });
 }

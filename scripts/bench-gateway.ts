@@ -14,6 +14,7 @@ import { Role } from '../lib/identity';
 import { repoRoot, schemaDir } from '../lib/paths';
 import { SUBGRAPH_NAMES } from '../lib/subgraph-names';
 import { createAgent, percentile, runLoad, send, type LoadResult, type Target } from './bench/load';
+import { startOtlpReceiver, type OtlpReceiver } from './bench/otlp-receiver';
 import {
   CLOCK_TICKS,
   cpuMsOfCommand,
@@ -72,7 +73,10 @@ import {
  * side by side (both; ignored with --target), --churn N: stock adjustments
  * per second (adjustStock of a random stocked product, +1 then -1) while the
  * rounds run, through the first of our gateways (0; each one publishes a
- * stock event that drops the cached answers holding that product).
+ * stock event that drops the cached answers holding that product),
+ * --tracing off|on: OpenTelemetry tracing in the gateway and every subgraph,
+ * every trace sampled, exported over OTLP/HTTP to a receiver in this process
+ * that counts the spans and discards them (off; its CPU counts as the client's).
  */
 interface Options {
   connections: number;
@@ -88,10 +92,12 @@ interface Options {
   cache: 'off' | 'on' | 'both';
   /** Stock adjustments per second during the rounds. */
   churn: number;
+  /** Tracing in every service, sampled at 100%, exported over OTLP to a receiver in this process. */
+  tracing: 'off' | 'on';
 }
 
 function parseOptions(argv: string[]): Options {
-  const options: Options = { connections: 20, seconds: 10, rounds: 3, warmup: 5, peer: 'none', workload: 'mix', signedIn: 'on', cache: 'both', churn: 0 };
+  const options: Options = { connections: 20, seconds: 10, rounds: 3, warmup: 5, peer: 'none', workload: 'mix', signedIn: 'on', cache: 'both', churn: 0, tracing: 'off' };
   for (let i = 0; i < argv.length; i += 2) {
     const key = argv[i].replace(/^--/, '');
     const value = argv[i + 1];
@@ -115,6 +121,9 @@ function parseOptions(argv: string[]): Options {
       options.cache = value;
     } else if (key === 'target') {
       options.target = value;
+    } else if (key === 'tracing') {
+      if (value !== 'off' && value !== 'on') throw new Error(`--tracing is off or on, got ${value}`);
+      options.tracing = value;
     } else {
       throw new Error(`Unknown option ${argv[i]}`);
     }
@@ -180,7 +189,7 @@ async function main(): Promise<void> {
   log(
     `workload ${options.workload}${options.workload === 'mix' && options.signedIn === 'off' ? ' (anonymous only)' : ''}, ${options.connections} connections, ${options.rounds} round(s) of ${options.seconds} s per gateway, ` +
       `warm-up ${options.warmup} s per gateway, peer ${options.peer}${options.target ? `, target ${options.target}` : `, response cache ${options.cache}`}, ` +
-      `stock changes ${options.churn}/s`,
+      `stock changes ${options.churn}/s, tracing ${options.tracing}`,
   );
 
   const serverUrl = process.env.DATABASE_URL;
@@ -196,6 +205,7 @@ async function main(): Promise<void> {
   let pg: Client | undefined;
   const agents: Agent[] = [];
   let stopping: Promise<void> | undefined;
+  let otlp: OtlpReceiver | undefined;
   const cleanUp = () =>
     (stopping ??= (async () => {
       await Promise.all(agents.map((agent) => agent.close().catch(() => undefined)));
@@ -205,6 +215,7 @@ async function main(): Promise<void> {
       await Promise.all(services.filter((service) => service.name.startsWith('gateway')).map((service) => service.stop().catch(() => undefined)));
       await Promise.all(services.map((service) => service.stop().catch(() => undefined)));
       await redis?.stop().catch(() => undefined);
+      await otlp?.close().catch(() => undefined);
       if (tempDir) rmSync(tempDir, { recursive: true, force: true });
     })());
   const onSignal = () => {
@@ -242,8 +253,13 @@ async function main(): Promise<void> {
         log(`Redis: private redis-server on ${HOST}:${port} (REDIS_URL not set)`);
       }
       for (const name of SUBGRAPH_NAMES) subgraphPorts[name] = await freePort();
+      if (options.tracing === 'on') {
+        otlp = await startOtlpReceiver(HOST, await freePort());
+        log(`tracing: every service exports every trace (OTEL_TRACES_SAMPLER=always_on) to an OTLP receiver in this process, ${otlp.url}/v1/traces`);
+      }
       const env: Record<string, string> = {
         NODE_ENV: 'production',
+        ...(otlp ? { OTEL_EXPORTER_OTLP_ENDPOINT: otlp.url, OTEL_TRACES_SAMPLER: 'always_on' } : {}),
         DATABASE_URL: serverUrl!,
         DATABASE_NAME_PREFIX: DATABASE_PREFIX,
         REDIS_URL: redisUrl,
@@ -579,6 +595,13 @@ async function main(): Promise<void> {
       for (const line of table(['kind', 'gateway', 'requests', 'p50', 'p95', 'p99'], rows, [2, 3, 4, 5])) log(line);
     }
     if (peer && differences.size > 0) log(`note: Hive's answers differ from ours for ${[...differences.keys()].join(', ')} (see the check above): those requests are not the same work on both`);
+    if (otlp) {
+      // Give the batch processors (5 s schedule) time to export the last rounds' spans.
+      await sleep(6_000);
+      const received = otlp.stats();
+      const requests = rounds.reduce((sum, r) => sum + r.load.requests, 0);
+      log(`tracing: the OTLP receiver got ${received.spans} spans in ${received.exports} exports (${fixed(received.bytes / 1e6, 1)} MB), about ${fixed(received.spans / requests, 1)} spans per measured request (warm-up included in the spans)`);
+    }
   } finally {
     log('stopping every process this benchmark started');
     await cleanUp();

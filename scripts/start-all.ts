@@ -1,3 +1,4 @@
+import '../lib/instrument';
 import 'reflect-metadata';
 import path from 'node:path';
 import { commonEnv, disableApolloTelemetry, port, readEnv, redisEnv, str, url } from '../lib/config';
@@ -9,6 +10,7 @@ import { runMain, stopOnSignals } from '../lib/entry-point';
 import { listenFailure, StartupError } from '../lib/startup-error';
 import { DEFAULT_SUBGRAPH_PORTS, SUBGRAPH_NAMES, type SubgraphName } from '../lib/subgraph-names';
 import { startLocalSupergraph } from './local-supergraph';
+import { startTracing } from '../lib/tracing';
 
 /** `npm start`'s port setting of each subgraph: USERS_PORT ... ORDERS_PORT. */
 const portSetting = (name: SubgraphName) => `${name.toUpperCase()}_PORT`;
@@ -32,6 +34,8 @@ async function main(): Promise<void> {
     EMBEDDED_POSTGRES_PORT: port({ default: 54329 }),
     ...Object.fromEntries(SUBGRAPH_NAMES.map((name) => [portSetting(name), port({ default: DEFAULT_SUBGRAPH_PORTS[name] })])),
   });
+  // One process, one service name: the spans of each subgraph carry `subgraph.name`.
+  const tracing = startTracing('supergraph');
   const subgraphPorts = Object.fromEntries(SUBGRAPH_NAMES.map((name) => [name, (env as Record<string, unknown>)[portSetting(name)]])) as Record<SubgraphName, number>;
   const log = createLogger('supergraph', env.LOG_LEVEL);
   const say = (message: string) => log.info(message);
@@ -76,6 +80,7 @@ async function main(): Promise<void> {
     stopOnSignals(log, async () => {
       await supergraph.stop();
       await embedded?.stop();
+      await tracing.shutdown();
     });
   } catch (error) {
     await embedded?.stop();

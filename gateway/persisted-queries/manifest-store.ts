@@ -61,7 +61,7 @@ export class ManifestStore {
       throw new StartupError(`the persisted query manifest ${options.path} is refused (${(error as Error).message}): fix the file, or set PERSISTED_QUERY_MANIFEST_PATH to a valid manifest`, 'PERSISTED_QUERY_MANIFEST_PATH');
     }
     const store = new ManifestStore(manifest, options);
-    options.metrics?.manifestOperations.set(manifest.size);
+    options.metrics?.useManifest(manifest);
     options.logger.info({ path: options.path, operations: manifest.size }, 'persisted query manifest loaded');
     store.start();
     return store;
@@ -127,7 +127,7 @@ export class ManifestStore {
       const previous = this.current.size;
       this.current = next;
       metrics?.manifestReloads.inc({ result: 'loaded' });
-      metrics?.manifestOperations.set(next.size);
+      metrics?.useManifest(next);
       logger.info({ path: this.options.path, reason, operations: next.size, previous }, 'persisted query manifest reloaded');
       return true;
     } catch (error) {

@@ -1,6 +1,7 @@
 import { GraphQLError, type GraphQLFormattedError } from 'graphql';
 import { ErrorCode } from '../../lib/errors';
 import type { Logger } from '../../lib/logger';
+import { describeOperation, endOperationSpan, inAdmissionSpan, inOperationSpan, startOperationSpan } from './operation-span';
 import { GatewayOperation, Refusal, refusal, type Execute, type GatewayPlugin, type IncomingRequest, type OperationResponse } from './operation';
 
 export type Admission = { operation: GatewayOperation; refused?: undefined } | { operation: GatewayOperation; refused: OperationResponse };
@@ -36,7 +37,7 @@ export class AdmissionPipeline {
       const next = run;
       run = (current) => plugin.onExecute!(current, next);
     }
-    const response = await run(operation);
+    const response = await inOperationSpan(operation, () => run(operation));
     await this.respond(operation, response);
     return response;
   }
@@ -44,12 +45,17 @@ export class AdmissionPipeline {
   /** Runs the admission steps; a refused operation has already been answered through `respond`. */
   async admit(request: IncomingRequest): Promise<Admission> {
     const operation = new GatewayOperation(request);
+    startOperationSpan(operation);
     try {
-      readRequestFields(operation);
-      for (const plugin of this.requestHooks) await plugin.onRequest!(operation);
+      await inAdmissionSpan(operation, async () => {
+        readRequestFields(operation);
+        for (const plugin of this.requestHooks) await plugin.onRequest!(operation);
+      });
       operation.admitted = true;
+      describeOperation(operation);
       return { operation };
     } catch (error) {
+      describeOperation(operation);
       const refused = this.refusalOf(error);
       Object.assign(operation.responseHeaders, refused.headers);
       const response: OperationResponse = { result: { errors: refused.errors.map(formatRefusal) }, refused: true, status: refused.status };
@@ -67,6 +73,7 @@ export class AdmissionPipeline {
         this.logger.error({ err: error, plugin: plugin.name }, 'a gateway plugin failed while answering; the response goes out without it');
       }
     }
+    endOperationSpan(operation, response);
   }
 
   private refusalOf(error: unknown): Refusal {

@@ -2,11 +2,15 @@ import { operationFromDocument, type Schema, type Supergraph } from '@apollo/fed
 import { buildOperationContext, executeQueryPlan, type GraphQLDataSource, type ServiceMap } from '@apollo/gateway';
 import { QueryPlanner, type FetchNode, type PlanNode, type QueryPlan } from '@apollo/query-planner';
 import type { GatewayGraphQLRequestContext } from '@apollo/server-gateway-interface';
-import { GraphQLError, print, type DocumentNode, type ExecutionResult, type GraphQLFormattedError, type GraphQLSchema } from 'graphql';
+import { GraphQLError, Kind, print, type DocumentNode, type ExecutionResult, type GraphQLFormattedError, type GraphQLSchema, type OperationDefinitionNode } from 'graphql';
+import type { Counter } from 'prom-client';
 import { ErrorCode } from '../../lib/errors';
+import { EVENT_TIME_EXTENSION } from '../../lib/events';
 import type { Viewer } from '../../lib/identity';
 import type { Logger } from '../../lib/logger';
+import { inSpan, isTracing, linkTo, recordSpanError, SpanKind, type SpanContext } from '../../lib/tracing';
 import type { GatewayContext } from '../gateway.context';
+import type { SubscriptionMetrics } from './subscription-metrics';
 import type { UpstreamListener, UpstreamSubscriptions } from './upstream';
 
 export interface SubscribeRequest {
@@ -15,6 +19,8 @@ export interface SubscribeRequest {
   /** Coerced variable values. */
   variables: Record<string, unknown>;
   viewer: Viewer | null;
+  /** The span of the subscribe request (tracing): each event's execution links to it. */
+  subscribedIn?: SpanContext;
 }
 
 /** A client's result: the same shape a federated query answers with. */
@@ -67,7 +73,7 @@ export class FederatedSubscriptions {
     supergraph: Supergraph,
     private readonly dataSources: ServiceMap,
     private readonly upstream: UpstreamSubscriptions,
-    private readonly options: { queueSize: number; logger: Logger },
+    private readonly options: { queueSize: number; logger: Logger; metrics?: SubscriptionMetrics },
   ) {
     this.federationApiSchema = supergraph.apiSchema();
     this.apiSchema = this.federationApiSchema.toGraphQLJSSchema();
@@ -91,7 +97,12 @@ export class FederatedSubscriptions {
       group = new SubscriptionGroup(this, plan, request, () => this.groups.delete(key));
       this.groups.set(key, group);
     }
-    return new SubscriberStream(group, this.options.queueSize);
+    return new SubscriberStream(group, this.options.queueSize, this.options.metrics?.dropped);
+  }
+
+  /** @internal */
+  get metrics(): SubscriptionMetrics | undefined {
+    return this.options.metrics;
   }
 
   /** @internal */
@@ -112,8 +123,32 @@ export class FederatedSubscriptions {
     return this.upstream.listen({ serviceName: plan.primary.serviceName, query: plan.primary.operation, variables, viewer: request.viewer }, listener);
   }
 
-  /** @internal One event through the gateway's executor. */
-  async execute(plan: SubscriptionPlan, request: SubscribeRequest, event: ExecutionResult): Promise<SubscriptionResult> {
+  /**
+   * @internal One event through the gateway's executor. When tracing, each
+   * event is a trace of its own (the event, not the subscribe request, caused
+   * the fetches), linked to the span of the request that subscribed.
+   */
+  execute(plan: SubscriptionPlan, request: SubscribeRequest, event: ExecutionResult): Promise<SubscriptionResult> {
+    if (!isTracing()) return this.executeEvent(plan, request, event);
+    // The name the client gave, else the one in the document (clients need not send operationName).
+    const operationName = request.operationName ?? request.document.definitions.find((node): node is OperationDefinitionNode => node.kind === Kind.OPERATION_DEFINITION)?.name?.value;
+    return inSpan(
+      `subscription event${operationName ? ` ${operationName}` : ''}`,
+      {
+        root: true,
+        kind: SpanKind.CONSUMER,
+        links: linkTo(request.subscribedIn),
+        attributes: { 'graphql.operation.type': 'subscription', ...(operationName ? { 'graphql.operation.name': operationName } : {}), 'gateway.subscription.subgraph': plan.primary.serviceName },
+      },
+      async (span) => {
+        const result = await this.executeEvent(plan, request, event);
+        if (result.errors?.length) recordSpanError(span, result.errors[0], `${result.errors.length} GraphQL error(s)`);
+        return result;
+      },
+    );
+  }
+
+  private async executeEvent(plan: SubscriptionPlan, request: SubscribeRequest, event: ExecutionResult): Promise<SubscriptionResult> {
     const real = this.dataSources[plan.primary.serviceName];
     const eventSource: GraphQLDataSource = {
       process: (options) => (options.request.query === plan.primary.operation ? Promise.resolve(event as never) : real.process(options)),
@@ -122,7 +157,8 @@ export class FederatedSubscriptions {
       kind: 'QueryPlan',
       node: plan.rest ? { kind: 'Sequence', nodes: [plan.primary, plan.rest] } : plan.primary,
     };
-    const operationName = request.operationName ?? undefined;
+    // The name the client gave, else the one in the document (clients need not send operationName).
+    const operationName = request.operationName ?? request.document.definitions.find((node): node is OperationDefinitionNode => node.kind === Kind.OPERATION_DEFINITION)?.name?.value;
     const requestContext = {
       request: { variables: request.variables, operationName },
       context: { viewer: request.viewer } satisfies GatewayContext,
@@ -164,13 +200,17 @@ class SubscriptionGroup {
   private readonly subscribers = new Set<Subscriber>();
   private leaveUpstream: (() => void) | null = null;
   private delivery: Promise<void> = Promise.resolve();
+  /** The label set of this group's metrics. */
+  private readonly labels: { subgraph: string };
 
   constructor(
     private readonly owner: FederatedSubscriptions,
     private readonly plan: SubscriptionPlan,
     private readonly request: SubscribeRequest,
     private readonly onEmpty: () => void,
-  ) {}
+  ) {
+    this.labels = { subgraph: plan.primary.serviceName };
+  }
 
   get size(): number {
     return this.subscribers.size;
@@ -210,6 +250,19 @@ class SubscriptionGroup {
 
   private async deliver(event: ExecutionResult): Promise<void> {
     if (this.subscribers.size === 0) return;
+    const metrics = this.owner.metrics;
+    metrics?.events.inc(this.labels);
+    await this.fanOut(event);
+    if (!metrics) return;
+    metrics.delivered.inc(this.labels, this.subscribers.size);
+    const eventTime = event.extensions?.[EVENT_TIME_EXTENSION];
+    if (typeof eventTime === 'string') {
+      const at = Date.parse(eventTime);
+      if (!Number.isNaN(at)) metrics.latency.observe(this.labels, Math.max(0, Date.now() - at) / 1000);
+    }
+  }
+
+  private async fanOut(event: ExecutionResult): Promise<void> {
     let result: SubscriptionResult;
     try {
       result = await this.owner.execute(this.plan, this.request, event);
@@ -265,6 +318,7 @@ class SubscriberStream implements AsyncIterableIterator<SubscriptionResult>, Sub
   constructor(
     private readonly group: SubscriptionGroup,
     private readonly queueSize: number,
+    private readonly dropped?: Counter,
   ) {}
 
   push(result: SubscriptionResult): void {
@@ -276,7 +330,10 @@ class SubscriberStream implements AsyncIterableIterator<SubscriptionResult>, Sub
       return;
     }
     const queue = (this.queue ??= []);
-    if (queue.length >= this.queueSize) queue.shift();
+    if (queue.length >= this.queueSize) {
+      if (this.queueSize > 0) queue.shift();
+      this.dropped?.inc();
+    }
     if (this.queueSize > 0) queue.push(result);
   }
 

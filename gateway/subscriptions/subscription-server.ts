@@ -3,12 +3,15 @@ import type { Supergraph } from '@apollo/federation-internals';
 import type { ServiceMap } from '@apollo/gateway';
 import { GraphQLError, type ExecutionResult, type FormattedExecutionResult } from 'graphql';
 import { useServer } from 'graphql-ws/use/ws';
+import type { Registry } from 'prom-client';
 import { WebSocketServer } from 'ws';
 import { ErrorCode } from '../../lib/errors';
 import type { Logger } from '../../lib/logger';
 import type { GatewayOperation } from '../pipeline/operation';
 import type { AdmissionPipeline } from '../pipeline/pipeline';
+import { operationSpanContext } from '../pipeline/operation-span';
 import { FederatedSubscriptions, type SubscriptionResult } from './federated-subscriptions';
+import { SubscriptionMetrics } from './subscription-metrics';
 import type { WebSocketConfig } from './websocket.config';
 import { UpstreamSubscriptions } from './upstream';
 
@@ -31,6 +34,8 @@ export interface SubscriptionServerOptions {
   pipeline: AdmissionPipeline;
   /** Queries and mutations sent over the socket run like HTTP ones (through Apollo Server). */
   executeOperation(operation: GatewayOperation): Promise<FormattedExecutionResult>;
+  /** Where the subscription metrics are registered (none without): the gateway's registry. */
+  registry?: Registry;
 }
 
 export interface SubscriptionServer {
@@ -95,9 +100,13 @@ function observed(stream: AsyncIterableIterator<SubscriptionResult>, onEnd: (err
  */
 export function attachSubscriptionServer(options: SubscriptionServerOptions): SubscriptionServer {
   const upstream = new UpstreamSubscriptions(options.subgraphUrls, options.internalSecret, options.logger);
-  const federated = new FederatedSubscriptions(options.supergraph, options.dataSources, upstream, {
+  // Created before `federated` (which it reads at scrape time), so a late-bound reader.
+  let federated: FederatedSubscriptions | undefined;
+  const metrics = options.registry && new SubscriptionMetrics(options.registry, () => federated?.stats ?? { subscribers: 0, upstreams: 0 });
+  federated = new FederatedSubscriptions(options.supergraph, options.dataSources, upstream, {
     queueSize: options.queueSize,
     logger: options.logger,
+    metrics,
   });
   const { pipeline, limits } = options;
   const parametersByConnection = new WeakMap<object, Map<string, string>>();
@@ -118,7 +127,9 @@ export function attachSubscriptionServer(options: SubscriptionServerOptions): Su
   wss.on('connection', (_socket, request) => {
     const ip = addressOf(request);
     connectionsByIp.set(ip, (connectionsByIp.get(ip) ?? 0) + 1);
+    metrics?.connections.inc();
     _socket.once('close', () => {
+      metrics?.connections.dec();
       const left = (connectionsByIp.get(ip) ?? 1) - 1;
       if (left > 0) connectionsByIp.set(ip, left);
       else connectionsByIp.delete(ip);
@@ -168,7 +179,13 @@ export function attachSubscriptionServer(options: SubscriptionServerOptions): Su
       subscribe: (args) => {
         const operation = args.contextValue as GatewayOperation;
         try {
-          const stream = federated.subscribe({ document: args.document, operationName: args.operationName, variables: args.variableValues ?? {}, viewer: operation.viewer });
+          const stream = federated.subscribe({
+            document: args.document,
+            operationName: args.operationName,
+            variables: args.variableValues ?? {},
+            viewer: operation.viewer,
+            subscribedIn: operationSpanContext(operation),
+          });
           return observed(stream, (errors) => void pipeline.respond(operation, { result: { errors: errors?.map((error) => error.toJSON()) }, refused: false })) as never;
         } catch (error) {
           options.logger.error({ err: error }, 'could not plan a subscription');

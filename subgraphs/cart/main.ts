@@ -1,3 +1,4 @@
+import '../../lib/instrument';
 import 'reflect-metadata';
 import { runMain } from '../../lib/entry-point';
 import { runSubgraphMain } from '../../lib/subgraph';
