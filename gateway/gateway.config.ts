@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { bool, commonEnv, port, readEnv, redisEnv, str, subgraphUrlEnv, wholeNumber } from '../lib/config';
+import { bool, commonEnv, jwtSecretEnv, port, readEnv, redisEnv, str, subgraphUrlEnv, wholeNumber } from '../lib/config';
 import { metricsEnv } from '../lib/metrics-endpoint';
 import { schemaDir } from '../lib/paths';
 import { resilienceConfig, resilienceEnv, type ResilienceConfig } from '../lib/resilience';
@@ -61,6 +61,7 @@ export function readGatewayConfig(env: NodeJS.ProcessEnv = process.env): Gateway
   const values = readEnv(
     {
       ...commonEnv,
+      ...jwtSecretEnv,
       ...subgraphUrlEnv,
       ...redisEnv,
       ...persistedQueriesEnv,

@@ -1,7 +1,7 @@
 import { signAccessToken } from '../lib/access-token';
 import { demoCatalog, DEMO_USERS, DEMO_WAREHOUSES } from '../lib/demo-data';
 import { createLogger } from '../lib/logger';
-import { TEST_JWT_SECRET } from '../test/subgraph-harness';
+import { TEST_INTERNAL_SECRET, TEST_JWT_SECRET } from '../test/subgraph-harness';
 import { demoAdmin, demoCustomer, startTestSupergraph, type TestSupergraph } from '../test/supergraph-harness';
 import { readGatewayConfig } from './gateway.config';
 import { startGateway } from './gateway.server';
@@ -141,7 +141,7 @@ describe('the supergraph through the gateway', () => {
 
   it('in production hides Sandbox and introspection unless enabled', async () => {
     const subgraphUrls = Object.fromEntries(Object.entries(supergraph.subgraphs).map(([name, s]) => [name, `${s.url}/graphql`]));
-    const config = { ...readGatewayConfig({ NODE_ENV: 'production', JWT_SECRET: TEST_JWT_SECRET, INTERNAL_SECRET: 'x' }), host: '127.0.0.1', port: 0, subgraphUrls };
+    const config = { ...readGatewayConfig({ NODE_ENV: 'production', JWT_SECRET: TEST_JWT_SECRET, INTERNAL_SECRET: TEST_INTERNAL_SECRET }), host: '127.0.0.1', port: 0, subgraphUrls };
     const production = await startGateway(config as typeof config & { subgraphUrls: never }, createLogger('gateway', 'silent'));
     try {
       const introspection = await fetch(`${production.url}/graphql`, {

@@ -77,6 +77,9 @@ export async function withMaintenanceConnection<T>(url: string, work: (client: C
   maintenance.pathname = '/postgres';
   const { connectionTimeoutMillis, connectFailure } = options;
   const client = new Client({ connectionString: maintenance.toString(), connectionTimeoutMillis });
+  // A connection lost while idle (holding a lock while a migration runs elsewhere) must not crash the process:
+  // the lock goes with it, and the next query on it fails and says so.
+  client.on('error', () => undefined);
   const startedAt = Date.now();
   try {
     await client.connect();
@@ -91,26 +94,60 @@ export async function withMaintenanceConnection<T>(url: string, work: (client: C
   }
 }
 
-/** Creates the database of `url` on its server if it does not exist yet; true when it did. */
+/**
+ * Advisory lock key of preparing one database (creating it, migrating it):
+ * (this namespace, hashtext(database name)), taken on the server's `postgres`
+ * maintenance database, which every process of every subgraph connects to.
+ */
+const PREPARE_LOCK_NAMESPACE = 0x636f6d6d; // "comm"
+
+/**
+ * Runs `work` holding the server-wide advisory lock of database `name`, on
+ * `client` (a maintenance connection): replicas starting at once prepare a
+ * database one after another, never together. The lock is a session lock, so
+ * it is released when `client` closes, a crashed process's too.
+ */
+async function withPreparationLock<T>(client: Client, name: string, work: () => Promise<T>, logger?: Logger): Promise<T> {
+  const key = [PREPARE_LOCK_NAMESPACE, name];
+  const { rows } = await client.query<{ locked: boolean }>('SELECT pg_try_advisory_lock($1::int4, hashtext($2)) AS locked', key);
+  if (!rows[0].locked) {
+    logger?.info({ database: name }, 'another process is creating or migrating this database: waiting for it');
+    await client.query('SELECT pg_advisory_lock($1::int4, hashtext($2))', key);
+  }
+  try {
+    return await work();
+  } finally {
+    await client.query('SELECT pg_advisory_unlock($1::int4, hashtext($2))', key).catch(() => undefined);
+  }
+}
+
+/** Creates database `name` on the server of `client` unless it exists; true when this call created it. */
+async function createDatabaseIfMissing(client: Client, name: string): Promise<boolean> {
+  const { rowCount } = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [name]);
+  if (rowCount) return false;
+  try {
+    await client.query(`CREATE DATABASE ${quoteIdentifier(name)}`);
+    return true;
+  } catch (error) {
+    // Created by a process that does not take the lock (an older version, a person) between our check and our create:
+    // duplicate_database, or unique_violation when both inserted into pg_database at once.
+    if ((error as { code?: string }).code !== '42P04' && (error as { code?: string }).code !== '23505') throw error;
+    return false;
+  }
+}
+
+/** A maintenance connection to the server of `url`, failing as a StartupError naming DATABASE_URL. */
+function withServer<T>(url: string, work: (client: Client) => Promise<T>): Promise<T> {
+  return withMaintenanceConnection(url, work, {
+    connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
+    connectFailure: (error, timedOut) => serverConnectFailure(error, url, timedOut),
+  });
+}
+
+/** Creates the database of `url` on its server if it does not exist yet (under its preparation lock); true when it did. */
 export async function ensureDatabase(url: string): Promise<boolean> {
-  const target = new URL(url);
-  const name = decodeURIComponent(target.pathname.slice(1));
-  return withMaintenanceConnection(
-    url,
-    async (client) => {
-      const { rowCount } = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [name]);
-      if (rowCount) return false;
-      try {
-        await client.query(`CREATE DATABASE ${quoteIdentifier(name)}`);
-        return true;
-      } catch (error) {
-        // Another process created it between our check and our create.
-        if ((error as { code?: string }).code !== '42P04' && (error as { code?: string }).code !== '23505') throw error;
-        return false;
-      }
-    },
-    { connectionTimeoutMillis: CONNECT_TIMEOUT_MS, connectFailure: (error, timedOut) => serverConnectFailure(error, url, timedOut) },
-  );
+  const name = decodeURIComponent(new URL(url).pathname.slice(1));
+  return withServer(url, (client) => withPreparationLock(client, name, () => createDatabaseIfMissing(client, name)));
 }
 
 export async function dropDatabase(url: string): Promise<void> {
@@ -133,7 +170,25 @@ export interface OpenDatabaseOptions {
  * migrations, so a fresh server works with no manual step.
  */
 export async function openDatabase(spec: DatabaseSpec, options: OpenDatabaseOptions): Promise<{ orm: MikroORM; created: boolean }> {
-  const created = await ensureDatabase(options.url);
+  const name = decodeURIComponent(new URL(options.url).pathname.slice(1));
+  // Replicas of one subgraph starting at once: the first creates and migrates, the others wait for
+  // the lock and then find the database there and no migration pending.
+  return withServer(options.url, (client) =>
+    withPreparationLock(
+      client,
+      name,
+      async () => {
+        const created = await createDatabaseIfMissing(client, name);
+        const orm = await migratedOrm(spec, options);
+        return { orm, created };
+      },
+      options.logger,
+    ),
+  );
+}
+
+/** MikroORM on the database of `options.url`, with every committed migration applied. */
+async function migratedOrm(spec: DatabaseSpec, options: OpenDatabaseOptions): Promise<MikroORM> {
   const orm = await MikroORM.init({
     clientUrl: options.url,
     entities: spec.entities,
@@ -164,7 +219,7 @@ export async function openDatabase(spec: DatabaseSpec, options: OpenDatabaseOpti
   if (applied.length > 0) {
     options.logger?.info({ database: spec.name, migrations: applied.map((m) => m.name) }, 'applied migrations');
   }
-  return { orm, created };
+  return orm;
 }
 
 /** An error PostgreSQL reported, as the driver (`pg`) or MikroORM (which copies pg's fields) throws it. */

@@ -9,7 +9,7 @@ import type { Server } from 'node:http';
 import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer } from 'ws';
 import { parse, type DocumentNode, type GraphQLSchema } from 'graphql';
-import { commonEnv, ConfigError, databaseEnv, disableApolloTelemetry, port, readEnv, redisEnv, subgraphUrlEnv } from './config';
+import { commonEnv, ConfigError, databaseEnv, disableApolloTelemetry, port, readEnv, redisEnv, subgraphUrlEnv, type EnvSettings } from './config';
 import { databaseName, databaseUrl, openDatabase, withSafeDatabaseErrors, type DatabaseSpec, type EntityManager } from './database';
 import { ErrorCode } from './errors';
 import { buildFederatedSchema, type SchemaSpec } from './federation-schema';
@@ -42,7 +42,7 @@ export interface LoaderScope {
 }
 
 /** What every resolver and service of a subgraph gets for one request. */
-export interface SubgraphContext<Loaders = unknown> {
+export interface SubgraphContext<Loaders = unknown, Config = unknown> {
   /** Forked per request: its identity map never leaks between requests. */
   em: EntityManager;
   viewer: Viewer | null;
@@ -51,6 +51,8 @@ export interface SubgraphContext<Loaders = unknown> {
   /** Sibling subgraphs, for service-to-service calls (pass `viewer` on). */
   clients: SubgraphClients;
   settings: SubgraphSettings;
+  /** This subgraph's own settings (its definition's `env`). */
+  config: Config;
   /** Domain events, for subscription resolvers that filter or authorize themselves. */
   events: EventBus;
   /** The time (ISO 8601) of the event a subscription is resolving, set before each event. */
@@ -60,12 +62,16 @@ export interface SubgraphContext<Loaders = unknown> {
 /** Process-wide settings a resolver or service may need. */
 export interface SubgraphSettings {
   production: boolean;
-  /** Key of access tokens (users signs them; the gateway verifies them). */
-  jwtSecret: string;
 }
 
-export interface SubgraphDefinition<Loaders = unknown> extends SchemaSpec<SubgraphContext<Loaders>> {
+export interface SubgraphDefinition<Loaders = unknown, Config = unknown> extends SchemaSpec<SubgraphContext<Loaders, Config>> {
   name: SubgraphName;
+  /**
+   * The settings this subgraph reads besides the common ones (`envSettings(xEnv, xConfig)`):
+   * validated with them at start, before any connection; its config reaches the context
+   * and the background tasks as `config`.
+   */
+  env?: EnvSettings<Config>;
   database: DatabaseSpec;
   /** Request-scoped DataLoaders, built for each request (and each subscription). */
   createLoaders(em: EntityManager, scope: LoaderScope): Loaders;
@@ -74,14 +80,26 @@ export interface SubgraphDefinition<Loaders = unknown> extends SchemaSpec<Subgra
   /** True for subgraphs with an outbox (lib/outbox.ts): a relay publishes it to the event bus. */
   publishesEvents?: boolean;
   /** Work that runs beside the server (sweepers); stopped before the database closes. */
-  startBackgroundTasks?(context: BackgroundTaskContext): BackgroundTask[];
+  startBackgroundTasks?(context: BackgroundTaskContext<Config>): BackgroundTask[];
 }
 
-export interface BackgroundTaskContext {
+export interface BackgroundTaskContext<Config = unknown> {
   orm: MikroORM;
   logger: Logger;
   clients: SubgraphClients;
   settings: SubgraphSettings;
+  config: Config;
+}
+
+/**
+ * A subgraph's own settings from `env` (NODE_ENV `production` when `production`
+ * says so), every problem at once; undefined for a subgraph that declares none.
+ */
+export function readSubgraphConfig<Config>(definition: Pick<SubgraphDefinition<unknown, Config>, 'env'>, env: NodeJS.ProcessEnv = process.env, production?: boolean): Config {
+  if (!definition.env) return undefined as Config;
+  const mode = production === undefined ? env.NODE_ENV : production ? 'production' : 'development';
+  const values = readEnv({ NODE_ENV: commonEnv.NODE_ENV, ...definition.env.variables }, { ...env, NODE_ENV: mode });
+  return definition.env.config(values);
 }
 
 /**
@@ -91,7 +109,7 @@ export interface BackgroundTaskContext {
  * subscription event (graphql-ws runs the events of one subscription one
  * after another).
  */
-function refreshForEvent(ctx: SubgraphContext<unknown>, event: unknown): void {
+function refreshForEvent(ctx: SubgraphContext<unknown, unknown>, event: unknown): void {
   const changedAt = (event as { changedAt?: unknown } | null)?.changedAt;
   ctx.eventTime = typeof changedAt === 'string' ? changedAt : undefined;
   ctx.em.clear();
@@ -105,6 +123,8 @@ export interface SubgraphDeps {
   logger: Logger;
   internalSecret: string;
   settings: SubgraphSettings;
+  /** The definition's own settings; read from process.env when absent. */
+  config?: unknown;
   clients: SubgraphClients;
   events: EventBus;
   /** /metrics is served on an internal port of its own (startSubgraph listens there), not on the app. */
@@ -125,8 +145,9 @@ export interface SubgraphServer {
 }
 
 /** Builds a subgraph's HTTP app without listening, so tests can drive it. */
-export async function createSubgraphServer<Loaders>(definition: SubgraphDefinition<Loaders>, deps: SubgraphDeps): Promise<SubgraphServer> {
-  const { schema } = await buildFederatedSchema<SubgraphContext<Loaders>>(definition, {
+export async function createSubgraphServer<Loaders, Config>(definition: SubgraphDefinition<Loaders, Config>, deps: SubgraphDeps): Promise<SubgraphServer> {
+  const config = 'config' in deps ? (deps.config as Config) : readSubgraphConfig(definition, process.env, deps.settings.production);
+  const { schema } = await buildFederatedSchema<SubgraphContext<Loaders, Config>>(definition, {
     pubSub: deps.events.pubSub,
     beforeSubscriptionEvent: refreshForEvent,
   });
@@ -135,11 +156,11 @@ export async function createSubgraphServer<Loaders>(definition: SubgraphDefiniti
   const formatError = errorFormatter(log, settings.production);
   collectProcessMetrics(register);
   const metrics = new SubgraphMetrics(definition.name, { orm: deps.orm, outbox: definition.publishesEvents === true });
-  const contextFor = (viewer: Viewer | null): SubgraphContext<Loaders> => {
+  const contextFor = (viewer: Viewer | null): SubgraphContext<Loaders, Config> => {
     const em = deps.orm.em.fork();
-    return { em, viewer, loaders: definition.createLoaders(em, { viewer, clients: deps.clients }), log, clients: deps.clients, settings, events: deps.events };
+    return { em, viewer, loaders: definition.createLoaders(em, { viewer, clients: deps.clients }), log, clients: deps.clients, settings, config, events: deps.events };
   };
-  const apollo = new ApolloServer<SubgraphContext<Loaders>>({
+  const apollo = new ApolloServer<SubgraphContext<Loaders, Config>>({
     schema,
     csrfPrevention: true,
     introspection: true,
@@ -284,14 +305,17 @@ export interface RunningSubgraph extends ListeningServer {
   shutdown(): Promise<void>;
 }
 
-export interface StartSubgraphOptions {
+export interface StartSubgraphOptions<Config = unknown> {
   serverUrl: string;
   databasePrefix: string;
   port: number;
   host: string;
   internalSecret: string;
-  jwtSecret: string;
   production: boolean;
+  /** The definition's own settings, read already (runSubgraphMain reads them with the rest). */
+  config?: Config;
+  /** Where they are read from when `config` is absent (before anything connects); process.env when absent. */
+  env?: NodeJS.ProcessEnv;
   logger?: Logger;
   poolMax?: number;
   /** Where sibling subgraphs listen; defaults to localhost ports. */
@@ -309,7 +333,9 @@ export interface StartSubgraphOptions {
 }
 
 /** Opens (creating and migrating) the subgraph's database, then serves it. */
-export async function startSubgraph<Loaders>(definition: SubgraphDefinition<Loaders>, options: StartSubgraphOptions): Promise<RunningSubgraph> {
+export async function startSubgraph<Loaders, Config>(definition: SubgraphDefinition<Loaders, Config>, options: StartSubgraphOptions<Config>): Promise<RunningSubgraph> {
+  // Settings first: a bad value stops the start before anything connects.
+  const config = 'config' in options ? (options.config as Config) : readSubgraphConfig(definition, options.env ?? process.env, options.production);
   const logger = withSafeDatabaseErrors(options.logger ?? createLogger(definition.name));
   const resilience = options.resilience ?? readResilienceConfig();
   const { orm, created } = await openDatabase(definition.database, {
@@ -334,7 +360,7 @@ export async function startSubgraph<Loaders>(definition: SubgraphDefinition<Load
   const stopStarted = async () => {
     for (const stop of [...started].reverse()) await stop();
   };
-  const settings: SubgraphSettings = { production: options.production, jwtSecret: options.jwtSecret };
+  const settings: SubgraphSettings = { production: options.production };
   // The load-balancer delay applies to SIGTERM (`shutdown`), not to a stop asked for in code.
   let drainDelayMs = 0;
   try {
@@ -343,6 +369,7 @@ export async function startSubgraph<Loaders>(definition: SubgraphDefinition<Load
       logger,
       internalSecret: options.internalSecret,
       settings,
+      config,
       clients,
       events,
       separateMetricsPort: options.metricsPort !== undefined,
@@ -353,7 +380,7 @@ export async function startSubgraph<Loaders>(definition: SubgraphDefinition<Load
     const runBackground = options.backgroundTasks !== false;
     const outboxRelay = definition.publishesEvents && runBackground ? startOutboxRelay({ orm, bus: events, logger }) : undefined;
     if (outboxRelay) started.push(() => outboxRelay.stop());
-    const backgroundTasks = runBackground ? (definition.startBackgroundTasks?.({ orm, logger, clients, settings }) ?? []) : [];
+    const backgroundTasks = runBackground ? (definition.startBackgroundTasks?.({ orm, logger, clients, settings, config }) ?? []) : [];
     started.push(async () => {
       await Promise.all(backgroundTasks.map((task) => task.stop()));
     });
@@ -383,16 +410,47 @@ export async function startSubgraph<Loaders>(definition: SubgraphDefinition<Load
   }
 }
 
-/** The body of a subgraph's entry file: read the environment, start, serve until signalled. */
-export async function runSubgraphMain<Loaders>(definition: SubgraphDefinition<Loaders>): Promise<void> {
-  disableApolloTelemetry();
-  const env = readEnv({ ...commonEnv, ...databaseEnv, ...subgraphUrlEnv, ...redisEnv, ...shutdownEnv, ...resilienceEnv, ...metricsEnv, PORT: port({ default: DEFAULT_SUBGRAPH_PORTS[definition.name] }) });
-  if (definition.publishesEvents && !env.REDIS_URL) {
-    // In-process delivery only reaches subscribers and caches in this process; alone, that would silently drop events.
-    throw new ConfigError([
-      `REDIS_URL: required when ${definition.name} runs as its own process, so its events reach every process that serves subscriptions or caches responses (use \`npm start\` to run everything in one process without Redis)`,
-    ]);
+/**
+ * The settings of a subgraph run alone: the common ones and the definition's
+ * own, validated together (every problem at once, one line each) before the
+ * process connects to anything.
+ */
+export function readSubgraphEnv<Loaders, Config>(definition: SubgraphDefinition<Loaders, Config>, source: NodeJS.ProcessEnv = process.env) {
+  const specs = {
+    ...commonEnv,
+    ...databaseEnv,
+    ...subgraphUrlEnv,
+    ...redisEnv,
+    ...shutdownEnv,
+    ...resilienceEnv,
+    ...metricsEnv,
+    PORT: port({ default: DEFAULT_SUBGRAPH_PORTS[definition.name] }),
+  };
+  const problems: string[] = [];
+  let env: ReturnType<typeof readEnv<typeof specs>> | undefined;
+  let config: Config | undefined;
+  try {
+    const values = readEnv({ ...specs, ...definition.env?.variables }, source);
+    env = values as ReturnType<typeof readEnv<typeof specs>>;
+    config = definition.env ? definition.env.config(values) : (undefined as Config);
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    problems.push(...error.problems);
   }
+  if (definition.publishesEvents && !(env ? env.REDIS_URL : source.REDIS_URL)) {
+    // In-process delivery only reaches subscribers and caches in this process; alone, that would silently drop events.
+    problems.push(
+      `REDIS_URL: required when ${definition.name} runs as its own process, so its events reach every process that serves subscriptions or caches responses (use \`npm start\` to run everything in one process without Redis)`,
+    );
+  }
+  if (problems.length > 0 || !env) throw new ConfigError(problems);
+  return { env, config: config as Config };
+}
+
+/** The body of a subgraph's entry file: read the environment, start, serve until signalled. */
+export async function runSubgraphMain<Loaders, Config>(definition: SubgraphDefinition<Loaders, Config>): Promise<void> {
+  disableApolloTelemetry();
+  const { env, config } = readSubgraphEnv(definition);
   const tracing = startTracing(definition.name);
   const logger = createLogger(definition.name, env.LOG_LEVEL);
   // Only a subgraph that publishes events cannot start without Redis; the others reconnect in the background.
@@ -403,8 +461,8 @@ export async function runSubgraphMain<Loaders>(definition: SubgraphDefinition<Lo
     port: env.PORT,
     host: env.HOST,
     internalSecret: env.INTERNAL_SECRET,
-    jwtSecret: env.JWT_SECRET,
     production: env.NODE_ENV === 'production',
+    config,
     poolMax: env.DATABASE_POOL_MAX,
     subgraphUrls: subgraphUrlsFromEnv(env),
     events,

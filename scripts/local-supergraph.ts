@@ -68,8 +68,9 @@ export async function startLocalSupergraph(options: LocalSupergraphOptions): Pro
         port: options.subgraphPorts?.[name] ?? DEFAULT_SUBGRAPH_PORTS[name],
         host: options.host,
         internalSecret: options.internalSecret,
-        jwtSecret: options.jwtSecret,
         production: options.production ?? false,
+        // Users signs access tokens with the gateway's key.
+        env: { ...process.env, JWT_SECRET: options.jwtSecret },
         subgraphUrls: urls,
         events,
         backgroundTasks: options.backgroundTasks,

@@ -1,7 +1,7 @@
 import '../lib/instrument';
 import 'reflect-metadata';
 import path from 'node:path';
-import { commonEnv, disableApolloTelemetry, port, readEnv, redisEnv, str, url } from '../lib/config';
+import { commonEnv, disableApolloTelemetry, jwtSecretEnv, port, readEnv, redisEnv, str, url } from '../lib/config';
 import { DEMO_USERS } from '../lib/demo-data';
 import { startEmbeddedPostgres, type EmbeddedPostgresHandle } from '../lib/embedded-postgres';
 import { createLogger } from '../lib/logger';
@@ -26,6 +26,7 @@ async function main(): Promise<void> {
   disableApolloTelemetry();
   const env = readEnv({
     ...commonEnv,
+    ...jwtSecretEnv,
     DATABASE_URL: url({ default: undefined }),
     ...redisEnv,
     DATABASE_NAME_PREFIX: str({ default: 'commerce' }),

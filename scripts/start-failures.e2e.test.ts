@@ -163,6 +163,82 @@ describe('start-up failures', () => {
     );
   }, 30_000);
 
+  /** Exit 1 within seconds with `Invalid configuration:` and exactly `expected`, one line each. No stack, no `undefined`. */
+  function expectConfigLines(outcome: Outcome, expected: RegExp[]): void {
+    const plain = outcome.output.split('\n').filter((line) => line.trim() !== '' && !line.startsWith('{'));
+    expect(plain).toEqual(['Invalid configuration:', ...expected.map((line) => expect.stringMatching(line))]);
+    expect(outcome.code).toBe(1);
+    expect(outcome.ms).toBeLessThan(QUICK_MS);
+    expect(outcome.output).not.toMatch(/undefined/);
+    expect(outcome.output).not.toMatch(/^\s+at /m);
+  }
+
+  /** A port that counts the connections made to it (a PostgreSQL or Redis a process must not reach). */
+  async function watchedPort(): Promise<{ port: number; connections: () => number }> {
+    const port = await freePort();
+    let connections = 0;
+    const server = createServer((socket) => {
+      connections += 1;
+      socket.destroy();
+    });
+    await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
+    servers.push(server);
+    return { port, connections: () => connections };
+  }
+
+  /** Runs subgraph `name` with PostgreSQL and Redis on ports that count connections, and checks it made none. */
+  async function runWithoutConnecting(name: string, env: Record<string, string>): Promise<Outcome> {
+    const postgres = await watchedPort();
+    const redis = await watchedPort();
+    const outcome = await run(name, `dist/subgraphs/${name}/main.js`, {
+      DATABASE_URL: `postgres://postgres@127.0.0.1:${postgres.port}/postgres`,
+      REDIS_URL: `redis://127.0.0.1:${redis.port}`,
+      PORT: String(await freePort()),
+      ...env,
+    });
+    expect(postgres.connections()).toBe(0);
+    expect(redis.connections()).toBe(0);
+    return outcome;
+  }
+
+  it('subgraph: a bad setting of its own fails before any connection, with the common settings\' problems', async () => {
+    const outcome = await runWithoutConnecting('inventory', { RESERVATION_SWEEP_INTERVAL_MS: 'soon', SIBLING_TIMEOUT_MS: '0' });
+    expectConfigLines(outcome, [
+      /^ {2}- SIBLING_TIMEOUT_MS: must be a whole number of milliseconds of at least 1, got "0"$/,
+      /^ {2}- RESERVATION_SWEEP_INTERVAL_MS: must be a whole number of milliseconds of at least 1, got "soon"$/,
+    ]);
+  }, 30_000);
+
+  it('orders: its recovery settings are checked at start too', async () => {
+    const outcome = await runWithoutConnecting('orders', { ORDER_PENDING_TIMEOUT_MS: '1m' });
+    expectConfigLines(outcome, [/^ {2}- ORDER_PENDING_TIMEOUT_MS: must be a whole number of milliseconds of at least 1, got "1m"$/]);
+  }, 30_000);
+
+  it('production: placeholder, default and short secrets are refused, one line each', async () => {
+    const outcome = await runWithoutConnecting('users', {
+      NODE_ENV: 'production',
+      INTERNAL_SECRET: 'change-me',
+      JWT_SECRET: 'development-jwt-secret-change-me-in-production',
+    });
+    expectConfigLines(outcome, [
+      /^ {2}- INTERNAL_SECRET: looks like a placeholder, refused in production: set a random value of at least 32 characters \(e\.g\. `openssl rand -hex 32`\)$/,
+      /^ {2}- JWT_SECRET: is a development default, refused in production: set a random value of at least 32 characters/,
+    ]);
+
+    const gateway = await run('gateway', 'dist/gateway/main.js', {
+      NODE_ENV: 'production',
+      PORT: String(await freePort()),
+      INTERNAL_SECRET: 'k3y-0f-20-characters',
+      JWT_SECRET: 'q8Jx2vN0pL5sR7tW1yZ4bC6dF9gH3kM0',
+    });
+    expectConfigLines(gateway, [/^ {2}- INTERNAL_SECRET: too short for production \(20 characters, at least 32\): set a random value/]);
+  }, 30_000);
+
+  it('production: a subgraph that signs no tokens is not asked for JWT_SECRET', async () => {
+    const outcome = await runWithoutConnecting('cart', { NODE_ENV: 'production' });
+    expectConfigLines(outcome, [/^ {2}- INTERNAL_SECRET: required, not set/]);
+  }, 30_000);
+
   it('npm start: the embedded PostgreSQL port is taken', async () => {
     const port = await takenPort();
     const dataDir = path.join(tempDir, 'port-taken', 'postgres');

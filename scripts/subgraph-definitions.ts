@@ -6,7 +6,7 @@ import { cartSubgraph } from '../subgraphs/cart/cart.server';
 import { ordersSubgraph } from '../subgraphs/orders/orders.server';
 
 /** Every subgraph, in start order. */
-export const subgraphDefinitions: Partial<Record<SubgraphName, SubgraphDefinition<any>>> = {
+export const subgraphDefinitions: Partial<Record<SubgraphName, SubgraphDefinition<any, any>>> = {
   users: usersSubgraph,
   catalog: catalogSubgraph,
   inventory: inventorySubgraph,

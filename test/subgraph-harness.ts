@@ -6,7 +6,8 @@ import { internalHeaders, type Viewer } from '../lib/identity';
 import { createLogger, type Logger } from '../lib/logger';
 import { startSubgraph, type RunningSubgraph, type SubgraphDefinition, type SubgraphName } from '../lib/subgraph';
 
-export const TEST_INTERNAL_SECRET = 'test-internal-secret';
+/** Long enough for production mode (test/split-deployment.ts runs the processes with NODE_ENV=production). */
+export const TEST_INTERNAL_SECRET = 'test-internal-secret-at-least-32-characters';
 export const TEST_JWT_SECRET = 'test-jwt-secret-at-least-32-characters-long';
 
 /** Databases of this run and Jest worker: `test_r<run>_w<worker>_<subgraph>`, so neither workers nor concurrent runs share rows. */
@@ -56,7 +57,7 @@ export interface TestSubgraphOptions {
   sharedDatabase?: boolean;
 }
 
-export async function startTestSubgraph(definition: SubgraphDefinition<any>, options: TestSubgraphOptions = {}): Promise<TestSubgraph> {
+export async function startTestSubgraph(definition: SubgraphDefinition<any, any>, options: TestSubgraphOptions = {}): Promise<TestSubgraph> {
   if (!options.sharedDatabase) await dropTestDatabase(definition.name);
   const logger = options.logger ?? createLogger(definition.name, process.env.LOG_LEVEL ?? 'silent');
   const running = await startSubgraph(definition, {
@@ -65,8 +66,9 @@ export async function startTestSubgraph(definition: SubgraphDefinition<any>, opt
     port: 0,
     host: '127.0.0.1',
     internalSecret: TEST_INTERNAL_SECRET,
-    jwtSecret: TEST_JWT_SECRET,
     production: options.production ?? false,
+    // Users signs access tokens with the key the tests verify them with.
+    env: { ...process.env, JWT_SECRET: TEST_JWT_SECRET },
     subgraphUrls: options.subgraphUrls,
     backgroundTasks: options.backgroundTasks ?? false,
     logger,

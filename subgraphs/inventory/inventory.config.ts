@@ -1,4 +1,4 @@
-import { milliseconds, readEnv } from '../../lib/config';
+import { envSettings, milliseconds, readEnv } from '../../lib/config';
 
 /** Settings only inventory reads (see the configuration table of the README). */
 export const inventoryEnv = {
@@ -9,6 +9,13 @@ export interface InventoryConfig {
   reservationSweepIntervalMs: number;
 }
 
+export function inventoryConfig(values: { RESERVATION_SWEEP_INTERVAL_MS: number }): InventoryConfig {
+  return { reservationSweepIntervalMs: values.RESERVATION_SWEEP_INTERVAL_MS };
+}
+
+/** Declared by the inventory subgraph: read and validated at start with the common settings. */
+export const inventorySettings = envSettings(inventoryEnv, inventoryConfig);
+
 export function readInventoryConfig(env: NodeJS.ProcessEnv = process.env): InventoryConfig {
-  return { reservationSweepIntervalMs: readEnv(inventoryEnv, env).RESERVATION_SWEEP_INTERVAL_MS };
+  return inventoryConfig(readEnv(inventoryEnv, env));
 }

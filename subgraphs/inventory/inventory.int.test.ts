@@ -7,6 +7,7 @@ import { OutboxEvent } from '../../lib/outbox';
 import type { SubgraphClients } from '../../lib/subgraph-client';
 import { countStatements } from '../../test/sql-counter';
 import { startTestSubgraph, type TestSubgraph } from '../../test/subgraph-harness';
+import { readSubgraphConfig } from '../../lib/subgraph';
 import { inventorySubgraph } from './inventory.server';
 import { StockLevel } from './stock/stock-level.entity';
 import { StockMovement } from './stock/stock-movement.entity';
@@ -272,13 +273,12 @@ describe('inventory subgraph', () => {
   });
 
   it('sweeps expired reservations in the background at RESERVATION_SWEEP_INTERVAL_MS', async () => {
-    const previous = process.env.RESERVATION_SWEEP_INTERVAL_MS;
-    process.env.RESERVATION_SWEEP_INTERVAL_MS = '100';
     const tasks = inventorySubgraph.startBackgroundTasks!({
       orm: inventory.orm,
       logger: createLogger('inventory', 'silent'),
       clients: {} as SubgraphClients,
-      settings: { production: false, jwtSecret: 'unused' },
+      settings: { production: false },
+      config: readSubgraphConfig(inventorySubgraph, { RESERVATION_SWEEP_INTERVAL_MS: '100' }),
     });
     try {
       const productId = randomUUID();
@@ -295,8 +295,6 @@ describe('inventory subgraph', () => {
       expect(released).toBe(2);
     } finally {
       await Promise.all(tasks.map((task) => task.stop()));
-      if (previous === undefined) delete process.env.RESERVATION_SWEEP_INTERVAL_MS;
-      else process.env.RESERVATION_SWEEP_INTERVAL_MS = previous;
     }
   });
 });

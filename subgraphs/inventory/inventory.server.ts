@@ -1,7 +1,7 @@
 import { entityReference } from '../../lib/entity-references';
 import { OutboxEvent } from '../../lib/outbox';
 import { createSubgraphServer, type SubgraphDefinition, type SubgraphDeps } from '../../lib/subgraph';
-import { readInventoryConfig } from './inventory.config';
+import { inventorySettings, type InventoryConfig } from './inventory.config';
 import { createInventoryLoaders, type InventoryLoaders } from './inventory.loaders';
 import { seedInventory } from './inventory.seed';
 import { inventoryMigrations } from './migrations';
@@ -18,8 +18,9 @@ import { StockMovement } from './stock/stock-movement.entity';
 import { Warehouse } from './warehouse/warehouse.entity';
 import { WarehouseResolver } from './warehouse/warehouse.resolver';
 
-export const inventorySubgraph: SubgraphDefinition<InventoryLoaders> = {
+export const inventorySubgraph: SubgraphDefinition<InventoryLoaders, InventoryConfig> = {
   name: 'inventory',
+  env: inventorySettings,
   database: { name: 'inventory', entities: [Warehouse, StockLevel, StockMovement, Reservation, ReservationLine, OutboxEvent], migrations: inventoryMigrations },
   resolvers: [WarehouseResolver, StockLevelResolver, ProductStockResolver, StockChangeResolver, ReservationResolver],
   referenceResolvers: {
@@ -29,10 +30,7 @@ export const inventorySubgraph: SubgraphDefinition<InventoryLoaders> = {
   createLoaders: createInventoryLoaders,
   seed: seedInventory,
   publishesEvents: true,
-  startBackgroundTasks: ({ orm, logger }) => {
-    const config = readInventoryConfig();
-    return [startReservationSweeper(orm.em, config.reservationSweepIntervalMs, logger)];
-  },
+  startBackgroundTasks: ({ orm, logger, config }) => [startReservationSweeper(orm.em, config.reservationSweepIntervalMs, logger)],
 };
 
 export function createServer(deps: SubgraphDeps) {

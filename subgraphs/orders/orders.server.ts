@@ -10,7 +10,7 @@ import { OrderService } from './order/order.service';
 import { PostalAddress } from '../../lib/address';
 import { OutboxEvent } from '../../lib/outbox';
 import { Payment } from './payment/payment.entity';
-import { startOrderRecovery } from './recovery/order-recovery';
+import { orderRecoverySettings, startOrderRecovery, type OrderRecoveryConfig } from './recovery/order-recovery';
 import type { OrdersContext } from './orders.context';
 import { createOrdersLoaders, type OrdersLoaders } from './orders.loaders';
 import { seedOrders } from './orders.seed';
@@ -19,8 +19,9 @@ import { UserOrders } from './user/user.type';
 
 const orderService = new OrderService();
 
-export const ordersSubgraph: SubgraphDefinition<OrdersLoaders> = {
+export const ordersSubgraph: SubgraphDefinition<OrdersLoaders, OrderRecoveryConfig> = {
   name: 'orders',
+  env: orderRecoverySettings,
   database: { name: 'orders', entities: [Order, OrderItem, OrderStatusEvent, PostalAddress, Payment, OutboxEvent], migrations: ordersMigrations },
   resolvers: [OrderResolver, OrderItemResolver, UserOrdersResolver],
   referenceResolvers: {

@@ -11,11 +11,13 @@ import { usersMigrations } from './migrations';
 import type { UsersContext } from './users.context';
 import { createUsersLoaders, type UsersLoaders } from './users.loaders';
 import { seedUsers } from './users.seed';
+import { usersSettings, type UsersConfig } from './users.config';
 
 const userService = new UserService();
 
-export const usersSubgraph: SubgraphDefinition<UsersLoaders> = {
+export const usersSubgraph: SubgraphDefinition<UsersLoaders, UsersConfig> = {
   name: 'users',
+  env: usersSettings,
   database: { name: 'users', entities: [User, UserAddress, PostalAddress, RefreshToken], migrations: usersMigrations },
   resolvers: [UserResolver, AuthResolver, AddressResolver],
   referenceResolvers: {

@@ -19,6 +19,7 @@ import { OrderItem } from '../order-item/order-item.entity';
 import { OrderStatusEvent } from '../order-status/order-status-event.entity';
 import { Order } from '../order/order.entity';
 import type { OrdersWorkContext } from '../orders.context';
+import { readSubgraphConfig } from '../../../lib/subgraph';
 import { ordersSubgraph } from '../orders.server';
 import { Payment } from '../payment/payment.entity';
 import { OrderRecovery, startOrderRecovery } from './order-recovery';
@@ -310,15 +311,12 @@ describe('orders recovery', () => {
 
   it('runs as a background task on the configured interval', async () => {
     const { orderId, product, before } = await checkoutUntil('placed');
-    const saved = { ...process.env };
-    process.env.ORDER_RECOVERY_INTERVAL_MS = '50';
-    process.env.ORDER_PENDING_TIMEOUT_MS = '1';
-    const tasks = startOrderRecovery({ orm: orders.orm, logger: log, clients, settings: { production: false, jwtSecret: 'unused' } });
+    const config = readSubgraphConfig(ordersSubgraph, { ORDER_RECOVERY_INTERVAL_MS: '50', ORDER_PENDING_TIMEOUT_MS: '1' });
+    const tasks = startOrderRecovery({ orm: orders.orm, logger: log, clients, settings: { production: false }, config });
     try {
       await eventually(async () => (await orderRow(orderId))!.status !== 'PENDING', 'the recovery task to settle the order', 10_000);
     } finally {
       await Promise.all(tasks.map((task) => task.stop()));
-      process.env = saved;
     }
     expect(await orderRow(orderId)).toMatchObject({ status: 'CANCELLED', stockReleased: true });
     expect(await stockOf(product.id)).toEqual(before);

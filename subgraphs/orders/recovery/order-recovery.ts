@@ -1,4 +1,4 @@
-import { milliseconds, readEnv } from '../../../lib/config';
+import { envSettings, milliseconds } from '../../../lib/config';
 import { startPeriodicTask, type BackgroundTask } from '../../../lib/periodic-task';
 import type { BackgroundTaskContext } from '../../../lib/subgraph';
 import { CheckoutSteps } from '../checkout/checkout-steps';
@@ -12,6 +12,20 @@ export const orderRecoveryEnv = {
   ORDER_RECOVERY_INTERVAL_MS: milliseconds({ default: 30_000, desc: 'how often orders recovery runs' }),
   ORDER_PENDING_TIMEOUT_MS: milliseconds({ default: 60_000, desc: 'age after which a PENDING order (or an unfinished follow-up) is recovered' }),
 };
+
+export interface OrderRecoveryConfig {
+  /** How often recovery runs. */
+  intervalMs: number;
+  /** Age after which a PENDING order (or an unfinished follow-up) is recovered. */
+  pendingTimeoutMs: number;
+}
+
+export function orderRecoveryConfig(values: { ORDER_RECOVERY_INTERVAL_MS: number; ORDER_PENDING_TIMEOUT_MS: number }): OrderRecoveryConfig {
+  return { intervalMs: values.ORDER_RECOVERY_INTERVAL_MS, pendingTimeoutMs: values.ORDER_PENDING_TIMEOUT_MS };
+}
+
+/** Declared by the orders subgraph: read and validated at start with the common settings. */
+export const orderRecoverySettings = envSettings(orderRecoveryEnv, orderRecoveryConfig);
 
 export interface OrderRecoveryOptions {
   /**
@@ -125,16 +139,16 @@ export class OrderRecovery {
   }
 }
 
-/** Recovery as a background task of the orders service, configured from the environment. */
-export function startOrderRecovery(context: BackgroundTaskContext): BackgroundTask[] {
-  const env = readEnv(orderRecoveryEnv);
+/** Recovery as a background task of the orders service, with the settings read at start. */
+export function startOrderRecovery(context: BackgroundTaskContext<OrderRecoveryConfig>): BackgroundTask[] {
+  const { config } = context;
   const recovery = new OrderRecovery();
   const log = context.logger.child({ task: 'order-recovery' });
   const task = startPeriodicTask(
     'order-recovery',
-    env.ORDER_RECOVERY_INTERVAL_MS,
+    config.intervalMs,
     async () => {
-      await recovery.run({ em: context.orm.em.fork(), clients: context.clients, log }, { staleAfterMs: env.ORDER_PENDING_TIMEOUT_MS });
+      await recovery.run({ em: context.orm.em.fork(), clients: context.clients, log }, { staleAfterMs: config.pendingTimeoutMs });
     },
     log,
   );

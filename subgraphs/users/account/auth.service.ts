@@ -146,7 +146,7 @@ export class AuthService {
 
   private async payload(ctx: UsersContext, user: User, refreshToken: string): Promise<AuthPayload> {
     const payload = new AuthPayload();
-    payload.accessToken = await signAccessToken({ id: user.id, role: user.role }, ctx.settings.jwtSecret);
+    payload.accessToken = await signAccessToken({ id: user.id, role: user.role }, ctx.config.jwtSecret);
     payload.expiresIn = ACCESS_TOKEN_TTL_SECONDS;
     payload.refreshToken = refreshToken;
     payload.user = user;
