@@ -108,11 +108,13 @@ describe('CORS for browser apps on another origin (development: localhost allowe
     const { federated } = supergraph.gateway.subscriptions;
     const expected = await supergraph.query(PRODUCTS);
     expect(expected.errors).toBeUndefined();
-    const opened = await openPage(browser, site.pageUrl(supergraph.gatewayUrl, { ids: [watched.productId] }));
     const graphqlResponses: BrowserResponse[] = [];
-    opened.page.on('response', (response) => {
-      if (response.url() === supergraph.gatewayUrl && response.request().method() === 'POST') graphqlResponses.push(response);
-    });
+    // Listening before the page loads: its query may be answered (from the response cache) before openPage returns.
+    const opened = await openPage(browser, site.pageUrl(supergraph.gatewayUrl, { ids: [watched.productId] }), (page) =>
+      page.on('response', (response) => {
+        if (response.url() === supergraph.gatewayUrl && response.request().method() === 'POST') graphqlResponses.push(response);
+      }),
+    );
     try {
       // The query.
       const queryOutput = await opened.text('#query[data-status]', 'the query result in the page');

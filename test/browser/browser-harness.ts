@@ -132,10 +132,14 @@ export interface OpenedPage {
   close(): Promise<void>;
 }
 
-/** Opens `url` in a fresh browser context (no shared cache or cookies). */
-export async function openPage(browser: Browser, url: string): Promise<OpenedPage> {
+/**
+ * Opens `url` in a fresh browser context (no shared cache or cookies);
+ * `beforeLoad` runs first (listeners that must see the page's first requests).
+ */
+export async function openPage(browser: Browser, url: string, beforeLoad?: (page: Page) => void): Promise<OpenedPage> {
   const context: BrowserContext = await browser.newContext();
   const page = await context.newPage();
+  beforeLoad?.(page);
   const log: string[] = [];
   page.on('console', (message) => log.push(`console.${message.type()}: ${message.text()}`));
   page.on('pageerror', (error) => log.push(`page error: ${error.message}`));
