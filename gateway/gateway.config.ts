@@ -6,6 +6,7 @@ import { resilienceConfig, resilienceEnv, type ResilienceConfig } from '../lib/r
 import { DEFAULT_GATEWAY_PORT, subgraphUrlsFromEnv, type SubgraphName } from '../lib/subgraph-names';
 import { shutdownEnv, shutdownSettings, type ShutdownSettings } from '../lib/graceful-shutdown';
 import { corsConfig, corsEnv, type CorsConfig } from './cors';
+import { explorerConfig, explorerEnv, type ExplorerConfig } from './explorer';
 import { webSocketConfig, webSocketEnv, type WebSocketConfig } from './subscriptions/websocket.config';
 import { clientIdentityConfig, clientIdentityEnv, type ClientIdentityConfig } from './plugins/client-identity';
 import { credentialThrottleConfig, credentialThrottleEnv, type CredentialThrottleConfig } from './plugins/credential-throttle';
@@ -21,6 +22,8 @@ export interface GatewayConfig {
   host: string;
   port: number;
   logLevel: string;
+  /** One info line per GraphQL operation (ACCESS_LOG); off: the same line at debug. */
+  accessLog: boolean;
   jwtSecret: string;
   internalSecret: string;
   introspection: boolean;
@@ -36,6 +39,8 @@ export interface GatewayConfig {
   subscriptionQueueSize: number;
   /** Browser origins allowed to call /graphql (and to open its WebSocket). */
   cors: CorsConfig;
+  /** The offline GraphiQL explorer at /explorer. */
+  explorer: ExplorerConfig;
   /** Limits of the graphql-ws endpoint. */
   websocket: WebSocketConfig;
   /** How SIGTERM drains the gateway. */
@@ -66,6 +71,7 @@ export function readGatewayConfig(env: NodeJS.ProcessEnv = process.env): Gateway
       ...redisEnv,
       ...persistedQueriesEnv,
       ...corsEnv,
+      ...explorerEnv,
       ...webSocketEnv,
       ...shutdownEnv,
       ...documentLimitsEnv,
@@ -81,6 +87,7 @@ export function readGatewayConfig(env: NodeJS.ProcessEnv = process.env): Gateway
       GRAPHQL_INTROSPECTION: bool({ default: undefined, desc: 'serve introspection; on outside production by default' }),
       SUPERGRAPH_PATH: str({ default: path.join(schemaDir(), 'supergraph.graphql'), desc: 'the composed supergraph to serve' }),
       SUBSCRIPTION_QUEUE_SIZE: wholeNumber('results')({ default: 100, desc: 'results a slow subscriber may fall behind by before the oldest are dropped' }),
+      ACCESS_LOG: bool({ default: true, desc: 'one info log line per GraphQL operation (off: the line is logged at debug); npm start turns it off outside production' }),
       SUBGRAPH_DEDUPLICATION: bool({ default: true, desc: 'identical query fetches in flight at once (same subgraph, query, variables and viewer) share one call' }),
     },
     env,
@@ -91,6 +98,7 @@ export function readGatewayConfig(env: NodeJS.ProcessEnv = process.env): Gateway
     host: values.HOST,
     port: values.PORT,
     logLevel: values.LOG_LEVEL,
+    accessLog: values.ACCESS_LOG,
     jwtSecret: values.JWT_SECRET,
     internalSecret: values.INTERNAL_SECRET,
     introspection: values.GRAPHQL_INTROSPECTION ?? !production,
@@ -101,6 +109,7 @@ export function readGatewayConfig(env: NodeJS.ProcessEnv = process.env): Gateway
     persistedQueries: persistedQueriesConfig(values, production),
     subscriptionQueueSize: values.SUBSCRIPTION_QUEUE_SIZE,
     cors: corsConfig(values, production),
+    explorer: explorerConfig(values, production),
     websocket: webSocketConfig(values),
     shutdown: shutdownSettings(values),
     documentLimits: documentLimitsConfig(values),

@@ -111,9 +111,12 @@ describe('the supergraph through the gateway', () => {
     const landing = await fetch(`${base}/graphql`, { headers: { accept: 'text/html' } });
     expect(landing.status).toBe(200);
     expect(await landing.text()).toMatch(/sandbox/i);
+    // The root page offers Sandbox (on /graphql) and the offline explorer.
     const root = await fetch(`${base}/`, { redirect: 'manual' });
-    expect(root.status).toBe(302);
-    expect(root.headers.get('location')).toBe('/graphql');
+    expect(root.status).toBe(200);
+    const rootPage = await root.text();
+    expect(rootPage).toContain('href="/graphql"');
+    expect(rootPage).toContain('href="/explorer"');
     expect(await (await fetch(`${base}/health`)).json()).toEqual({ status: 'ok' });
     const ready = await fetch(`${base}/ready`);
     expect(ready.status).toBe(200);

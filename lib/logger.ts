@@ -51,13 +51,23 @@ export function traceFields(): { trace_id?: string; span_id?: string } {
 export function createLogger(
   name: string,
   level = process.env.LOG_LEVEL ?? 'info',
-  options: { format?: LogFormat; destination?: DestinationStream } = {},
+  options: { format?: LogFormat; destination?: DestinationStream; quiet?: () => boolean } = {},
 ): Logger {
   const format = options.format ?? logFormat();
+  const quiet = options.quiet;
   const settings: pino.LoggerOptions = {
     name,
     level,
     mixin: traceFields,
+    // While `quiet()` (npm start's start-up), only warnings and errors; children inherit this.
+    ...(quiet && {
+      hooks: {
+        logMethod(args, method, lineLevel) {
+          if (lineLevel < 40 && quiet()) return;
+          method.apply(this, args);
+        },
+      },
+    }),
     redact: {
       paths: ['password', '*.password', '*.*.password', 'authorization', '*.authorization', 'req.headers.authorization', 'refreshToken', '*.refreshToken'],
       censor: '[redacted]',

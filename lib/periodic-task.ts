@@ -1,3 +1,4 @@
+import { processShuttingDown } from './graceful-shutdown';
 import type { Logger } from './logger';
 
 export interface BackgroundTask {
@@ -10,25 +11,49 @@ export interface PeriodicTask extends BackgroundTask {
   runNow(): Promise<void>;
 }
 
+/** What a run can ask of its task. */
+export interface PeriodicRun {
+  /** True once the task or the process is stopping: a failure now (a pool closing under it) is expected. */
+  stopping(): boolean;
+}
+
+/**
+ * A logger whose warnings and errors are written at debug while `stopping()`:
+ * work cut short by a shutdown is not a problem to report.
+ */
+export function quietWhileStopping(logger: Logger, stopping: () => boolean): Logger {
+  return new Proxy(logger, {
+    get: (target, key) => {
+      if ((key === 'error' || key === 'warn' || key === 'fatal') && stopping()) return target.debug.bind(target);
+      const value = Reflect.get(target, key, target) as unknown;
+      return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(target) : value;
+    },
+  });
+}
+
 /**
  * Runs `work` every `intervalMs`, never two at a time. A failing run is logged
  * and retried at the next tick, so a passing database or sibling outage does
- * not stop the task.
+ * not stop the task; a run failing while the task or the process stops is
+ * logged at debug only.
  */
-export function startPeriodicTask(name: string, intervalMs: number, work: () => Promise<void>, logger: Logger): PeriodicTask {
+export function startPeriodicTask(name: string, intervalMs: number, work: (run: PeriodicRun) => Promise<void>, logger: Logger): PeriodicTask {
   let running: Promise<void> = Promise.resolve();
   /** A run queued behind the current one; further requests join it instead of queueing more. */
   let queued: Promise<void> | null = null;
   let stopped = false;
+  let stopRequested = false;
+  const run: PeriodicRun = { stopping: () => stopRequested || processShuttingDown() };
   const runOnce = (): Promise<void> => {
     if (queued) return queued;
     const next = running.then(async () => {
       queued = null;
       if (stopped) return;
       try {
-        await work();
+        await work(run);
       } catch (error) {
-        logger.error({ err: error, task: name }, 'background task failed; retrying at the next tick');
+        if (run.stopping()) logger.debug({ err: error, task: name }, 'background task run cut short by shutdown');
+        else logger.error({ err: error, task: name }, 'background task failed; retrying at the next tick');
       }
     });
     queued = next;
@@ -40,6 +65,7 @@ export function startPeriodicTask(name: string, intervalMs: number, work: () => 
   return {
     runNow: runOnce,
     stop: async () => {
+      stopRequested = true;
       clearInterval(timer);
       await running;
       stopped = true;

@@ -28,7 +28,10 @@ export interface LocalSupergraphOptions {
   backgroundTasks?: boolean;
   /** Gateway settings beyond the ones above (e.g. the supergraph file). */
   gateway?: Partial<GatewayConfig>;
+  /** One line per step (each subgraph, the gateway). */
   onProgress?: (message: string) => void;
+  /** Until started, the services log only warnings and errors (npm start: the progress lines tell the start). */
+  quietStartup?: boolean;
 }
 
 export interface LocalSupergraph {
@@ -49,8 +52,10 @@ export interface LocalSupergraph {
 export async function startLocalSupergraph(options: LocalSupergraphOptions): Promise<LocalSupergraph> {
   const progress = options.onProgress ?? (() => undefined);
   const logLevel = options.logLevel ?? process.env.LOG_LEVEL ?? 'info';
+  let starting = options.quietStartup === true;
+  const quiet = () => starting;
   const loggers = new Map<string, Logger>();
-  const loggerFor = (name: string) => loggers.get(name) ?? loggers.set(name, createLogger(name, logLevel)).get(name)!;
+  const loggerFor = (name: string) => loggers.get(name) ?? loggers.set(name, createLogger(name, logLevel, { quiet })).get(name)!;
   const subgraphs: Partial<Record<SubgraphName, RunningSubgraph>> = {};
   const urls: Partial<Record<SubgraphName, string>> = {};
   const seeded: SubgraphName[] = [];
@@ -80,11 +85,10 @@ export async function startLocalSupergraph(options: LocalSupergraphOptions): Pro
       urls[name] = `${running.url}/graphql`;
       const shouldSeed = options.seed === 'always' || (options.seed === 'created' && running.createdDatabase);
       if (shouldSeed && definition.seed) {
-        progress(`seeding ${name} demo data`);
         await definition.seed(running.orm.em.fork(), loggerFor(name));
         seeded.push(name);
       }
-      progress(`${name} subgraph ready at ${urls[name]}`);
+      progress(`${name} subgraph ready at ${urls[name]}${seeded.includes(name) ? ' (demo data seeded)' : ''}`);
     }
     const config: GatewayConfig = {
       // The secrets given here, so a production-mode gateway needs none from the environment.
@@ -103,6 +107,8 @@ export async function startLocalSupergraph(options: LocalSupergraphOptions): Pro
       ...options.gateway,
     };
     const gateway = await startGateway(config, loggerFor('gateway'), { events });
+    progress(`gateway ready at ${gateway.url}/graphql`);
+    starting = false;
     return {
       gateway,
       gatewayUrl: `${gateway.url}/graphql`,

@@ -1,12 +1,13 @@
 import '../lib/instrument';
 import 'reflect-metadata';
 import path from 'node:path';
-import { commonEnv, disableApolloTelemetry, jwtSecretEnv, port, readEnv, redisEnv, str, url } from '../lib/config';
+import { bool, commonEnv, disableApolloTelemetry, jwtSecretEnv, port, readEnv, redisEnv, str, url } from '../lib/config';
 import { DEMO_USERS } from '../lib/demo-data';
 import { startEmbeddedPostgres, type EmbeddedPostgresHandle } from '../lib/embedded-postgres';
 import { createLogger } from '../lib/logger';
 import { repoRoot } from '../lib/paths';
 import { runMain, stopOnSignals } from '../lib/entry-point';
+import { processShuttingDown } from '../lib/graceful-shutdown';
 import { listenFailure, StartupError } from '../lib/startup-error';
 import { DEFAULT_SUBGRAPH_PORTS, SUBGRAPH_NAMES, type SubgraphName } from '../lib/subgraph-names';
 import { startLocalSupergraph } from './local-supergraph';
@@ -33,6 +34,7 @@ async function main(): Promise<void> {
     PORT: port({ default: 4000 }),
     EMBEDDED_POSTGRES_DIR: str({ default: path.join(repoRoot(), '.data', 'postgres') }),
     EMBEDDED_POSTGRES_PORT: port({ default: 54329 }),
+    ACCESS_LOG: bool({ default: undefined, desc: 'one info line per GraphQL operation; npm start: off outside production (the line is at debug)' }),
     ...Object.fromEntries(SUBGRAPH_NAMES.map((name) => [portSetting(name), port({ default: DEFAULT_SUBGRAPH_PORTS[name] })])),
   });
   // One process, one service name: the spans of each subgraph carry `subgraph.name`.
@@ -41,16 +43,27 @@ async function main(): Promise<void> {
   const log = createLogger('supergraph', env.LOG_LEVEL);
   const say = (message: string) => log.info(message);
 
+  const production = env.NODE_ENV === 'production';
   let embedded: EmbeddedPostgresHandle | undefined;
+  let supergraph: Awaited<ReturnType<typeof startLocalSupergraph>> | undefined;
+  // From the start: a Ctrl-C while starting stops what has started; a second one exits at once.
+  stopOnSignals(log, async () => {
+    await supergraph?.stop();
+    await embedded?.stop();
+    await tracing.shutdown();
+  });
   let serverUrl = env.DATABASE_URL;
   if (!serverUrl) {
-    say(`starting embedded PostgreSQL (data in ${path.relative(process.cwd(), env.EMBEDDED_POSTGRES_DIR) || '.'})`);
-    embedded = await startEmbeddedPostgres({ dataDir: env.EMBEDDED_POSTGRES_DIR, port: env.EMBEDDED_POSTGRES_PORT, persistent: true });
+    const dataDir = path.relative(process.cwd(), env.EMBEDDED_POSTGRES_DIR) || '.';
+    embedded = await startEmbeddedPostgres({ dataDir: env.EMBEDDED_POSTGRES_DIR, port: env.EMBEDDED_POSTGRES_PORT, persistent: true, callerHandlesSignals: true });
     serverUrl = embedded.url;
+    say(`PostgreSQL ready (embedded, port ${env.EMBEDDED_POSTGRES_PORT}, data in ${dataDir})`);
+  } else {
+    say(`PostgreSQL at ${new URL(serverUrl).host} (DATABASE_URL)`);
   }
 
   try {
-    const supergraph = await startLocalSupergraph({
+    supergraph = await startLocalSupergraph({
       serverUrl,
       databasePrefix: env.DATABASE_NAME_PREFIX,
       host: env.HOST,
@@ -58,11 +71,15 @@ async function main(): Promise<void> {
       subgraphPorts,
       internalSecret: env.INTERNAL_SECRET,
       jwtSecret: env.JWT_SECRET,
-      production: env.NODE_ENV === 'production',
+      production,
       seed: 'created',
       redisUrl: env.REDIS_URL,
       redisNamespace: env.REDIS_NAMESPACE,
       logLevel: env.LOG_LEVEL,
+      // An explicit LOG_LEVEL shows every start-up detail (migrations applied, data seeded, ...); by default one line per step.
+      quietStartup: process.env.LOG_LEVEL === undefined,
+      // Per-operation access lines: on in production, at debug otherwise unless ACCESS_LOG=on.
+      gateway: { accessLog: env.ACCESS_LOG ?? production },
       onProgress: say,
     });
     const seconds = ((Date.now() - startedAt) / 1000).toFixed(1);
@@ -77,13 +94,10 @@ async function main(): Promise<void> {
       ...DEMO_USERS.map((user) => `    ${user.role.padEnd(8)} ${user.email} / ${user.password}`),
       '',
     ];
-    if (env.NODE_ENV !== 'production') process.stdout.write(`${lines.join('\n')}\n`);
-    stopOnSignals(log, async () => {
-      await supergraph.stop();
-      await embedded?.stop();
-      await tracing.shutdown();
-    });
+    if (!production) process.stdout.write(`${lines.join('\n')}\n`);
   } catch (error) {
+    // Stopped by a signal while starting: the signal handler ends the process.
+    if (processShuttingDown()) return;
     await embedded?.stop();
     throw withPortSetting(error, subgraphPorts);
   }

@@ -11,4 +11,5 @@ export default async function globalTeardown(): Promise<void> {
     });
   }
   await globalThis.embeddedPostgres?.stop();
+  await globalThis.testRedisServer?.stop(2_000);
 }

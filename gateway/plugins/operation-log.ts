@@ -33,11 +33,14 @@ function nameOf(operation: GatewayOperation): string | undefined {
  * capped label values), which operation (its name as a label only when the
  * persisted query manifest lists it), how the document came (query,
  * manifest, APQ), its type, outcome and error codes, its cost, the response
- * cache's verdict and how long it took. First in the pipeline, so it sees
+ * cache's verdict and how long it took (at info, or at debug with
+ * ACCESS_LOG off). First in the pipeline, so it sees
  * every refusal and the final response. Never variables, never headers.
  */
-export function useOperationLog(options: { logger: Logger; metrics: GatewayMetrics }): GatewayPlugin {
+export function useOperationLog(options: { logger: Logger; metrics: GatewayMetrics; accessLog?: boolean }): GatewayPlugin {
   const { logger, metrics } = options;
+  // ACCESS_LOG off (npm start outside production): the same line, at debug.
+  const writeAccessLine = options.accessLog === false ? logger.debug.bind(logger) : logger.info.bind(logger);
   const operations = new Counter({
     name: 'graphql_operations_total',
     help: 'GraphQL operations by client name and version, operation name (manifest names, else other/anonymous), type, transport, how the document was sent, and outcome',
@@ -83,7 +86,7 @@ export function useOperationLog(options: { logger: Logger; metrics: GatewayMetri
         for (const code of errorCodes) errors.inc({ client_name: labels.client_name, operation_name: nameLabel, code: codeLabel(code) });
         if (response.refused) refusals.inc({ code: codeLabel(errorCodes[0]), transport: operation.transport });
       }
-      logger.info(
+      writeAccessLine(
         {
           client,
           ip: operation.client?.ip,

@@ -1,5 +1,5 @@
 import { envSettings, milliseconds } from '../../../lib/config';
-import { startPeriodicTask, type BackgroundTask } from '../../../lib/periodic-task';
+import { quietWhileStopping, startPeriodicTask, type BackgroundTask } from '../../../lib/periodic-task';
 import type { BackgroundTaskContext } from '../../../lib/subgraph';
 import { CheckoutSteps } from '../checkout/checkout-steps';
 import { OrderStatus } from '../order-status/order-status.enum';
@@ -147,8 +147,10 @@ export function startOrderRecovery(context: BackgroundTaskContext<OrderRecoveryC
   const task = startPeriodicTask(
     'order-recovery',
     config.intervalMs,
-    async () => {
-      await recovery.run({ em: context.orm.em.fork(), clients: context.clients, log }, { staleAfterMs: config.pendingTimeoutMs });
+    async (run) => {
+      // Failures while stopping (the pool closing under a run) are expected: logged at debug.
+      const runLog = quietWhileStopping(log, run.stopping);
+      await recovery.run({ em: context.orm.em.fork(), clients: context.clients, log: runLog }, { staleAfterMs: config.pendingTimeoutMs });
     },
     log,
   );
