@@ -3,7 +3,7 @@ import { demoCatalog, DEMO_WAREHOUSES } from '../../lib/demo-data';
 import { Role, type Viewer } from '../../lib/identity';
 import { demoAdmin, startTestSupergraph, type TestSupergraph } from '../../test/supergraph-harness';
 import { Order } from './order/order.entity';
-import { Payment } from './payment/payment.entity';
+import { Payment, PaymentRefund } from './payment/payment.entity';
 
 const demo = demoCatalog();
 const availableOf = (productId: string) => demo.stock.filter((s) => s.productId === productId).reduce((sum, s) => sum + s.onHand, 0);
@@ -17,6 +17,7 @@ const ORDER_FIELDS = `id number status
   items { quantity unitPrice { amount currency } lineTotal { amount } product { id name } }
   shippingAddress { line1 line2 city postalCode country }
   statusHistory { status at note }
+  refundStatus refundedAmount { amount currency formatted }
   createdAt updatedAt`;
 const CHECKOUT = `mutation Checkout($input: CheckoutInput!) { checkout(input: $input) { ${ORDER_FIELDS} } }`;
 const CANCEL = `mutation Cancel($id: ID!) { cancelOrder(id: $id) { ${ORDER_FIELDS} } }`;
@@ -37,6 +38,8 @@ interface OrderData {
   items: { quantity: number; unitPrice: { amount: number; currency: string }; lineTotal: { amount: number }; product: { id: string; name: string } }[];
   shippingAddress: typeof ADDRESS;
   statusHistory: { status: string; at: string; note: string | null }[];
+  refundStatus: 'PENDING' | 'REFUNDED' | null;
+  refundedAmount: { amount: number; currency: string; formatted: string };
   createdAt: string;
   updatedAt: string;
 }
@@ -298,13 +301,14 @@ describe('checkout through the gateway', () => {
     expect(await available(p.id)).toBe(before - 1);
   });
 
-  it('lets the buyer cancel a PAID order, which puts the stock back; not twice, and not someone else', async () => {
+  it('lets the buyer cancel a PAID order, which puts the stock back and refunds the payment; not twice, and not someone else', async () => {
     const shopper = customer();
     const p = takeProduct();
     const before = await available(p.id);
     await add(shopper, p.id, 2);
     const order = (await checkout(shopper, input())).data!.checkout;
     expect(await available(p.id)).toBe(before - 2);
+    expect(order).toMatchObject({ refundStatus: null, refundedAmount: { amount: 0, currency: order.total.currency } });
 
     expect(codeOf(await supergraph.query(CANCEL, { id: order.id }, customer()))).toBe('NOT_FOUND');
     expect(codeOf(await supergraph.query(CANCEL, { id: order.id }))).toBe('UNAUTHENTICATED');
@@ -315,12 +319,17 @@ describe('checkout through the gateway', () => {
     expect(cancelled.data!.cancelOrder.statusHistory.map((event) => [event.status, event.note])).toEqual([
       ['PENDING', null],
       ['PAID', null],
-      ['CANCELLED', 'Cancelled by the customer'],
+      ['CANCELLED', 'Cancelled by the customer; the payment is refunded in full'],
     ]);
+    expect(cancelled.data!.cancelOrder).toMatchObject({ refundStatus: 'REFUNDED', refundedAmount: order.total });
     expect(await available(p.id)).toBe(before);
     const again = await supergraph.query(CANCEL, { id: order.id }, shopper);
     expect(codeOf(again)).toBe('INVALID_STATUS_TRANSITION');
     expect(await available(p.id)).toBe(before);
+    const read = await supergraph.query<{ order: OrderData }>(ORDER, { id: order.id }, shopper);
+    expect(read.data!.order).toMatchObject({ refundStatus: 'REFUNDED', refundedAmount: order.total });
+    const refunds = await supergraph.subgraphs.orders.orm.em.fork().find(PaymentRefund, { orderId: order.id });
+    expect(refunds.map((refund) => [refund.amount, refund.currency])).toEqual([[order.total.amount, order.total.currency]]);
   });
 
   it('lets an ADMIN ship and deliver a PAID order, refusing moves the state machine does not allow', async () => {
@@ -353,7 +362,7 @@ describe('checkout through the gateway', () => {
     expect(seen.data!.order.status).toBe('DELIVERED');
   });
 
-  it('lets an ADMIN cancel a PAID order, releasing its stock', async () => {
+  it('lets an ADMIN cancel a PAID order, releasing its stock and refunding the payment', async () => {
     const shopper = customer();
     const p = takeProduct();
     const before = await available(p.id);
@@ -361,7 +370,11 @@ describe('checkout through the gateway', () => {
     const order = (await checkout(shopper, input())).data!.checkout;
     const cancelled = await supergraph.query<{ updateOrderStatus: OrderData }>(UPDATE_STATUS, { id: order.id, status: 'CANCELLED' }, demoAdmin);
     expect(cancelled.errors).toBeUndefined();
-    expect(cancelled.data!.updateOrderStatus.statusHistory.at(-1)).toMatchObject({ status: 'CANCELLED', note: 'Cancelled by an administrator' });
+    expect(cancelled.data!.updateOrderStatus.statusHistory.at(-1)).toMatchObject({
+      status: 'CANCELLED',
+      note: 'Cancelled by an administrator; the payment is refunded in full',
+    });
+    expect(cancelled.data!.updateOrderStatus).toMatchObject({ refundStatus: 'REFUNDED', refundedAmount: order.total });
     expect(await available(p.id)).toBe(before);
   });
 

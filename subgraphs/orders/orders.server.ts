@@ -9,7 +9,7 @@ import { OrderResolver } from './order/order.resolver';
 import { OrderService } from './order/order.service';
 import { PostalAddress } from '../../lib/address';
 import { OutboxEvent } from '../../lib/outbox';
-import { Payment } from './payment/payment.entity';
+import { Payment, PaymentRefund } from './payment/payment.entity';
 import { orderRecoverySettings, startOrderRecovery, type OrderRecoveryConfig } from './recovery/order-recovery';
 import type { OrdersContext } from './orders.context';
 import { createOrdersLoaders, type OrdersLoaders } from './orders.loaders';
@@ -22,7 +22,7 @@ const orderService = new OrderService();
 export const ordersSubgraph: SubgraphDefinition<OrdersLoaders, OrderRecoveryConfig> = {
   name: 'orders',
   env: orderRecoverySettings,
-  database: { name: 'orders', entities: [Order, OrderItem, OrderStatusEvent, PostalAddress, Payment, OutboxEvent], migrations: ordersMigrations },
+  database: { name: 'orders', entities: [Order, OrderItem, OrderStatusEvent, PostalAddress, Payment, PaymentRefund, OutboxEvent], migrations: ordersMigrations },
   resolvers: [OrderResolver, OrderItemResolver, UserOrdersResolver],
   referenceResolvers: {
     // The same rule as Query.order: other people's orders do not exist for the caller.

@@ -4,13 +4,14 @@ import type { EntityManager } from '../../../lib/database';
 import { OrderItem } from '../order-item/order-item.entity';
 import { OrderStatus } from '../order-status/order-status.enum';
 import { SOLD_STATUSES } from '../order-status/order-status.machine';
-import { OrderStatusService, type TransitionResult } from '../order-status/order-status.service';
+import { OrderStatusService, type StatusChange, type TransitionResult } from '../order-status/order-status.service';
 import { Order } from '../order/order.entity';
 import type { OrdersWorkContext } from '../orders.context';
 import { PaymentOutcome, type Payment } from '../payment/payment.entity';
 import { PaymentService } from '../payment/payment.service';
 import { ordersNeedingAttention, ordersStockRenewed, NEEDS_ATTENTION_LOG } from '../orders.metrics';
 import { OrderAttentionReason } from '../order/order-attention';
+import { cancellationRefundKey, OrderRefundStatus } from '../order/order-refund';
 import {
   commitStock,
   completeCart,
@@ -29,6 +30,8 @@ import {
 export const PAYMENT_DECLINED_NOTE = 'Payment declined';
 /** The note on the CANCELLED event of an order whose checkout stopped before the charge. */
 export const CHECKOUT_ABANDONED_NOTE = 'Checkout did not complete: no payment was taken';
+/** Added to the note on the CANCELLED event of an order whose captured payment is refunded. */
+export const PAYMENT_REFUNDED_NOTE = 'the payment is refunded in full';
 
 /** A new order as checkout has put it together: every line priced by catalog, in one currency. */
 export interface PlaceOrder {
@@ -42,11 +45,13 @@ export interface PlaceOrder {
 }
 
 type FollowUpFlag = 'stockCommitted' | 'stockReleased' | 'cartCompleted';
+/** A follow-up step: a flag set on the order once done, or the refund a cancellation owes (`refundStatus`). */
+type FollowUpStep = FollowUpFlag | 'refunded';
 
 export interface FollowUpOutcome {
-  done: FollowUpFlag[];
+  done: FollowUpStep[];
   /** Steps that failed this time (a sibling down, say); recovery retries them. */
-  failed: { step: FollowUpFlag; error: unknown }[];
+  failed: { step: FollowUpStep; error: unknown }[];
   /** The order's stock had lapsed and was taken again (then committed). */
   stockRenewed: boolean;
   /**
@@ -79,8 +84,26 @@ class StockUnavailable extends Error {
 export class CheckoutSteps {
   constructor(
     readonly statuses = new OrderStatusService(),
-    readonly payments = new PaymentService(),
+    readonly payments: PaymentService = new PaymentService(),
   ) {}
+
+  /**
+   * The cancellation of a PENDING or PAID order, decided on its locked row
+   * inside the status transition: when the provider captured its payment
+   * (a PAID order, or a PENDING one whose charge went through just before),
+   * the full refund is recorded as owed (refundStatus PENDING) in the same
+   * transaction, so that it is done by `followUp` now or by recovery later.
+   * Without a capture there is nothing to give back: the mock provider
+   * authorizes and captures in one step, so no authorization is left open to
+   * void either.
+   */
+  async cancellation(tx: EntityManager, order: Order, note: string): Promise<StatusChange> {
+    if (order.status !== OrderStatus.PENDING && order.status !== OrderStatus.PAID) return { to: OrderStatus.CANCELLED, note };
+    const payment = await this.payments.forOrder(tx, order.id);
+    if (!payment?.capturedAt) return { to: OrderStatus.CANCELLED, note };
+    order.refundStatus = OrderRefundStatus.PENDING;
+    return { to: OrderStatus.CANCELLED, note: `${note}; ${PAYMENT_REFUNDED_NOTE}` };
+  }
 
   /**
    * Places the order PENDING: the order with its lines at catalog's prices,
@@ -139,7 +162,11 @@ export class CheckoutSteps {
     return this.statuses.transition(em, orderId, async (order, tx) => {
       if (order.status !== OrderStatus.PENDING) return null;
       const payment = await this.payments.forOrder(tx, order.id);
-      if (payment?.outcome === PaymentOutcome.APPROVED) return { to: OrderStatus.PAID };
+      if (payment?.outcome === PaymentOutcome.APPROVED) {
+        // checkout's charge captures at once; an authorization alone is captured here (a no-op when it is).
+        if (!payment.capturedAt) await this.payments.capture(tx, order.id);
+        return { to: OrderStatus.PAID };
+      }
       if (payment?.outcome === PaymentOutcome.DECLINED) return { to: OrderStatus.CANCELLED, note: PAYMENT_DECLINED_NOTE };
       return options.cancelUnpaid ? { to: OrderStatus.CANCELLED, note: CHECKOUT_ABANDONED_NOTE } : null;
     });
@@ -149,7 +176,8 @@ export class CheckoutSteps {
    * Runs what the order's status still calls for in other subgraphs, in
    * order: a sold order commits its stock and then completes its cart (only
    * the bought lines: `lines` when the caller has them, else the order's
-   * items); a cancelled one releases its stock. Each step, once answered, is
+   * items); a cancelled one releases its stock and refunds the payment when
+   * its cancellation recorded a refund as owed. Each step, once answered, is
    * recorded on the order; a failing step is logged and left for recovery.
    */
   async followUp(work: OrdersWorkContext, order: Order, lines?: StockLine[]): Promise<FollowUpOutcome> {
@@ -157,11 +185,11 @@ export class CheckoutSteps {
     const viewer = ownerOf(order);
     let bought = lines;
     const boughtLines = async () => (bought ??= await this.boughtLines(work.em, order.id));
-    const step = async (flag: FollowUpFlag, run: () => Promise<void>, alsoWrite: Partial<Order> = {}) => {
+    const step = async (flag: FollowUpStep, run: () => Promise<Partial<Order> | void>, alsoWrite: Partial<Order> = {}) => {
       try {
-        await run();
-        await work.em.nativeUpdate(Order, { id: order.id }, { [flag]: true, ...alsoWrite });
-        Object.assign(order, { [flag]: true, ...alsoWrite });
+        const written = { ...(flag === 'refunded' ? {} : { [flag]: true }), ...alsoWrite, ...(await run()) };
+        await work.em.nativeUpdate(Order, { id: order.id }, written);
+        Object.assign(order, written);
         outcome.done.push(flag);
       } catch (error) {
         if (error instanceof StockUnavailable) {
@@ -184,10 +212,23 @@ export class CheckoutSteps {
           if (order.cartId) await completeCart(work.clients, viewer, order.cartId, order.id, await boughtLines());
         });
       }
-    } else if (order.status === OrderStatus.CANCELLED && !order.stockReleased) {
-      await step('stockReleased', () => releaseStock(work.clients, viewer, order.id));
+    } else if (order.status === OrderStatus.CANCELLED) {
+      if (!order.stockReleased) await step('stockReleased', () => releaseStock(work.clients, viewer, order.id));
+      if (order.refundStatus === OrderRefundStatus.PENDING) await step('refunded', () => this.refund(work.em, order.id));
     }
     return outcome;
+  }
+
+  /**
+   * The full refund a cancellation owes, under a key derived from the order:
+   * a retry (the caller's, or recovery's after a crash) gets the refund
+   * already recorded instead of a second one.
+   */
+  private async refund(em: EntityManager, orderId: string): Promise<Partial<Order>> {
+    const payment = await this.payments.forOrder(em, orderId);
+    if (!payment) throw new Error(`Order ${orderId} owes a refund but has no payment`);
+    const refund = await this.payments.refund(em, cancellationRefundKey(orderId), orderId, { amount: payment.amount, currency: payment.currency });
+    return { refundStatus: OrderRefundStatus.REFUNDED, refundedAmount: refund.amount };
   }
 
   /** What the order bought, one line per product, as cart and inventory take it. */

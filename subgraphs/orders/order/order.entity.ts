@@ -5,6 +5,7 @@ import { OrderItem } from '../order-item/order-item.entity';
 import { OrderStatusEvent } from '../order-status/order-status-event.entity';
 import { OrderStatus } from '../order-status/order-status.enum';
 import { OrderAttentionReason } from './order-attention';
+import { OrderRefundStatus } from './order-refund';
 import { PostalAddress } from '../../../lib/address';
 
 /**
@@ -17,7 +18,7 @@ export const ORDER_NUMBER_DEFAULT = "format_order_number(nextval('order_number_s
 
 /** The rows recovery looks at: a checkout left PENDING, or a follow-up step not known done. */
 const NEEDS_RECOVERY_SQL =
-  "status = 'PENDING' or (status = 'CANCELLED' and not stock_released) or (status in ('PAID', 'SHIPPED', 'DELIVERED') and not (stock_committed and cart_completed))";
+  "status = 'PENDING' or (status = 'CANCELLED' and (not stock_released or refund_status = 'PENDING')) or (status in ('PAID', 'SHIPPED', 'DELIVERED') and not (stock_committed and cart_completed))";
 
 const ORDER_RECOVERY_INDEX = `create index "customer_order_recovery_idx" on "customer_order" ("created_at") where ${NEEDS_RECOVERY_SQL}`;
 
@@ -42,8 +43,9 @@ const ORDER_RECOVERY_INDEX = `create index "customer_order_recovery_idx" on "cus
 @Unique({ name: 'customer_order_user_id_idempotency_key_unique', properties: ['userId', 'idempotencyKey'] })
 @Check({ name: 'customer_order_total_amount_check', expression: 'total_amount >= 0' })
 @Check({ name: 'customer_order_currency_check', expression: "currency ~ '^[A-Z]{3}$'" })
+@Check({ name: 'customer_order_refunded_amount_check', expression: 'refunded_amount >= 0' })
 export class Order {
-  [OptionalProps]?: 'number' | 'status' | 'createdAt' | 'updatedAt' | 'stockCommitted' | 'stockReleased' | 'cartCompleted';
+  [OptionalProps]?: 'number' | 'status' | 'createdAt' | 'updatedAt' | 'stockCommitted' | 'stockReleased' | 'cartCompleted' | 'refundedAmount';
 
   @Field(() => ID, { description: 'Stable identifier' })
   @PrimaryKey({ type: 'uuid' })
@@ -103,6 +105,19 @@ export class Order {
   /** The cart marked checked out by this order, which empties it for the user. */
   @Property({ default: false })
   cartCompleted: boolean = false;
+
+  /**
+   * The refund owed by a cancellation: set to PENDING in the transaction that
+   * cancels an order whose payment was captured (the intent, which recovery
+   * finds if the process stops before refunding), REFUNDED once the provider
+   * recorded the refund. Null when nothing is owed (never captured).
+   */
+  @Enum({ items: () => OrderRefundStatus, nullable: true })
+  refundStatus?: OrderRefundStatus | null;
+
+  /** Minor units, in the order's currency: what was paid back. Exposed as `refundedAmount: Money`. */
+  @Property({ type: 'integer', default: 0 })
+  refundedAmount: number = 0;
 
   /**
    * Why a sold order cannot be settled by the saga alone and a person should

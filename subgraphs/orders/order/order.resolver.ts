@@ -9,6 +9,7 @@ import { OrderStatus } from '../order-status/order-status.enum';
 import type { OrdersContext } from '../orders.context';
 import { UserOrders } from '../user/user.type';
 import { OrderAttentionReason } from './order-attention';
+import { OrderRefundStatus } from './order-refund';
 import { Order } from './order.entity';
 import { CheckoutInput, UpdateOrderStatusArgs } from './order.inputs';
 import { OrderService } from './order.service';
@@ -52,7 +53,7 @@ export class OrderResolver {
   @Authorized()
   @Mutation(() => Order, {
     description:
-      "Cancels a PENDING or PAID order and releases its stock. The order's buyer or an ADMIN; another user's order is NOT_FOUND, any other status INVALID_STATUS_TRANSITION",
+      "Cancels a PENDING or PAID order and releases its stock; a payment already taken is refunded in full (refundStatus, refundedAmount). The order's buyer or an ADMIN; another user's order is NOT_FOUND, any other status INVALID_STATUS_TRANSITION",
   })
   async cancelOrder(@Ctx() ctx: OrdersContext, @Arg('id', () => ID, { description: 'The order to cancel' }) id: string): Promise<Order> {
     return this.orderService.cancel(ctx, id);
@@ -61,7 +62,7 @@ export class OrderResolver {
   @Authorized(Role.ADMIN)
   @Mutation(() => Order, {
     description:
-      'Moves an order along its lifecycle: PAID -> SHIPPED -> DELIVERED, or PENDING|PAID -> CANCELLED (stock released). Any other change is INVALID_STATUS_TRANSITION. ADMIN only',
+      'Moves an order along its lifecycle: PAID -> SHIPPED -> DELIVERED, or PENDING|PAID -> CANCELLED (stock released, a payment already taken refunded in full). Any other change is INVALID_STATUS_TRANSITION. ADMIN only',
   })
   async updateOrderStatus(@Ctx() ctx: OrdersContext, @Args(() => UpdateOrderStatusArgs) args: UpdateOrderStatusArgs): Promise<Order> {
     return this.orderService.updateStatus(ctx, args.id, args.status);
@@ -102,6 +103,19 @@ export class OrderResolver {
   @FieldResolver(() => OrderAttentionReason, { nullable: true, description: 'Why the order needs attention; null when needsAttention is false' })
   attentionReason(@Root() order: Order): OrderAttentionReason | null {
     return attentionOf(order);
+  }
+
+  @FieldResolver(() => OrderRefundStatus, {
+    nullable: true,
+    description: 'Where the refund of the payment is, for an order cancelled after its payment was taken; null when nothing is to be paid back',
+  })
+  refundStatus(@Root() order: Order): OrderRefundStatus | null {
+    return order.refundStatus ?? null;
+  }
+
+  @FieldResolver(() => Money, { description: "What was paid back to the buyer, in the order's currency: the whole total once a cancelled paid order is refunded, else zero" })
+  refundedAmount(@Root() order: Order): Money {
+    return money(order.refundedAmount, order.currency);
   }
 
   @FieldResolver(() => Money, { description: 'What the order cost: the sum of its line totals' })

@@ -58,35 +58,37 @@ export class OrderService {
   }
 
   /**
-   * Cancels a PENDING or PAID order (INVALID_STATUS_TRANSITION otherwise) and
-   * gives its stock back. Someone else's order is NOT_FOUND, as for
+   * Cancels a PENDING or PAID order (INVALID_STATUS_TRANSITION otherwise),
+   * gives its stock back and refunds a captured payment in full (the refund
+   * owed is recorded with the status change, so recovery finishes it if this
+   * stops half-way). Someone else's order is NOT_FOUND, as for
    * `order(id)`: an order id reveals nothing to whoever may not see it.
    */
   async cancel(ctx: OrdersContext, id: string): Promise<Order> {
     const viewer = ctx.viewer;
     if (!viewer) throw unauthenticated();
     const result = isUuid(id)
-      ? await this.steps.statuses.transition(ctx.em, id, (order) => {
+      ? await this.steps.statuses.transition(ctx.em, id, (order, tx) => {
           if (!actsFor(viewer, order.userId)) throw notFound('Order', id);
-          return { to: OrderStatus.CANCELLED, note: viewer.id === order.userId ? CANCELLED_BY_CUSTOMER_NOTE : CANCELLED_BY_ADMIN_NOTE };
+          return this.steps.cancellation(tx, order, viewer.id === order.userId ? CANCELLED_BY_CUSTOMER_NOTE : CANCELLED_BY_ADMIN_NOTE);
         })
       : null;
     if (!result) throw notFound('Order', id);
-    // A failed release is retried by recovery; the cancellation itself stands.
+    // A failed release or refund is retried by recovery; the cancellation itself stands.
     await this.steps.followUp(ctx, result.order);
     return result.order;
   }
 
   /**
    * An ADMIN moves an order along: PAID -> SHIPPED -> DELIVERED, or cancels
-   * it (PENDING|PAID -> CANCELLED, stock released). PAID comes only from a
+   * it (PENDING|PAID -> CANCELLED, stock released, a captured payment refunded). PAID comes only from a
    * captured payment and PENDING only from checkout, so neither can be set.
    */
   async updateStatus(ctx: OrdersContext, id: string, status: OrderStatus): Promise<Order> {
     const result = isUuid(id)
-      ? await this.steps.statuses.transition(ctx.em, id, (order) => {
+      ? await this.steps.statuses.transition(ctx.em, id, (order, tx) => {
           if (status === OrderStatus.PAID || status === OrderStatus.PENDING) throw invalidTransition(order.status, status, { orderId: order.id });
-          return { to: status, note: status === OrderStatus.CANCELLED ? CANCELLED_BY_ADMIN_NOTE : null };
+          return status === OrderStatus.CANCELLED ? this.steps.cancellation(tx, order, CANCELLED_BY_ADMIN_NOTE) : { to: status, note: null };
         })
       : null;
     if (!result) throw notFound('Order', id);

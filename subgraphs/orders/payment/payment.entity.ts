@@ -33,8 +33,45 @@ export class Payment {
   @Property({ length: 3 })
   currency!: string;
 
+  /** The authorization's outcome. */
   @Enum({ items: () => PaymentOutcome })
   outcome!: PaymentOutcome;
+
+  /** When the approved amount was captured (taken); null while it is only authorized, and always for a declined one. */
+  @Property({ columnType: 'timestamptz(3)', nullable: true })
+  capturedAt?: Date | null;
+
+  @Property({ columnType: 'timestamptz(3)' })
+  createdAt: Date = new Date();
+}
+
+/**
+ * A refund in the mock provider's ledger: one row per idempotency key, so a
+ * retried refund reads the recorded one instead of paying back twice. The
+ * refunds of a payment never add up to more than it captured.
+ */
+@Entity({ tableName: 'payment_refund' })
+@Unique({ name: 'payment_refund_idempotency_key_unique', properties: ['idempotencyKey'] })
+@Check({ name: 'payment_refund_amount_check', expression: 'amount > 0' })
+@Check({ name: 'payment_refund_currency_check', expression: "currency ~ '^[A-Z]{3}$'" })
+export class PaymentRefund {
+  @PrimaryKey({ type: 'uuid' })
+  id: string = randomUUID();
+
+  /** The caller's idempotency key for this refund. */
+  @Property({ type: 'text' })
+  idempotencyKey!: string;
+
+  /** The refunded payment's key: the order it paid for. By id only, as for the payment. */
+  @Property({ type: 'uuid', index: 'payment_refund_order_id_idx' })
+  orderId!: string;
+
+  /** Minor units. */
+  @Property({ type: 'integer' })
+  amount!: number;
+
+  @Property({ length: 3 })
+  currency!: string;
 
   @Property({ columnType: 'timestamptz(3)' })
   createdAt: Date = new Date();

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { GraphQLError } from 'graphql';
 import { startTestSubgraph, type TestSubgraph } from '../../../test/subgraph-harness';
 import { ordersSubgraph } from '../orders.server';
-import { Payment, PaymentOutcome } from './payment.entity';
+import { Payment, PaymentOutcome, PaymentRefund } from './payment.entity';
 import { PaymentService } from './payment.service';
 
 describe('mock payment provider', () => {
@@ -61,5 +61,33 @@ describe('mock payment provider', () => {
       expect((thrown as GraphQLError).extensions.code).toBe('BAD_USER_INPUT');
     }
     expect(await rowsFor(orderId)).toHaveLength(0);
+  });
+  it('authorizes and captures apart, each once; charge does both, and a declined payment cannot be captured', async () => {
+    const orderId = randomUUID();
+    const authorized = await payments.authorize(orders.orm.em.fork(), orderId, 'tok_visa', total);
+    expect(authorized).toMatchObject({ outcome: PaymentOutcome.APPROVED, capturedAt: null });
+    const captured = await payments.capture(orders.orm.em.fork(), orderId);
+    expect(captured.capturedAt).toBeInstanceOf(Date);
+    expect((await payments.capture(orders.orm.em.fork(), orderId)).capturedAt).toEqual(captured.capturedAt);
+    expect((await payments.charge(orders.orm.em.fork(), randomUUID(), 'tok_visa', total)).capturedAt).toBeInstanceOf(Date);
+    const declinedId = randomUUID();
+    expect((await payments.charge(orders.orm.em.fork(), declinedId, 'tok_declined', total)).capturedAt).toBeNull();
+    await expect(payments.capture(orders.orm.em.fork(), declinedId)).rejects.toThrow(/No approved payment/);
+  });
+
+  it('refunds once per key, never more than was captured, and nothing that was not captured', async () => {
+    const orderId = randomUUID();
+    await payments.charge(orders.orm.em.fork(), orderId, 'tok_visa', total);
+    const attempts = await Promise.all(Array.from({ length: 6 }, () => payments.refund(orders.orm.em.fork(), `refund-${orderId}`, orderId, total)));
+    expect(new Set(attempts.map((refund) => refund.id)).size).toBe(1);
+    expect(attempts[0]).toMatchObject({ orderId, amount: 12_345, currency: 'USD' });
+    expect(await orders.orm.em.fork().find(PaymentRefund, { orderId })).toHaveLength(1);
+    await expect(payments.refund(orders.orm.em.fork(), randomUUID(), orderId, { amount: 1, currency: 'USD' })).rejects.toThrow(/left to refund/);
+
+    const authorizedOnly = randomUUID();
+    await payments.authorize(orders.orm.em.fork(), authorizedOnly, 'tok_visa', total);
+    await expect(payments.refund(orders.orm.em.fork(), randomUUID(), authorizedOnly, total)).rejects.toThrow(/Nothing was captured/);
+    await expect(payments.refund(orders.orm.em.fork(), randomUUID(), randomUUID(), total)).rejects.toThrow(/Nothing was captured/);
+    expect(await payments.refundsFor(orders.orm.em.fork(), authorizedOnly)).toEqual([]);
   });
 });

@@ -21,7 +21,10 @@ import { Order } from '../order/order.entity';
 import type { OrdersWorkContext } from '../orders.context';
 import { readSubgraphConfig } from '../../../lib/subgraph';
 import { ordersSubgraph } from '../orders.server';
-import { Payment } from '../payment/payment.entity';
+import { Payment, PaymentRefund } from '../payment/payment.entity';
+import { PaymentService } from '../payment/payment.service';
+import { OrderRefundStatus } from '../order/order-refund';
+import { CANCELLED_BY_CUSTOMER_NOTE } from '../order/order.service';
 import { OrderRecovery, startOrderRecovery } from './order-recovery';
 import { eventually } from '../../../test/wait';
 
@@ -468,6 +471,117 @@ describe('orders recovery', () => {
       await releaseStock(clients, admin, blocker);
       expect(await stockOf(product.id)).toEqual(before);
       expect(await seenAs(user, orderId)).toMatchObject({ status: 'CANCELLED', needsAttention: false });
+    });
+  });
+  describe('refunds of cancelled orders', () => {
+    const CANCEL = `mutation($id: ID!) { cancelOrder(id: $id) { status refundStatus refundedAmount { amount currency } statusHistory { status note } } }`;
+    type Cancelled = { status: string; refundStatus: string | null; refundedAmount: { amount: number; currency: string }; statusHistory: { status: string; note: string | null }[] };
+    const cancelAs = (viewer: Viewer, id: string) => orders.query<{ cancelOrder: Cancelled }>(CANCEL, { id }, viewer);
+    const refundsOf = (orderId: string) => orders.orm.em.fork().find(PaymentRefund, { orderId });
+
+    /** A provider whose refunds fail `times` times (the provider down, or the process stopping mid-call), then work. */
+    class FailingRefunds extends PaymentService {
+      constructor(private times: number) {
+        super();
+      }
+      override async refund(...args: Parameters<PaymentService['refund']>) {
+        if (this.times-- > 0) throw new Error('payment provider unavailable');
+        return super.refund(...args);
+      }
+    }
+
+    /** The cancellation as cancelOrder makes it, and nothing after it: the state a crash right after the status change leaves. */
+    const cancelOnly = (orderId: string, via = steps) =>
+      via.statuses.transition(orders.orm.em.fork(), orderId, (order, tx) => via.cancellation(tx, order, CANCELLED_BY_CUSTOMER_NOTE));
+
+    it('refunds a cancelled PAID order in full, once, and records it on the order and in the provider', async () => {
+      const { orderId, user, product, before } = await checkoutUntil('settled');
+      await steps.followUp(work(), (await orderRow(orderId))!);
+      const paid = (await orderRow(orderId))!;
+      const cancelled = await cancelAs(user, orderId);
+      expect(cancelled.errors).toBeUndefined();
+      expect(cancelled.data!.cancelOrder).toMatchObject({
+        status: 'CANCELLED',
+        refundStatus: 'REFUNDED',
+        refundedAmount: { amount: paid.totalAmount, currency: paid.currency },
+      });
+      expect(cancelled.data!.cancelOrder.statusHistory.at(-1)).toEqual({ status: 'CANCELLED', note: 'Cancelled by the customer; the payment is refunded in full' });
+      expect(await orderRow(orderId)).toMatchObject({ status: 'CANCELLED', stockReleased: true, refundStatus: OrderRefundStatus.REFUNDED, refundedAmount: paid.totalAmount });
+      expect((await refundsOf(orderId)).map((refund) => [refund.amount, refund.currency])).toEqual([[paid.totalAmount, paid.currency]]);
+      expect(await stockOf(product.id)).toEqual(before);
+
+      // Retries: the cancellation is refused, the follow-ups and the provider call find the refund done.
+      expect((await cancelAs(user, orderId)).errors?.[0]?.extensions?.code).toBe('INVALID_STATUS_TRANSITION');
+      const [first] = await refundsOf(orderId);
+      const again = await steps.payments.refund(orders.orm.em.fork(), `order-cancelled:${orderId}`, orderId, { amount: paid.totalAmount, currency: paid.currency });
+      expect(again.id).toBe(first.id);
+      await expect(steps.payments.refund(orders.orm.em.fork(), randomUUID(), orderId, { amount: 1, currency: paid.currency })).rejects.toThrow(/left to refund/);
+      expect((await steps.followUp(work(), (await orderRow(orderId))!)).done).toEqual([]);
+      expect(await refundsOf(orderId)).toHaveLength(1);
+      expect(JSON.stringify(await recoverLater())).not.toContain(orderId);
+    });
+
+    it('refunds nothing for a PENDING order that was never charged', async () => {
+      const { orderId, user, product, before } = await checkoutUntil('placed');
+      const cancelled = await cancelAs(user, orderId);
+      expect(cancelled.errors).toBeUndefined();
+      expect(cancelled.data!.cancelOrder).toMatchObject({ status: 'CANCELLED', refundStatus: null, refundedAmount: { amount: 0 } });
+      expect(cancelled.data!.cancelOrder.statusHistory.at(-1)).toEqual({ status: 'CANCELLED', note: CANCELLED_BY_CUSTOMER_NOTE });
+      expect(await refundsOf(orderId)).toHaveLength(0);
+      expect(await orders.orm.em.fork().findOne(Payment, { orderId })).toBeNull();
+      expect(await stockOf(product.id)).toEqual(before);
+      // The charge of the checkout, should it carry on, finds the order cancelled and takes nothing.
+      expect(await steps.chargeIfPending(orders.orm.em.fork(), orderId, 'tok_visa')).toBeNull();
+    });
+
+    it('refunds a PENDING order whose charge went through before the cancellation', async () => {
+      const { orderId, user } = await checkoutUntil('charged');
+      const cancelled = await cancelAs(user, orderId);
+      expect(cancelled.errors).toBeUndefined();
+      const row = (await orderRow(orderId))!;
+      expect(cancelled.data!.cancelOrder).toMatchObject({ status: 'CANCELLED', refundStatus: 'REFUNDED', refundedAmount: { amount: row.totalAmount } });
+      expect(await refundsOf(orderId)).toHaveLength(1);
+    });
+
+    it('crash after the cancellation, before the refund: recovery releases the stock and refunds, once', async () => {
+      const { orderId, product, before } = await checkoutUntil('settled');
+      const cancelled = await cancelOnly(orderId);
+      expect(cancelled?.changed).toBe(true);
+      const row = (await orderRow(orderId))!;
+      expect(row).toMatchObject({ status: 'CANCELLED', stockReleased: false, refundStatus: OrderRefundStatus.PENDING, refundedAmount: 0 });
+      expect(await refundsOf(orderId)).toHaveLength(0);
+
+      const report = await recoverLater();
+      expect(report.followUps).toEqual(expect.arrayContaining([`${orderId}:stockReleased`, `${orderId}:refunded`]));
+      expect(await orderRow(orderId)).toMatchObject({ status: 'CANCELLED', stockReleased: true, refundStatus: OrderRefundStatus.REFUNDED, refundedAmount: row.totalAmount });
+      expect((await refundsOf(orderId)).map((refund) => refund.amount)).toEqual([row.totalAmount]);
+      expect(await stockOf(product.id)).toEqual(before);
+      expect(JSON.stringify(await recoverLater())).not.toContain(orderId);
+    });
+
+    it('a refund that failed after the cancellation is finished by recovery; a refund recorded before a crash is not repeated', async () => {
+      const failing = new CheckoutSteps(undefined, new FailingRefunds(1));
+      const { orderId } = await checkoutUntil('settled');
+      await cancelOnly(orderId, failing);
+      const outcome = await failing.followUp(work(), (await orderRow(orderId))!);
+      expect(outcome.done).toEqual(['stockReleased']);
+      expect(outcome.failed.map(({ step }) => step)).toEqual(['refunded']);
+      expect(await orderRow(orderId)).toMatchObject({ status: 'CANCELLED', stockReleased: true, refundStatus: OrderRefundStatus.PENDING });
+
+      const report = await recoverLater();
+      expect(report.followUps).toContain(`${orderId}:refunded`);
+      const row = (await orderRow(orderId))!;
+      expect(row).toMatchObject({ refundStatus: OrderRefundStatus.REFUNDED, refundedAmount: row.totalAmount });
+      expect(await refundsOf(orderId)).toHaveLength(1);
+
+      // The provider refunded, then the process stopped before the order recorded it: recovery reads the refund back.
+      const second = await checkoutUntil('settled');
+      await cancelOnly(second.orderId);
+      const total = (await orderRow(second.orderId))!.totalAmount;
+      await steps.payments.refund(orders.orm.em.fork(), `order-cancelled:${second.orderId}`, second.orderId, { amount: total, currency: row.currency });
+      expect((await recoverLater()).followUps).toContain(`${second.orderId}:refunded`);
+      expect(await orderRow(second.orderId)).toMatchObject({ refundStatus: OrderRefundStatus.REFUNDED, refundedAmount: total });
+      expect(await refundsOf(second.orderId)).toHaveLength(1);
     });
   });
 });

@@ -5,6 +5,7 @@ import { CheckoutSteps } from '../checkout/checkout-steps';
 import { OrderStatus } from '../order-status/order-status.enum';
 import { SOLD_STATUSES } from '../order-status/order-status.machine';
 import { Order } from '../order/order.entity';
+import { OrderRefundStatus } from '../order/order-refund';
 import type { OrdersWorkContext } from '../orders.context';
 
 /** How often recovery runs, and how old a PENDING order must be before recovery settles it. */
@@ -57,7 +58,9 @@ export interface OrderRecoveryReport {
  * - a PENDING order older than the timeout is settled by its payment: an
  *   APPROVED charge makes it PAID, a DECLINED one or none CANCELLED;
  * - a PAID (or later) order commits its stock and completes its cart if it
- *   has not yet; a CANCELLED one releases its stock;
+ *   has not yet; a CANCELLED one releases its stock and pays back a
+ *   captured payment its cancellation recorded as owed (the process stopped
+ *   between the status change and the refund);
  * - a sold order whose reservation expired before it was committed (orders
  *   was down longer than a reservation lives) takes its stock again and
  *   commits it; when the stock is gone it is marked as needing attention
@@ -97,7 +100,7 @@ export class OrderRecovery {
       {
         updatedAt: { $lt: cutoff },
         $or: [
-          { status: OrderStatus.CANCELLED, stockReleased: false },
+          { status: OrderStatus.CANCELLED, $or: [{ stockReleased: false }, { refundStatus: OrderRefundStatus.PENDING }] },
           { status: { $in: [...SOLD_STATUSES] }, attentionReason: null, $or: [{ stockCommitted: false }, { cartCompleted: false }] },
         ],
       },
