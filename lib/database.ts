@@ -6,6 +6,7 @@ import { Client, DatabaseError } from 'pg';
 import { stdSerializers } from 'pino';
 import type { Logger } from './logger';
 import { processShuttingDown } from './graceful-shutdown';
+import { quietWhileStopping } from './periodic-task';
 import { connectFailure, StartupError } from './startup-error';
 
 export type { EntityManager };
@@ -30,6 +31,11 @@ export function databaseUrl(serverUrl: string, database: string): string {
 
 export function databaseName(prefix: string, subgraph: string): string {
   return `${prefix}_${subgraph}`.toLowerCase().replace(/[^a-z0-9_]/g, '_');
+}
+
+/** The database a connection URL names (its path, decoded). */
+function databaseOf(url: string): string {
+  return decodeURIComponent(new URL(url).pathname.slice(1));
 }
 
 function quoteIdentifier(name: string): string {
@@ -147,12 +153,12 @@ function withServer<T>(url: string, work: (client: Client) => Promise<T>): Promi
 
 /** Creates the database of `url` on its server if it does not exist yet (under its preparation lock); true when it did. */
 export async function ensureDatabase(url: string): Promise<boolean> {
-  const name = decodeURIComponent(new URL(url).pathname.slice(1));
+  const name = databaseOf(url);
   return withServer(url, (client) => withPreparationLock(client, name, () => createDatabaseIfMissing(client, name)));
 }
 
 export async function dropDatabase(url: string): Promise<void> {
-  const name = decodeURIComponent(new URL(url).pathname.slice(1));
+  const name = databaseOf(url);
   await withMaintenanceConnection(url, async (client) => {
     await client.query(`DROP DATABASE IF EXISTS ${quoteIdentifier(name)} WITH (FORCE)`);
   });
@@ -171,7 +177,7 @@ export interface OpenDatabaseOptions {
  * migrations, so a fresh server works with no manual step.
  */
 export async function openDatabase(spec: DatabaseSpec, options: OpenDatabaseOptions): Promise<{ orm: MikroORM; created: boolean }> {
-  const name = decodeURIComponent(new URL(options.url).pathname.slice(1));
+  const name = databaseOf(options.url);
   // Replicas of one subgraph starting at once: the first creates and migrates, the others wait for
   // the lock and then find the database there and no migration pending.
   return withServer(options.url, (client) =>
@@ -190,9 +196,10 @@ export async function openDatabase(spec: DatabaseSpec, options: OpenDatabaseOpti
 
 /** knex's own messages as log lines of the database's service. */
 function knexLog(database: string, logger: Logger | undefined) {
+  const quiet = logger && quietWhileStopping(logger, processShuttingDown);
   const write = (level: 'warn' | 'debug') => (message: unknown) => {
     const text = message instanceof Error ? message.message : String(message);
-    logger?.[level === 'warn' && processShuttingDown() ? 'debug' : level]({ database, component: 'knex' }, text);
+    quiet?.[level]({ database, component: 'knex' }, text);
   };
   return { warn: write('warn'), error: write('warn'), deprecate: write('debug'), debug: write('debug') };
 }
@@ -282,7 +289,7 @@ function migrationFailure(error: unknown, spec: DatabaseSpec, url: string): unkn
   if (!migration || !isDatabaseError(cause)) return error;
   // MikroORM's message is "<statement> - <PostgreSQL's message>": only the latter is said.
   const reason = cause.message.split(' - ').pop();
-  const database = decodeURIComponent(new URL(url).pathname.slice(1));
+  const database = databaseOf(url);
   return new StartupError(
     `migration ${migration} of the ${spec.name} database (${database} on ${serverOf(url)}) failed: ${reason} (PostgreSQL error ${cause.code}): ` +
       `repair that database, or set DATABASE_NAME_PREFIX or DATABASE_URL to use a database of this program's own`,

@@ -1,6 +1,7 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { runMain } from '../lib/entry-point';
+import { percentile } from './bench/load';
 import type { ParentMessage, WorkerMessage } from './bench/subscription-clients';
 
 /**
@@ -71,11 +72,6 @@ async function graphql<T>(url: string, query: string, variables: Record<string, 
   const body = (await response.json()) as { data?: T; errors?: { message: string }[] };
   if (body.errors?.length) throw new Error(body.errors.map((e) => e.message).join('; '));
   return body.data!;
-}
-
-function percentile(sorted: number[], p: number): number {
-  if (sorted.length === 0) return NaN;
-  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
 }
 
 /** The server's RSS and used heap in bytes from /metrics, or null without one. */

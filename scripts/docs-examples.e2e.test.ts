@@ -4,10 +4,12 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { DEMO_API_KEY } from '../gateway/persisted-queries/api-keys';
+import { PersistedQueryManifest } from '../gateway/persisted-queries/manifest';
 import { demoCatalog } from '../lib/demo-data';
 import { ErrorCode } from '../lib/errors';
 import { repoRoot, schemaDir } from '../lib/paths';
 import { startTestSupergraph, type TestSupergraph } from '../test/supergraph-harness';
+import { MANIFEST_FILE } from './client-artifacts';
 
 /**
  * The README's and the integrator guide's examples, run as written against a
@@ -20,7 +22,7 @@ import { startTestSupergraph, type TestSupergraph } from '../test/supergraph-har
  */
 
 const DOCUMENTS = ['README.md', 'docs/integrators.md'];
-const manifest = JSON.parse(readFileSync(path.join(schemaDir(), 'persisted-query-manifest.json'), 'utf8')) as { operations: { id: string; name: string; type: string }[] };
+const manifest = PersistedQueryManifest.parse(readFileSync(path.join(schemaDir(), MANIFEST_FILE), 'utf8'));
 const catalog = demoCatalog();
 const slugs = new Set([...catalog.products, ...catalog.categories].map((item) => item.slug));
 const errorCodes = new Set<string>(Object.values(ErrorCode));
@@ -187,7 +189,7 @@ describe('the examples of the README and the integrator guide', () => {
       const expectsUnlisted = example.expect.codes.includes(ErrorCode.PERSISTED_QUERY_NOT_IN_LIST);
       const operationName = /"?operationName"?\s*[:=]\s*"?(\w+)/.exec(example.source)?.[1];
       for (const [, hash] of example.source.matchAll(/"sha256Hash":\s*"([^"]*)"/g)) {
-        const operation = manifest.operations.find((o) => o.id === hash);
+        const operation = manifest.operationById(hash);
         if (expectsUnlisted) expect({ example: example.title, listed: !!operation }).toEqual({ example: example.title, listed: false });
         else expect({ example: example.title, hash, name: operation?.name }).toEqual({ example: example.title, hash, name: operationName ?? expect.any(String) });
       }

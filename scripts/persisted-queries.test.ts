@@ -2,11 +2,11 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { schemaDir } from '../lib/paths';
+import { PersistedQueryManifest } from '../gateway/persisted-queries/manifest';
+import { MANIFEST_FILE } from './client-artifacts';
 import { run } from './persisted-queries';
 
-const manifest = JSON.parse(readFileSync(path.join(schemaDir(), 'persisted-query-manifest.json'), 'utf8')) as {
-  operations: { id: string; name: string; type: string }[];
-};
+const manifest = PersistedQueryManifest.parse(readFileSync(path.join(schemaDir(), MANIFEST_FILE), 'utf8'));
 
 function runCommand(args: string[]): { code: number; out: string[]; err: string[] } {
   const out: string[] = [];

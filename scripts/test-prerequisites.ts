@@ -1,5 +1,5 @@
 import { createConnection } from 'node:net';
-import { redisServerInstalled, startRedisServer, type Service } from './processes';
+import { redisServerInstalled, startRedisServer, waitUntil, type Service } from './processes';
 import { freePort } from '../lib/http';
 
 /**
@@ -47,14 +47,13 @@ export async function findTestRedis(env: NodeJS.ProcessEnv = process.env): Promi
   if (!redisServerInstalled()) return undefined;
   const port = await freePort();
   const server = startRedisServer(port);
-  const deadline = Date.now() + 10_000;
-  while (Date.now() < deadline) {
-    if (server.child.exitCode !== null) break;
-    if (await redisAnswers('127.0.0.1', port, 500)) return { url: `redis://127.0.0.1:${port}`, server };
-    await new Promise((resolve) => setTimeout(resolve, 100));
+  try {
+    await waitUntil(server, `answering on 127.0.0.1:${port}`, () => redisAnswers('127.0.0.1', port, 500), 10_000);
+  } catch {
+    await server.stop(1_000);
+    throw new Error(`redis-server did not answer on 127.0.0.1:${port}:\n${server.output()}`);
   }
-  await server.stop(1_000);
-  throw new Error(`redis-server did not answer on 127.0.0.1:${port}:\n${server.output()}`);
+  return { url: `redis://127.0.0.1:${port}`, server };
 }
 
 // Run alone (`node dist/scripts/test-prerequisites.js`): the check only, one line, exit 0 or 1.

@@ -13,25 +13,15 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import { readGatewayConfig } from '../../gateway/gateway.config';
-import { readSubgraphEnv, SUBGRAPH_NAMES, type SubgraphDefinition, type SubgraphName } from '../../lib/subgraph';
-import { cartSubgraph } from '../../subgraphs/cart/cart.server';
-import { catalogSubgraph } from '../../subgraphs/catalog/catalog.server';
-import { inventorySubgraph } from '../../subgraphs/inventory/inventory.server';
-import { ordersSubgraph } from '../../subgraphs/orders/orders.server';
-import { usersSubgraph } from '../../subgraphs/users/users.server';
+import { shutdownEnv } from '../../lib/graceful-shutdown';
+import { readSubgraphEnv, SUBGRAPH_NAMES } from '../../lib/subgraph';
+import { subgraphDefinitions } from '../../scripts/subgraph-definitions';
 
 type Manifest = { apiVersion: string; kind: string; metadata: { name: string; namespace?: string; labels?: Record<string, string> }; [key: string]: any };
 
 const root = __dirname;
 const PROCESSES = ['gateway', ...SUBGRAPH_NAMES] as const;
 type ProcessName = (typeof PROCESSES)[number];
-const DEFINITIONS: Record<SubgraphName, SubgraphDefinition<any, any>> = {
-  users: usersSubgraph,
-  catalog: catalogSubgraph,
-  inventory: inventorySubgraph,
-  cart: cartSubgraph,
-  orders: ordersSubgraph,
-};
 /** Only these two hold the key of access tokens. */
 const JWT_HOLDERS = new Set<ProcessName>(['gateway', 'users']);
 /** What a process does after SIGTERM besides the drain (close the database, Redis, flush traces). */
@@ -140,7 +130,7 @@ function containerEnv(manifests: Manifest[], deployment: Manifest): Record<strin
 /** Starts the process's settings reader on `env`; throws ConfigError as the process would at start. */
 function readSettings(name: ProcessName, env: Record<string, string>): void {
   if (name === 'gateway') readGatewayConfig(env);
-  else readSubgraphEnv(DEFINITIONS[name], env);
+  else readSubgraphEnv(subgraphDefinitions[name]!, env);
 }
 
 function matches(selector: Record<string, string>, labels: Record<string, string>): boolean {
@@ -215,8 +205,8 @@ describeRendered.each(variants)('Kubernetes manifests: $name', ({ overlay, compo
     const preStop = c.lifecycle.preStop.exec.command as string[];
     expect(preStop[0]).toBe('sleep');
     const production = env.NODE_ENV === 'production';
-    const delayMs = Number(env.SHUTDOWN_DELAY_MS ?? (production ? 5000 : 0));
-    const graceMs = Number(env.SHUTDOWN_GRACE_MS ?? 25000);
+    const delayMs = Number(env.SHUTDOWN_DELAY_MS ?? (production ? shutdownEnv.SHUTDOWN_DELAY_MS.default : shutdownEnv.SHUTDOWN_DELAY_MS.devDefault));
+    const graceMs = Number(env.SHUTDOWN_GRACE_MS ?? shutdownEnv.SHUTDOWN_GRACE_MS.default);
     const drainSeconds = Number(preStop[1]) + (delayMs + graceMs) / 1000;
     const period = deployment.spec.template.spec.terminationGracePeriodSeconds as number;
     expect(period).toBeGreaterThanOrEqual(drainSeconds + SHUTDOWN_MARGIN_SECONDS);

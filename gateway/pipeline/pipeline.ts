@@ -23,7 +23,8 @@ export class AdmissionPipeline {
   ) {
     this.requestHooks = plugins.filter((plugin) => plugin.onRequest);
     this.responseHooks = plugins.filter((plugin) => plugin.onResponse).reverse();
-    this.executeHooks = plugins.filter((plugin) => plugin.onExecute);
+    // Innermost first: execute() wraps them in this order, so the first plugin ends up outermost.
+    this.executeHooks = plugins.filter((plugin) => plugin.onExecute).reverse();
   }
 
   /**
@@ -33,7 +34,7 @@ export class AdmissionPipeline {
    */
   async execute(operation: GatewayOperation, execute: Execute): Promise<OperationResponse> {
     let run = execute;
-    for (const plugin of [...this.executeHooks].reverse()) {
+    for (const plugin of this.executeHooks) {
       const next = run;
       run = (current) => plugin.onExecute!(current, next);
     }

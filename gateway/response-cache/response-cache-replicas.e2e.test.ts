@@ -3,6 +3,7 @@ import { demoCatalog } from '../../lib/demo-data';
 import { startSplitDeployment, type SplitDeployment } from '../../test/split-deployment';
 import { TEST_JWT_SECRET } from '../../test/subgraph-harness';
 import { demoAdmin } from '../../test/supergraph-harness';
+import { scrape } from '../../test/prometheus-text';
 import { eventually } from '../../test/wait';
 
 /**
@@ -39,9 +40,10 @@ describe('response cache across two gateway replicas', () => {
     return { cache: response.headers.get('x-cache'), data: body.data };
   }
 
+  const metricsOf = (replica: Replica) => scrape(deployment.gatewayUrl(replica).replace('/graphql', '/metrics'));
+
   async function invalidations(replica: Replica): Promise<number> {
-    const text = await (await fetch(deployment.gatewayUrl(replica).replace('/graphql', '/metrics'))).text();
-    return [...text.matchAll(/^graphql_response_cache_invalidations_total\{[^}]*\} (\d+)$/gm)].reduce((total, [, value]) => total + Number(value), 0);
+    return (await metricsOf(replica)).sum('graphql_response_cache_invalidations_total');
   }
 
   /**
@@ -115,15 +117,14 @@ describe('response cache across two gateway replicas', () => {
     // Back: what was kept before may have missed events, so it is gone; new answers are kept again.
     await eventually(async () => (await post('gatewayA', PRODUCT_PAGE, { slug })).cache !== 'BYPASS', 'gatewayA to use its cache again', 15_000);
     expect((await post('gatewayA', PRODUCT_PAGE, { slug })).cache).toBe('HIT');
-    const text = await (await fetch(deployment.gatewayUrl('gatewayA').replace('/graphql', '/metrics'))).text();
-    expect(Number(/^graphql_response_cache_entries (\d+)$/m.exec(text)?.[1])).toBe(1);
+    expect((await metricsOf('gatewayA')).sum('graphql_response_cache_entries')).toBe(1);
   }, 30_000);
 
   it('reports the time from each change to its invalidation on every replica', async () => {
     for (const replica of REPLICAS) {
-      const text = await (await fetch(deployment.gatewayUrl(replica).replace('/graphql', '/metrics'))).text();
-      const sum = Number(/^graphql_response_cache_invalidation_lag_seconds_sum (\S+)$/m.exec(text)?.[1]);
-      const count = Number(/^graphql_response_cache_invalidation_lag_seconds_count (\S+)$/m.exec(text)?.[1]);
+      const metrics = await metricsOf(replica);
+      const sum = metrics.sum('graphql_response_cache_invalidation_lag_seconds_sum');
+      const count = metrics.sum('graphql_response_cache_invalidation_lag_seconds_count');
       expect(count).toBeGreaterThanOrEqual(2);
       console.log(`${replica}: ${count} invalidations, mean lag from commit ${((sum / count) * 1000).toFixed(1)} ms`);
     }

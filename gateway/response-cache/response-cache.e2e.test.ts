@@ -1,5 +1,6 @@
 import { demoCatalog } from '../../lib/demo-data';
 import { demoAdmin, demoCustomer, startTestSupergraph, type TestSupergraph } from '../../test/supergraph-harness';
+import { scrape } from '../../test/prometheus-text';
 import { eventually } from '../../test/wait';
 
 /**
@@ -41,8 +42,7 @@ describe('response cache', () => {
 
   /** The gateway's invalidation count (all topics). */
   async function invalidations(): Promise<number> {
-    const text = await (await fetch(`${supergraph.gateway.url}/metrics`)).text();
-    return [...text.matchAll(/^graphql_response_cache_invalidations_total\{[^}]*\} (\d+)$/gm)].reduce((total, [, value]) => total + Number(value), 0);
+    return (await scrape(`${supergraph.gateway.url}/metrics`)).sum('graphql_response_cache_invalidations_total');
   }
 
   /** Runs a change, then waits until the gateway has handled at least one more event. */
@@ -98,9 +98,8 @@ describe('response cache', () => {
   it('executes concurrent misses of the same answer once', async () => {
     const product = demo.products[12];
     const lookups = async () => {
-      const text = await (await fetch(`${supergraph.gateway.url}/metrics`)).text();
-      const count = (result: string) =>
-        [...text.matchAll(new RegExp(`^graphql_response_cache_lookups_total\\{result="${result}",tier="\\w+"\\} (\\d+)$`, 'gm'))].reduce((total, [, value]) => total + Number(value), 0);
+      const metrics = await scrape(`${supergraph.gateway.url}/metrics`);
+      const count = (result: string) => metrics.sum('graphql_response_cache_lookups_total', { result });
       return { miss: count('miss'), coalesced: count('coalesced'), hit: count('hit') };
     };
     const before = await lookups();

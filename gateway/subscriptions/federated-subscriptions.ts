@@ -30,6 +30,8 @@ export type SubscriptionResult = ExecutionResult;
 interface SubscriptionPlan {
   primary: FetchNode;
   rest?: PlanNode;
+  /** The name the client gave, else the one in the document (clients need not send operationName). */
+  operationName?: string;
 }
 
 interface Subscriber {
@@ -130,8 +132,7 @@ export class FederatedSubscriptions {
    */
   execute(plan: SubscriptionPlan, request: SubscribeRequest, event: ExecutionResult): Promise<SubscriptionResult> {
     if (!isTracing()) return this.executeEvent(plan, request, event);
-    // The name the client gave, else the one in the document (clients need not send operationName).
-    const operationName = request.operationName ?? request.document.definitions.find((node): node is OperationDefinitionNode => node.kind === Kind.OPERATION_DEFINITION)?.name?.value;
+    const { operationName } = plan;
     return inSpan(
       `subscription event${operationName ? ` ${operationName}` : ''}`,
       {
@@ -157,8 +158,7 @@ export class FederatedSubscriptions {
       kind: 'QueryPlan',
       node: plan.rest ? { kind: 'Sequence', nodes: [plan.primary, plan.rest] } : plan.primary,
     };
-    // The name the client gave, else the one in the document (clients need not send operationName).
-    const operationName = request.operationName ?? request.document.definitions.find((node): node is OperationDefinitionNode => node.kind === Kind.OPERATION_DEFINITION)?.name?.value;
+    const { operationName } = plan;
     const requestContext = {
       request: { variables: request.variables, operationName },
       context: { viewer: request.viewer } satisfies GatewayContext,
@@ -188,7 +188,11 @@ export class FederatedSubscriptions {
     const operation = operationFromDocument(this.federationApiSchema, document, { operationName });
     const node = this.planner.buildQueryPlan(operation).node;
     if (node?.kind !== 'Subscription') throw new Error('Expected a subscription plan');
-    const plan = { primary: node.primary, rest: node.rest };
+    const plan: SubscriptionPlan = {
+      primary: node.primary,
+      rest: node.rest,
+      operationName: operationName ?? document.definitions.find((definition): definition is OperationDefinitionNode => definition.kind === Kind.OPERATION_DEFINITION)?.name?.value,
+    };
     if (this.plans.size >= PLAN_CACHE_SIZE) this.plans.delete(this.plans.keys().next().value!);
     this.plans.set(cacheKey, plan);
     return plan;

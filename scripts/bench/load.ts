@@ -94,7 +94,7 @@ export async function runLoad(agent: Agent, target: Target, sequence: BenchReque
   return { requests: latencies.length, seconds: elapsed, latencies: sorted, errors, errorKinds, clientCpuMs: (cpu.user + cpu.system) / 1000, byKind };
 }
 
-export function percentile(sorted: Float64Array, p: number): number {
+export function percentile(sorted: ArrayLike<number>, p: number): number {
   if (sorted.length === 0) return NaN;
   return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))];
 }

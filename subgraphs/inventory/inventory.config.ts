@@ -9,7 +9,7 @@ export interface InventoryConfig {
   reservationSweepIntervalMs: number;
 }
 
-export function inventoryConfig(values: { RESERVATION_SWEEP_INTERVAL_MS: number }): InventoryConfig {
+function inventoryConfig(values: { RESERVATION_SWEEP_INTERVAL_MS: number }): InventoryConfig {
   return { reservationSweepIntervalMs: values.RESERVATION_SWEEP_INTERVAL_MS };
 }
 

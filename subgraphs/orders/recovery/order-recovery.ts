@@ -21,7 +21,7 @@ export interface OrderRecoveryConfig {
   pendingTimeoutMs: number;
 }
 
-export function orderRecoveryConfig(values: { ORDER_RECOVERY_INTERVAL_MS: number; ORDER_PENDING_TIMEOUT_MS: number }): OrderRecoveryConfig {
+function orderRecoveryConfig(values: { ORDER_RECOVERY_INTERVAL_MS: number; ORDER_PENDING_TIMEOUT_MS: number }): OrderRecoveryConfig {
   return { intervalMs: values.ORDER_RECOVERY_INTERVAL_MS, pendingTimeoutMs: values.ORDER_PENDING_TIMEOUT_MS };
 }
 
