@@ -37,6 +37,16 @@ export function quietWhileStopping(logger: Logger, stopping: () => boolean): Log
  * not stop the task; a run failing while the task or the process stops is
  * logged at debug only.
  */
+/**
+ * PostgreSQL ended the connection because the server is stopping (SQLSTATE
+ * 57P01 admin_shutdown): an operator's command, not a fault of the task. It
+ * also races our own shutdown under `npm start`, where the terminal's Ctrl-C
+ * reaches the embedded server at the same moment as this process.
+ */
+function databaseShuttingDown(error: unknown): boolean {
+  return (error as { code?: unknown } | null)?.code === '57P01';
+}
+
 export function startPeriodicTask(name: string, intervalMs: number, work: (run: PeriodicRun) => Promise<void>, logger: Logger): PeriodicTask {
   let running: Promise<void> = Promise.resolve();
   /** A run queued behind the current one; further requests join it instead of queueing more. */
@@ -53,6 +63,7 @@ export function startPeriodicTask(name: string, intervalMs: number, work: (run: 
         await work(run);
       } catch (error) {
         if (run.stopping()) logger.debug({ err: error, task: name }, 'background task run cut short by shutdown');
+        else if (databaseShuttingDown(error)) logger.info({ err: error, task: name }, 'the database is shutting down; retrying at the next tick');
         else logger.error({ err: error, task: name }, 'background task failed; retrying at the next tick');
       }
     });
