@@ -6,6 +6,8 @@ import { Directive, Field, ID, ObjectType } from 'type-graphql';
  */
 export const ENTITY_DESCRIPTIONS = {
   Product: 'Something the shop sells. Owned by catalog; inventory adds stock fields.',
+  ProductVariant:
+    "One buyable version of a product (e.g. size M in black), with its own SKU, price and stock. Every product has at least one; a product's default variant has the product's id. Owned by catalog; inventory adds stock fields.",
   User: 'A registered account. Owned by users; cart adds `cart`, orders adds `orders`.',
 } as const;
 
@@ -17,6 +19,17 @@ export const ENTITY_DESCRIPTIONS = {
 @Directive('@key(fields: "id", resolvable: false)')
 export class ProductReference {
   @Field(() => ID, { description: 'Stable identifier' })
+  id!: string;
+}
+
+/**
+ * A ProductVariant as subgraphs other than catalog and inventory see it: a key
+ * only. The gateway fetches every other field from the owners.
+ */
+@ObjectType('ProductVariant', { description: ENTITY_DESCRIPTIONS.ProductVariant })
+@Directive('@key(fields: "id", resolvable: false)')
+export class ProductVariantReference {
+  @Field(() => ID, { description: "Stable identifier; a product's default variant has the product's id" })
   id!: string;
 }
 

@@ -38,6 +38,9 @@ export const ErrorCode = {
   SUBGRAPH_UNAVAILABLE: 'SUBGRAPH_UNAVAILABLE',
   SUBGRAPH_TIMEOUT: 'SUBGRAPH_TIMEOUT',
   TOO_MANY_SUBSCRIPTIONS: 'TOO_MANY_SUBSCRIPTIONS',
+  // Discount codes (cart applies them, checkout redeems them).
+  DISCOUNT_CODE_INVALID: 'DISCOUNT_CODE_INVALID',
+  DISCOUNT_CODE_LIMIT_REACHED: 'DISCOUNT_CODE_LIMIT_REACHED',
 } as const;
 
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];

@@ -11,9 +11,19 @@ export const Topics = {
 
 export type Topic = (typeof Topics)[keyof typeof Topics];
 
-/** A product's availability after a change (adjustStock, reserve, release, commit). */
+/**
+ * A product's availability after a change (adjustStock, reserve, release,
+ * commit). One event per product and transaction; the figures are
+ * product-wide (all its variants, all warehouses).
+ */
 export interface StockChangedEvent {
   productId: string;
+  /**
+   * The product's variants whose stock changed in this transaction, sorted (a
+   * default variant has the product's id). Absent in events recorded before
+   * stock was held per variant: read it as `[productId]` (the only variant then).
+   */
+  variantIds?: string[];
   availableQuantity: number;
   inStock: boolean;
   /** ISO 8601 */

@@ -93,7 +93,8 @@ export class SubgraphClient {
 
   constructor(
     readonly serviceName: string,
-    private readonly url: string,
+    /** The callee's address, or where to read it at each call (a sibling that starts later gets its address then). */
+    private readonly url: string | (() => string),
     private readonly internalSecret: string,
     private readonly options: SubgraphClientOptions,
   ) {}
@@ -103,8 +104,9 @@ export class SubgraphClient {
    * GraphQLErrors with their code, so a callee's OUT_OF_STOCK stays one.
    */
   async request<T>(query: string, variables: Record<string, unknown>, viewer: Viewer | null = null): Promise<T> {
+    const url = typeof this.url === 'string' ? this.url : this.url();
     const answer = await callSubgraph(this.options.breakers, this.serviceName, this.options.timeoutMs, {
-      url: `${this.url.replace(/\/$/, '')}${this.url.endsWith('/graphql') ? '' : '/graphql'}`,
+      url: `${url.replace(/\/$/, '')}${url.endsWith('/graphql') ? '' : '/graphql'}`,
       headers: { 'content-type': 'application/json', ...internalHeaders(this.internalSecret, viewer) },
       body: JSON.stringify({ query, variables }),
       dispatcher: this.dispatcher,
@@ -159,7 +161,7 @@ export interface SubgraphClientsOptions {
 const breakersOfClients = new WeakMap<SubgraphClients, CircuitBreakers>();
 
 /** The clients share one breaker per callee, so every call of the process to it counts. */
-export function createSubgraphClients(urls: Record<SubgraphName, string>, internalSecret: string, options: SubgraphClientsOptions = {}): SubgraphClients {
+export function createSubgraphClients(urls: Record<SubgraphName, string> | ((name: SubgraphName) => string), internalSecret: string, options: SubgraphClientsOptions = {}): SubgraphClients {
   const resilience = options.resilience ?? defaultResilienceConfig();
   const breakers = new CircuitBreakers({
     settings: resilience.breaker,
@@ -169,7 +171,7 @@ export function createSubgraphClients(urls: Record<SubgraphName, string>, intern
     caller: options.caller,
   });
   const clients = Object.fromEntries(
-    SUBGRAPH_NAMES.map((name) => [name, new SubgraphClient(name, urls[name], internalSecret, { timeoutMs: siblingTimeoutMs(resilience, name), breakers })]),
+    SUBGRAPH_NAMES.map((name) => [name, new SubgraphClient(name, typeof urls === 'function' ? () => urls(name) : urls[name], internalSecret, { timeoutMs: siblingTimeoutMs(resilience, name), breakers })]),
   ) as SubgraphClients;
   breakersOfClients.set(clients, breakers);
   return clients;

@@ -87,6 +87,8 @@ export interface BackgroundTaskContext<Config = unknown> {
   orm: MikroORM;
   logger: Logger;
   clients: SubgraphClients;
+  /** The event bus, for tasks that follow other subgraphs' events (catalog's availability projection). */
+  events: EventBus;
   settings: SubgraphSettings;
   config: Config;
 }
@@ -343,7 +345,9 @@ export async function startSubgraph<Loaders, Config>(definition: SubgraphDefinit
     poolMax: options.poolMax,
     logger,
   });
-  const clients = createSubgraphClients({ ...subgraphUrlsFromEnv({}), ...options.subgraphUrls }, options.internalSecret, {
+  const defaultUrls = subgraphUrlsFromEnv({});
+  // Read at each call: in one process (npm start, tests) a sibling started after this one (catalog calls inventory) gets its address when it starts.
+  const clients = createSubgraphClients((name) => options.subgraphUrls?.[name] ?? defaultUrls[name], options.internalSecret, {
     resilience,
     logger,
     // Sibling breakers on this process's /metrics (prom-client's default registry), by calling subgraph.
@@ -380,7 +384,7 @@ export async function startSubgraph<Loaders, Config>(definition: SubgraphDefinit
     const runBackground = options.backgroundTasks !== false;
     const outboxRelay = definition.publishesEvents && runBackground ? startOutboxRelay({ orm, bus: events, logger }) : undefined;
     if (outboxRelay) started.push(() => outboxRelay.stop());
-    const backgroundTasks = runBackground ? (definition.startBackgroundTasks?.({ orm, logger, clients, settings, config }) ?? []) : [];
+    const backgroundTasks = runBackground ? (definition.startBackgroundTasks?.({ orm, logger, clients, settings, config, events }) ?? []) : [];
     started.push(async () => {
       await Promise.all(backgroundTasks.map((task) => task.stop()));
     });

@@ -56,9 +56,14 @@ export function responseCacheConfig(values: { RESPONSE_CACHE: boolean; RESPONSE_
 /** The response header saying what the cache did. */
 export const CACHE_STATUS_HEADER = 'x-cache';
 
-/** The tags each event drops. A changed product may join, leave or move in any list of products. */
+/**
+ * The tags each event drops. A changed product may join, leave or move in any
+ * list of products. A stock change drops the product and the variants whose
+ * stock changed (events from before variants name none: the product's only
+ * variant has its id).
+ */
 const invalidatedBy: { [T in Topic]?: (event: EventPayloads[T]) => string[] } = {
-  [Topics.STOCK_CHANGED]: (event) => [`Product:${event.productId}`],
+  [Topics.STOCK_CHANGED]: (event) => [`Product:${event.productId}`, ...(event.variantIds ?? [event.productId]).map((id) => `ProductVariant:${id}`)],
   [Topics.PRODUCT_CHANGED]: (event) => [`Product:${event.productId}`, 'Product'],
   [Topics.CATEGORY_CHANGED]: (event) => [`Category:${event.categoryId}`, 'Category'],
 };

@@ -1,4 +1,5 @@
 import type { SubgraphContext } from '../../lib/subgraph';
+import type { CartConfig } from './cart.config';
 import type { CartLoaders } from './cart.loaders';
 
-export type CartContext = SubgraphContext<CartLoaders>;
+export type CartContext = SubgraphContext<CartLoaders, CartConfig>;

@@ -95,7 +95,8 @@ describe('carts through the gateway', () => {
       expect(codeOf(soldOutAnswer)).toBe('OUT_OF_STOCK');
       expect(soldOutAnswer.errors![0].extensions).toMatchObject({ productIds: [soldOut.id] });
 
-      const product = stocked[4];
+      // A product sold in one version: without variantId a cart line is the default variant, whose stock is then the product's.
+      const product = stocked.filter((p) => p.options.length === 0)[4];
       const available = await supergraph.query<{ product: { availableQuantity: number } }>(`query($id: ID) { product(id: $id) { availableQuantity } }`, {
         id: product.id,
       });
@@ -173,6 +174,65 @@ describe('carts through the gateway', () => {
       expect((await supergraph.query(CART_BY_ID, { id: guest })).data).toEqual({ cart: null });
       expect(codeOf(await supergraph.query(MERGE, { guestCartId: guest }, demoCustomer))).toBe('NOT_FOUND');
       expect(codeOf(await supergraph.query(MERGE, { guestCartId: guest }))).toBe('UNAUTHENTICATED');
+    });
+  });
+
+  describe('variants, discount codes, shipping and tax', () => {
+    // A non-default variant with stock, of a product in stock.
+    const variant = demo.variants.find((v) => v.position > 0 && demo.stock.filter((s) => s.variantId === v.id).reduce((sum, s) => sum + s.onHand, 0) >= 2)!;
+    const VARIANT_CART = `id items { quantity product { id } variant { id title sku price { amount } } unitPrice { amount } }
+      discountCodes { code applicable message }
+      cost(countryCode: "gb") { subtotal { amount } discounts { amount } shipping { amount } tax { amount } total { amount formatted } countryCode shippingMethod { id name } }
+      shippingRates(countryCode: "GB") { method { id } price { amount } }`;
+    const ADD_VARIANT = `mutation AddVariant($cartId: ID, $productId: ID!, $quantity: Int!, $variantId: ID) {
+      addToCart(cartId: $cartId, productId: $productId, quantity: $quantity, variantId: $variantId) { ${VARIANT_CART} }
+    }`;
+    interface VariantCart {
+      id: string;
+      items: unknown[];
+      discountCodes: { code: string; applicable: boolean; message: string | null }[];
+      cost: Record<string, unknown>;
+      shippingRates: { method: { id: string }; price: { amount: number } }[];
+    }
+    const APPLY = `mutation Apply($cartId: ID, $code: String!) { applyDiscountCode(cartId: $cartId, code: $code) { ${VARIANT_CART} } }`;
+
+    it('adds a chosen variant at its price, applies a code and prices shipping and tax', async () => {
+      const added = await supergraph.query<{ addToCart: VariantCart }>(ADD_VARIANT, { productId: variant.productId, quantity: 2, variantId: variant.id });
+      expect(added.errors).toBeUndefined();
+      const cartId = added.data!.addToCart.id;
+      expect(added.data!.addToCart.items).toEqual([
+        { quantity: 2, product: { id: variant.productId }, variant: { id: variant.id, title: variant.title, sku: variant.sku, price: { amount: variant.priceAmount } }, unitPrice: { amount: variant.priceAmount } },
+      ]);
+
+      const applied = await supergraph.query<{ applyDiscountCode: VariantCart }>(APPLY, { cartId, code: 'welcome10' });
+      expect(applied.errors).toBeUndefined();
+      const cart = applied.data!.applyDiscountCode;
+      expect(cart.discountCodes).toEqual([{ code: 'WELCOME10', applicable: true, message: null }]);
+      const subtotal = variant.priceAmount * 2;
+      const discounts = Math.floor(subtotal / 10);
+      const shipping = cart.shippingRates[0].price.amount;
+      expect(cart.shippingRates.map((rate) => rate.method.id)).toEqual(['standard', 'express']);
+      const tax = Math.floor(((subtotal - discounts + shipping) * 20) / 100 + 0.5);
+      expect(cart.cost).toMatchObject({
+        subtotal: { amount: subtotal },
+        discounts: { amount: discounts },
+        shipping: { amount: shipping },
+        tax: { amount: tax },
+        total: { amount: subtotal - discounts + shipping + tax },
+        countryCode: 'GB',
+        shippingMethod: { id: 'standard', name: 'Standard' },
+      });
+
+      const unknown = await supergraph.query(APPLY, { cartId, code: 'NO-SUCH-CODE' });
+      expect(codeOf(unknown)).toBe('DISCOUNT_CODE_INVALID');
+      expect(unknown.errors![0].extensions!.reason).toBe('UNKNOWN');
+    });
+
+    it('lists the shipping methods, and keeps the checkout quote internal', async () => {
+      const methods = await supergraph.query<{ shippingMethods: { id: string }[] }>('query Methods { shippingMethods { id name description } }');
+      expect(methods.data!.shippingMethods.map((method) => method.id)).toEqual(['standard', 'express']);
+      const quote = await supergraph.query('query Quote { cart { checkoutQuote(countryCode: "US") { total } } }', {}, demoCustomer);
+      expect(codeOf(quote)).toBe('GRAPHQL_VALIDATION_FAILED');
     });
   });
 

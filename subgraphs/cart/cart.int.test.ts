@@ -5,6 +5,7 @@ import { countStatements } from '../../test/sql-counter';
 import { startTestSubgraph, type TestSubgraph } from '../../test/subgraph-harness';
 import { catalogSubgraph } from '../catalog/catalog.server';
 import { Product } from '../catalog/product/product.entity';
+import { ProductVariant } from '../catalog/product-variant/product-variant.entity';
 import { inventorySubgraph } from '../inventory/inventory.server';
 import { Cart, CartStatus } from './cart/cart.entity';
 import { CartItem } from './cart-item/cart-item.entity';
@@ -51,7 +52,7 @@ describe('cart subgraph', () => {
     const row = em.create(Cart, { userId, status, orderId, createdAt: new Date(clock), updatedAt: new Date(clock) });
     for (const [productId, quantity] of lines) {
       clock += 1000;
-      em.create(CartItem, { cart: row, productId, quantity, createdAt: new Date(clock) });
+      em.create(CartItem, { cart: row, productId, variantId: productId, quantity, createdAt: new Date(clock) });
     }
     await em.flush();
     return row.id;
@@ -60,7 +61,8 @@ describe('cart subgraph', () => {
   beforeAll(async () => {
     [catalog, inventory] = await Promise.all([startTestSubgraph(catalogSubgraph, { seed: true }), startTestSubgraph(inventorySubgraph, { seed: true })]);
     cart = await startTestSubgraph(cartSubgraph, { subgraphUrls: { catalog: catalog.url, inventory: inventory.url } });
-  });
+    // Seeding catalog's variants and options takes a few seconds.
+  }, 60_000);
   afterAll(async () => {
     await cart?.stop();
     await Promise.all([catalog?.stop(), inventory?.stop()]);
@@ -206,7 +208,7 @@ describe('cart subgraph', () => {
           [products[0].id, 1],
           [products[0].id, 2],
         ]),
-      ).rejects.toThrow(/cart_item_cart_id_product_id_unique/);
+      ).rejects.toThrow(/cart_item_cart_id_variant_id_unique/);
     });
   });
 
@@ -253,10 +255,10 @@ describe('cart subgraph', () => {
       // One statement for the carts, one for all their lines.
       expect(two.cart).toBe(2);
       expect(twenty.cart).toBe(two.cart);
-      // Catalog answers one `_entities` call with one product select.
-      expect(two.catalog).toBe(1);
-      expect(twenty.catalog).toBe(1);
-      expect(twenty.catalogStatements[0]).toMatch(/from "product"/);
+      // Catalog answers one `_entities` call for the lines' variants: the variants, then their products.
+      expect(two.catalog).toBe(2);
+      expect(twenty.catalog).toBe(two.catalog);
+      expect(twenty.catalogStatements[0]).toMatch(/from "product_variant"/);
     });
 
     it('looks up the active carts of many users in one statement', async () => {
@@ -299,8 +301,10 @@ describe('cart subgraph', () => {
         [DEMO_WAREHOUSES[0], first + 3, 3],
         [DEMO_WAREHOUSES[1], available - first, 0],
       ] as const) {
-        await connection.execute('insert into stock_level (id, product_id, warehouse_id, on_hand, reserved, updated_at) values (?, ?, ?, ?, ?, now())', [
+        // The product's default variant (id = product id): what a line added without variantId is for.
+        await connection.execute('insert into stock_level (id, product_id, variant_id, warehouse_id, on_hand, reserved, updated_at) values (?, ?, ?, ?, ?, ?, now())', [
           randomUUID(),
+          productId,
           productId,
           warehouse.id,
           onHand,
@@ -491,6 +495,32 @@ describe('cart subgraph', () => {
         expect((await stored(halCart)).lines).toEqual([[product.id, 1]]);
       });
 
+      it("adds a product's other variants as lines of their own, at their prices and stock", async () => {
+        const stockOf = (variantId: string) => demo.stock.filter((s) => s.variantId === variantId).reduce((sum, s) => sum + s.onHand, 0);
+        const variant = demo.variants.find((v) => v.position > 0 && v.priceAmount !== priceOf(v.productId) && stockOf(v.id) >= 2 && stockOf(v.productId) >= 1)!;
+        const ADD_VARIANT = `mutation($cartId: ID, $productId: ID!, $quantity: Int!, $variantId: ID) {
+          addToCart(cartId: $cartId, productId: $productId, quantity: $quantity, variantId: $variantId) { id items { quantity product { id } variant { id } unitPrice { amount } } subtotal { amount } }
+        }`;
+        type Lines = { addToCart: { id: string; items: { quantity: number; product: { id: string }; variant: { id: string }; unitPrice: { amount: number } }[]; subtotal: { amount: number } } };
+        const first = await cart.query<Lines>(ADD_VARIANT, { productId: variant.productId, quantity: 1 });
+        expect(first.errors).toBeUndefined();
+        const second = await cart.query<Lines>(ADD_VARIANT, { cartId: first.data!.addToCart.id, productId: variant.productId, quantity: 2, variantId: variant.id });
+        expect(second.errors).toBeUndefined();
+        expect(second.data!.addToCart.items.map((item) => [item.product.id, item.variant.id, item.quantity, item.unitPrice.amount])).toEqual([
+          [variant.productId, variant.productId, 1, priceOf(variant.productId)],
+          [variant.productId, variant.id, 2, variant.priceAmount],
+        ]);
+        expect(second.data!.addToCart.subtotal.amount).toBe(priceOf(variant.productId) + 2 * variant.priceAmount);
+        // The variant's own stock bounds its line.
+        const beyond = await cart.query(ADD_VARIANT, { cartId: first.data!.addToCart.id, productId: variant.productId, quantity: stockOf(variant.id), variantId: variant.id });
+        expect(codeOf(beyond)).toBe('OUT_OF_STOCK');
+        // A variant of another product is refused.
+        const other = demo.variants.find((v) => v.position > 0 && v.productId !== variant.productId)!;
+        const wrong = await cart.query(ADD_VARIANT, { productId: variant.productId, quantity: 1, variantId: other.id });
+        expect(codeOf(wrong)).toBe('BAD_USER_INPUT');
+        expect(wrong.errors![0].extensions!.argumentName).toBe('variantId');
+      });
+
       it('keeps one currency per cart', async () => {
         const usdProduct = await productWith(10);
         const eurProduct = await catalogProduct('EUR', 1500);
@@ -599,13 +629,14 @@ describe('cart subgraph', () => {
     });
 
     describe('concurrency', () => {
+      // 25 adds, each asking catalog and inventory before queueing on the cart's lock: seconds on a busy machine.
       it('loses no update when many adds hit one cart at once', async () => {
         const product = await productWith(100);
         const guest = (await add(null, product.id, 1)).data!.addToCart.id;
         const results = await Promise.all(Array.from({ length: 25 }, () => add(null, product.id, 1, guest)));
         expect(results.filter((result) => result.errors)).toEqual([]);
         expect((await stored(guest)).lines).toEqual([[product.id, 26]]);
-      });
+      }, 30_000);
 
       it('never lets concurrent adds take a line beyond the stock', async () => {
         const product = await productWith(5);
@@ -886,8 +917,8 @@ describe('cart subgraph', () => {
           // Peek at the products, then begin, lock the cart, read its lines, insert the line, update the cart, commit; then show the lines.
           expect(cartSql.statements).toHaveLength(8);
           expect(cartSql.statements.filter((sql) => /for update/i.test(sql))).toHaveLength(1);
-          // Prices of all 6 products in one catalog call (also used to show the cart), stock in one inventory call.
-          expect(catalogSql.count).toBe(1);
+          // Prices of all 6 variants in one catalog call (its variants and their products; also used to show the cart), stock in one inventory call.
+          expect(catalogSql.count).toBe(2);
           expect(inventorySql.count).toBe(1);
         } finally {
           cartSql.detach();
@@ -912,6 +943,8 @@ describe('cart subgraph', () => {
         createdAt: new Date(),
         updatedAt: new Date(),
       });
+      // Its default variant, which carries the id and price a cart line uses.
+      em.create(ProductVariant, { id: product.id, product, position: 0, sku, title: 'Default', priceAmount, currency, weightGrams: 500 });
       await em.flush();
       return product.id;
     }

@@ -3,15 +3,18 @@ import { entityLoader, groupLoader, uuidKeyedLoader } from '../../lib/loaders';
 import type { LoaderScope } from '../../lib/subgraph';
 import { Cart, CartStatus } from './cart/cart.entity';
 import { CartItem } from './cart-item/cart-item.entity';
+import { DiscountCode } from './discount-code/discount-code.entity';
 
-/** What cart needs to know about a catalog product: its current price. */
-export interface CatalogProductPrice {
+/** What cart needs to know about a catalog variant: its product, current price and shipping weight. */
+export interface CatalogVariant {
   id: string;
+  product: { id: string };
   price: { amount: number; currency: string };
+  weightGrams: number;
 }
 
-/** What cart needs to know about a product's stock: how many units can be ordered now. */
-export interface InventoryProductStock {
+/** What cart needs to know about a variant's stock: how many units can be ordered now. */
+export interface InventoryVariantStock {
   id: string;
   availableQuantity: number;
 }
@@ -29,14 +32,16 @@ export function createCartLoaders(em: EntityManager, scope: LoaderScope) {
     }, null),
     /**
      * Prices are catalog's and may change at any time, so they are read when
-     * a cart is shown: one `_entities` call for every product of the request.
+     * a cart is shown: one `_entities` call for every variant of the request
+     * (a product's default variant has the product's id).
      */
-    productPriceById: scope.clients.catalog.entityLoader<CatalogProductPrice>('Product', 'id price { amount currency }', scope.viewer),
+    variantById: scope.clients.catalog.entityLoader<CatalogVariant>('ProductVariant', 'id product { id } price { amount currency } weightGrams', scope.viewer),
     /**
-     * Stock is inventory's and only checked when a cart grows (a cart
-     * reserves nothing): one `_entities` call for the products of a change.
+     * Stock is inventory's, per variant, and only checked when a cart grows
+     * (a cart reserves nothing): one `_entities` call for the variants of a change.
      */
-    productStockById: scope.clients.inventory.entityLoader<InventoryProductStock>('Product', 'id availableQuantity', scope.viewer),
+    variantStockById: scope.clients.inventory.entityLoader<InventoryVariantStock>('ProductVariant', 'id availableQuantity', scope.viewer),
+    discountCodeById: entityLoader(em, DiscountCode),
   };
 }
 

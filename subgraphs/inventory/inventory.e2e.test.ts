@@ -6,14 +6,19 @@ import { demoAdmin, demoCustomer, startTestSupergraph, type TestSupergraph } fro
 import { eventually } from '../../test/wait';
 
 const demo = demoCatalog();
+/** Units of a product over all its variants; in one warehouse: of its default variant (what adjustStock without variantId changes). */
 const onHandOf = (productId: string, warehouseId?: string) =>
-  demo.stock.filter((s) => s.productId === productId && (!warehouseId || s.warehouseId === warehouseId)).reduce((sum, s) => sum + s.onHand, 0);
+  demo.stock
+    .filter((s) => s.productId === productId && (!warehouseId || (s.warehouseId === warehouseId && s.variantId === productId)))
+    .reduce((sum, s) => sum + s.onHand, 0);
+const defaultOnHandOf = (productId: string) => demo.stock.filter((s) => s.variantId === productId).reduce((sum, s) => sum + s.onHand, 0);
 const [ams, chi] = DEMO_WAREHOUSES;
 
 const ADJUST = `mutation Adjust($productId: ID!, $warehouseId: ID!, $delta: Int!, $reason: String) {
   adjustStock(productId: $productId, warehouseId: $warehouseId, delta: $delta, reason: $reason) { warehouse { code name } onHand reserved available }
 }`;
 const STOCK = `query Stock($id: ID) { product(id: $id) { id name inStock availableQuantity stockLevels { warehouse { code } onHand reserved available } } }`;
+const VARIANT_STOCK = `query Stock($id: ID) { product(id: $id) { stockLevels { variant { id } warehouse { code } onHand } } }`;
 const PUBLIC_STOCK = `query Stock($id: ID) { product(id: $id) { inStock availableQuantity } }`;
 
 type Level = { warehouse: { code: string }; onHand: number; reserved: number; available: number };
@@ -32,7 +37,8 @@ describe('stock through the gateway', () => {
   afterAll(() => supergraph?.stop());
 
   it('adjusts stock as an ADMIN, and availability follows', async () => {
-    const product = demo.products.find((p) => onHandOf(p.id, ams.id) > 2)!;
+    // A product sold in one version: one stock level per warehouse.
+    const product = demo.products.find((p) => p.options.length === 0 && onHandOf(p.id, ams.id) > 2)!;
     const before = onHandOf(product.id);
     const added = await supergraph.query<{ adjustStock: Level & { warehouse: { name: string } } }>(
       ADJUST,
@@ -68,7 +74,7 @@ describe('stock through the gateway', () => {
   });
 
   it('refuses bad adjustments with a stable code and leaves stock alone', async () => {
-    const product = demo.products.find((p) => onHandOf(p.id, chi.id) > 0 && onHandOf(p.id, chi.id) < 1000)!;
+    const product = demo.products.find((p) => p.options.length === 0 && onHandOf(p.id, chi.id) > 0 && onHandOf(p.id, chi.id) < 1000)!;
     const onHand = onHandOf(product.id, chi.id);
     const cases: [string, Record<string, unknown>, string, RegExp][] = [
       ['unknown warehouse', { productId: product.id, warehouseId: randomUUID(), delta: 1 }, 'NOT_FOUND', /Warehouse .* does not exist/],
@@ -124,7 +130,8 @@ describe('stock through the gateway', () => {
   });
 
   it('reflects reservations in the product page of a catalog product', async () => {
-    const product = demo.products.find((p) => onHandOf(p.id) >= 3 && onHandOf(p.id) < 1000)!;
+    // Lines without variantId take the default variant's stock.
+    const product = demo.products.find((p) => defaultOnHandOf(p.id) >= 3 && onHandOf(p.id) < 1000)!;
     const before = (await supergraph.query<{ product: { availableQuantity: number } }>(PUBLIC_STOCK, { id: product.id })).data!.product.availableQuantity;
     // The gateway caches availability (`onlyWithInvalidation`) and drops it on stock.changed: a change made
     // straight in inventory, as checkout makes it, reaches the gateway through that event, not through the request.
@@ -140,6 +147,30 @@ describe('stock through the gateway', () => {
     await availableQuantity(before - 2);
     await internal('mutation($o: ID!) { releaseReservation(orderId: $o) }', { o: orderId });
     await availableQuantity(before);
+  });
+
+  it('adjusts the stock of one variant, which the product sums with its other variants', async () => {
+    const variant = demo.variants.find((v) => v.position > 0 && demo.stock.some((s) => s.variantId === v.id && s.warehouseId === ams.id))!;
+    const onHand = demo.stock.find((s) => s.variantId === variant.id && s.warehouseId === ams.id)!.onHand;
+    const before = (await supergraph.query<{ product: { availableQuantity: number } }>(PUBLIC_STOCK, { id: variant.productId })).data!.product.availableQuantity;
+    const added = await supergraph.query<{ adjustStock: Level & { variant: { id: string } } }>(
+      `mutation($p: ID!, $w: ID!, $v: ID) { adjustStock(productId: $p, warehouseId: $w, delta: 4, variantId: $v) { variant { id } warehouse { code } onHand reserved available } }`,
+      { p: variant.productId, w: ams.id, v: variant.id },
+      demoAdmin,
+    );
+    expect(added.errors).toBeUndefined();
+    expect(added.data!.adjustStock).toEqual({ variant: { id: variant.id }, warehouse: { code: ams.code }, onHand: onHand + 4, reserved: 0, available: onHand + 4 });
+    await eventually(async () => {
+      const product = (await supergraph.query<{ product: { availableQuantity: number } }>(PUBLIC_STOCK, { id: variant.productId })).data!.product;
+      return product.availableQuantity === before + 4;
+    }, 'the product to count the variant');
+    const stock = await supergraph.query<{ product: { stockLevels: { variant: { id: string }; warehouse: { code: string }; onHand: number }[] } }>(
+      VARIANT_STOCK,
+      { id: variant.productId },
+      demoAdmin,
+    );
+    expect(stock.errors).toBeUndefined();
+    expect(stock.data!.product.stockLevels.find((l) => l.variant.id === variant.id && l.warehouse.code === ams.code)!.onHand).toBe(onHand + 4);
   });
 
   it('keeps the checkout operations out of the public API', async () => {

@@ -4,6 +4,7 @@ import { Topics } from '../../lib/events';
 import { Role, type Viewer } from '../../lib/identity';
 import { createLogger } from '../../lib/logger';
 import { OutboxEvent } from '../../lib/outbox';
+import type { EventBus } from '../../lib/event-bus';
 import type { SubgraphClients } from '../../lib/subgraph-client';
 import { countStatements } from '../../test/sql-counter';
 import { startTestSubgraph, type TestSubgraph } from '../../test/subgraph-harness';
@@ -24,6 +25,12 @@ const ENTITIES = `query Stock($representations: [_Any!]!) {
 const ENTITIES_WITH_LEVELS = `query StockLevels($representations: [_Any!]!) {
   _entities(representations: $representations) {
     ... on Product { id inStock availableQuantity stockLevels { warehouse { code } onHand reserved available } }
+  }
+}`;
+
+const PRODUCT_LEVELS_WITH_VARIANTS = `query StockLevels($representations: [_Any!]!) {
+  _entities(representations: $representations) {
+    ... on Product { id stockLevels { variant { id } warehouse { code } onHand reserved available } }
   }
 }`;
 
@@ -99,12 +106,13 @@ describe('inventory subgraph', () => {
     const product = demo.products[0];
     const variables = { representations: representations([product.id]) };
 
-    const asAdmin = await inventory.query<{ _entities: ProductStockLevels[] }>(ENTITIES_WITH_LEVELS, variables, ADMIN);
+    const asAdmin = await inventory.query<{ _entities: ProductStockLevels[] }>(PRODUCT_LEVELS_WITH_VARIANTS, variables, ADMIN);
     expect(asAdmin.errors).toBeUndefined();
+    // One level per variant and warehouse, by warehouse code, then variant id.
     const expected = demo.stock
       .filter((s) => s.productId === product.id)
-      .map((s) => ({ warehouse: { code: codeOf.get(s.warehouseId)! }, onHand: s.onHand, reserved: 0, available: s.onHand }))
-      .sort((a, b) => a.warehouse.code.localeCompare(b.warehouse.code));
+      .map((s) => ({ variant: { id: s.variantId }, warehouse: { code: codeOf.get(s.warehouseId)! }, onHand: s.onHand, reserved: 0, available: s.onHand }))
+      .sort((a, b) => a.warehouse.code.localeCompare(b.warehouse.code) || a.variant.id.localeCompare(b.variant.id));
     expect(expected.length).toBeGreaterThan(0);
     expect(asAdmin.data!._entities[0].stockLevels).toEqual(expected);
 
@@ -202,8 +210,8 @@ describe('inventory subgraph', () => {
         { kind: 'ADJUSTMENT', warehouse: ams.id, delta: -7, reservedDelta: 0, reason: null, actorId: ADMIN.id, orderId: null },
       ]);
       expect(await events(product.id)).toEqual([
-        { productId: product.id, availableQuantity: total + 7, inStock: true, changedAt: expect.any(String) },
-        { productId: product.id, availableQuantity: total, inStock: true, changedAt: expect.any(String) },
+        { productId: product.id, variantIds: [product.id], availableQuantity: total + 7, inStock: true, changedAt: expect.any(String) },
+        { productId: product.id, variantIds: [product.id], availableQuantity: total, inStock: true, changedAt: expect.any(String) },
       ]);
     });
 
@@ -214,7 +222,9 @@ describe('inventory subgraph', () => {
       expect(result.data!.adjustStock).toMatchObject({ warehouse: { code: chi.code }, onHand: 4, reserved: 0, available: 4 });
       const stock = await inventory.query<{ _entities: ProductStock[] }>(ENTITIES, { representations: representations([productId]) });
       expect(stock.data!._entities).toEqual([{ id: productId, inStock: true, availableQuantity: 4 }]);
-      expect(await events(productId.toLowerCase())).toEqual([{ productId: productId.toLowerCase(), availableQuantity: 4, inStock: true, changedAt: expect.any(String) }]);
+      expect(await events(productId.toLowerCase())).toEqual([
+        { productId: productId.toLowerCase(), variantIds: [productId.toLowerCase()], availableQuantity: 4, inStock: true, changedAt: expect.any(String) },
+      ]);
     });
 
     it('never takes onHand below reserved or below zero', async () => {
@@ -265,11 +275,15 @@ describe('inventory subgraph', () => {
     const sdl = await inventory.query<{ _service: { sdl: string } }>('{ _service { sdl } }');
     const compact = sdl.data!._service.sdl.replace(/"""[\s\S]*?"""/g, '').replace(/\s+/g, ' ');
     expect(compact).toContain('stockChanged( productIds: [ID!] ): StockChange!');
-    expect(compact).toContain('adjustStock( productId: ID! warehouseId: ID! delta: Int! reason: String ): StockLevel!');
+    expect(compact).toContain('adjustStock( productId: ID! warehouseId: ID! delta: Int! reason: String variantId: ID ): StockLevel!');
     expect(compact).toContain('reserveStock( orderId: ID! lines: [StockLineInput!]! ttlSeconds: Int = 900 ): Boolean! @inaccessible');
     expect(compact).toContain('releaseReservation( orderId: ID! ): Boolean! @inaccessible');
     expect(compact).toContain('commitReservation( orderId: ID! ): Boolean! @inaccessible');
-    expect(compact).toContain('input StockLineInput @inaccessible');
+    expect(compact).toContain('input StockLineInput @inaccessible { productId: ID! quantity: Int! variantId: ID }');
+    expect(compact).toContain('type StockChange { product: Product! availableQuantity: Int! inStock: Boolean! changedAt: DateTimeISO! variantIds: [ID!]! }');
+    expect(compact).toContain('variant: ProductVariant!');
+    expect(compact).toContain('type ProductVariant @key(fields: "id") { id: ID! inStock: Boolean! @cacheControl(maxAge: 60, onlyWithInvalidation: true) availableQuantity: Int! @cacheControl(maxAge: 60, onlyWithInvalidation: true) stockLevels: [StockLevel!]! @listSize(assumedSize: 20) @cacheControl(scope: PRIVATE) }');
+    expect(compact).toContain('union _Entity = Product | ProductVariant');
   });
 
   it('sweeps expired reservations in the background at RESERVATION_SWEEP_INTERVAL_MS', async () => {
@@ -277,6 +291,7 @@ describe('inventory subgraph', () => {
       orm: inventory.orm,
       logger: createLogger('inventory', 'silent'),
       clients: {} as SubgraphClients,
+      events: {} as EventBus,
       settings: { production: false },
       config: readSubgraphConfig(inventorySubgraph, { RESERVATION_SWEEP_INTERVAL_MS: '100' }),
     });

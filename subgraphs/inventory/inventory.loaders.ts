@@ -5,29 +5,35 @@ import { Warehouse } from './warehouse/warehouse.entity';
 
 /**
  * Units available (on hand minus reserved, over all warehouses) per product
- * id: one grouped statement per tick; 0 for products without stock rows and
- * for ids that cannot exist.
+ * id (over all its variants) or per variant id: one grouped statement per
+ * tick; 0 for ids without stock rows and for ids that cannot exist.
  */
-function availabilityLoader(em: EntityManager) {
-  return uuidKeyedLoader<number>(async (productIds) => {
+function availabilityLoader(em: EntityManager, column: 'product_id' | 'variant_id') {
+  return uuidKeyedLoader<number>(async (ids) => {
     // Plain SQL: building it with knex's query builder cost more CPU than the rest of the loader.
     const rows = await em
       .getConnection()
-      .execute<{ product_id: string; available: string | number }[]>(
-        `select product_id, sum(on_hand - reserved) as available from stock_level where product_id in (${productIds.map(() => '?').join(', ')}) group by product_id`,
-        productIds,
+      .execute<{ id: string; available: string | number }[]>(
+        `select ${column} as id, sum(on_hand - reserved) as available from stock_level where ${column} in (${ids.map(() => '?').join(', ')}) group by ${column}`,
+        ids,
       );
-    return new Map(rows.map((row) => [row.product_id, Number(row.available)]));
+    return new Map(rows.map((row) => [row.id, Number(row.available)]));
   }, 0);
 }
 
 export function createInventoryLoaders(em: EntityManager) {
   return {
     warehouseById: entityLoader(em, Warehouse),
-    availabilityByProductId: availabilityLoader(em),
+    availabilityByProductId: availabilityLoader(em, 'product_id'),
+    availabilityByVariantId: availabilityLoader(em, 'variant_id'),
+    /** A product's levels: one per variant and warehouse, by warehouse code, then variant id. */
     stockLevelsByProductId: groupLoader(
-      (productIds) => em.find(StockLevel, { productId: { $in: [...productIds] } }, { orderBy: { warehouse: { code: 'asc' } } }),
+      (productIds) => em.find(StockLevel, { productId: { $in: [...productIds] } }, { orderBy: [{ warehouse: { code: 'asc' } }, { variantId: 'asc' }] }),
       (level) => level.productId,
+    ),
+    stockLevelsByVariantId: groupLoader(
+      (variantIds) => em.find(StockLevel, { variantId: { $in: [...variantIds] } }, { orderBy: { warehouse: { code: 'asc' } } }),
+      (level) => level.variantId,
     ),
   };
 }

@@ -4,7 +4,7 @@ import type { Logger } from '../../lib/logger';
 import { StockLevel } from './stock/stock-level.entity';
 import { Warehouse } from './warehouse/warehouse.entity';
 
-/** Inserts the demo warehouses and stock levels that are missing; existing rows (and their counts) are left alone. */
+/** Inserts the demo warehouses and stock levels (per variant) that are missing; existing rows (and their counts) are left alone. */
 export async function seedInventory(em: EntityManager, log: Logger): Promise<void> {
   const { stock } = demoCatalog();
   await em.transactional(async (tx) => {
@@ -18,14 +18,22 @@ export async function seedInventory(em: EntityManager, log: Logger): Promise<voi
       warehouseIds.add(demo.id);
       warehouses += 1;
     }
+    // Keyed by variant: a database seeded before variants has the default variants' rows already (variant_id = product_id).
     const known = new Set(
-      (await tx.find(StockLevel, {}, { fields: ['productId', 'warehouse'] })).map((level) => `${level.productId}/${level.warehouse.id}`),
+      (await tx.find(StockLevel, {}, { fields: ['variantId', 'warehouse'] })).map((level) => `${level.variantId}/${level.warehouse.id}`),
     );
     let levels = 0;
     for (const demo of stock) {
       // A warehouse whose code was taken by a different row is not ours to fill.
-      if (!warehouseIds.has(demo.warehouseId) || known.has(`${demo.productId}/${demo.warehouseId}`)) continue;
-      tx.create(StockLevel, { productId: demo.productId, warehouse: tx.getReference(Warehouse, demo.warehouseId), onHand: demo.onHand, reserved: 0, updatedAt: new Date() });
+      if (!warehouseIds.has(demo.warehouseId) || known.has(`${demo.variantId}/${demo.warehouseId}`)) continue;
+      tx.create(StockLevel, {
+        productId: demo.productId,
+        variantId: demo.variantId,
+        warehouse: tx.getReference(Warehouse, demo.warehouseId),
+        onHand: demo.onHand,
+        reserved: 0,
+        updatedAt: new Date(),
+      });
       levels += 1;
     }
     log.info({ warehouses, stockLevels: levels }, 'seeded inventory demo data');

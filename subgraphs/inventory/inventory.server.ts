@@ -7,6 +7,8 @@ import { seedInventory } from './inventory.seed';
 import { inventoryMigrations } from './migrations';
 import { ProductStock } from './product/product-stock';
 import { ProductStockResolver } from './product/product-stock.resolver';
+import { ProductVariantStock } from './product/product-variant-stock';
+import { ProductVariantStockResolver } from './product/product-variant-stock.resolver';
 import { ReservationLine } from './reservation/reservation-line.entity';
 import { Reservation } from './reservation/reservation.entity';
 import { ReservationResolver } from './reservation/reservation.resolver';
@@ -22,10 +24,12 @@ export const inventorySubgraph: SubgraphDefinition<InventoryLoaders, InventoryCo
   name: 'inventory',
   env: inventorySettings,
   database: { name: 'inventory', entities: [Warehouse, StockLevel, StockMovement, Reservation, ReservationLine, OutboxEvent], migrations: inventoryMigrations },
-  resolvers: [WarehouseResolver, StockLevelResolver, ProductStockResolver, StockChangeResolver, ReservationResolver],
+  resolvers: [WarehouseResolver, StockLevelResolver, ProductStockResolver, ProductVariantStockResolver, StockChangeResolver, ReservationResolver],
   referenceResolvers: {
     // Every product id is answerable: a product never stocked here simply has nothing available.
     Product: (reference) => entityReference(ProductStock, reference.id),
+    // Likewise every variant id: a variant never stocked has nothing available (a default variant's id is its product's).
+    ProductVariant: (reference) => entityReference(ProductVariantStock, reference.id),
   },
   createLoaders: createInventoryLoaders,
   seed: seedInventory,

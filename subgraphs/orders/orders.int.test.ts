@@ -89,6 +89,7 @@ describe('orders subgraph', () => {
         userId: bulkUser.id,
         status: OrderStatus.SHIPPED,
         totalAmount: a.priceAmount + 2 * b.priceAmount,
+        subtotalAmount: a.priceAmount + 2 * b.priceAmount,
         currency: 'USD',
         shippingAddress: { line1: `Main Street ${i}`, city: 'Springfield', postalCode: '12345', country: 'US' },
         createdAt: at,
@@ -97,8 +98,8 @@ describe('orders subgraph', () => {
         stockCommitted: true,
         cartCompleted: true,
       });
-      em.create(OrderItem, { order, productId: a.id, quantity: 1, unitPriceAmount: a.priceAmount, currency: 'USD' });
-      em.create(OrderItem, { order, productId: b.id, quantity: 2, unitPriceAmount: b.priceAmount, currency: 'USD' });
+      em.create(OrderItem, { order, productId: a.id, variantId: a.id, quantity: 1, unitPriceAmount: a.priceAmount, currency: 'USD' });
+      em.create(OrderItem, { order, productId: b.id, variantId: b.id, quantity: 2, unitPriceAmount: b.priceAmount, currency: 'USD' });
       // Same-millisecond events: the history must still come out in lifecycle order.
       for (const status of [OrderStatus.SHIPPED, OrderStatus.PENDING, OrderStatus.PAID]) em.create(OrderStatusEvent, { order, status, at });
       created.push(order);

@@ -68,9 +68,9 @@ async function countOrders(em: EntityManager, userIds: string[]): Promise<Map<st
 export function createOrdersLoaders(em: EntityManager) {
   return {
     orderById: entityLoader(em, Order),
-    /** Lines of each order, by product id (the order of the unique index that serves the lookup). */
+    /** Lines of each order, by variant id (the order of the unique index that serves the lookup). */
     itemsByOrderId: groupLoader(
-      (orderIds: readonly string[]) => em.find(OrderItem, { order: { $in: [...orderIds] } }, { orderBy: { order: 'asc', productId: 'asc' } }),
+      (orderIds: readonly string[]) => em.find(OrderItem, { order: { $in: [...orderIds] } }, { orderBy: { order: 'asc', variantId: 'asc' } }),
       (item) => item.order.id,
     ),
     /** Status history of each order, oldest first; same-millisecond events in state-machine order. */

@@ -61,11 +61,14 @@ export async function seedOrders(em: EntityManager, log: Logger): Promise<void> 
       if (known.has(id)) continue;
       const lines = demo.lines.map(({ product, quantity }) => ({ product: products[product], quantity }));
       const currency = lines[0].product.currency;
+      const subtotal = lines.reduce((sum, line) => sum + line.product.priceAmount * line.quantity, 0);
       const order = tx.create(Order, {
         id,
         userId: customer.id,
         status: demo.history[demo.history.length - 1].status,
-        totalAmount: lines.reduce((sum, line) => sum + line.product.priceAmount * line.quantity, 0),
+        // Placed, as far as the demo tells, before shipping and tax were charged: no shipping method, cost = the lines.
+        totalAmount: subtotal,
+        subtotalAmount: subtotal,
         currency,
         shippingAddress: DEMO_SHIPPING_ADDRESS,
         idempotencyKey: null,
@@ -80,6 +83,8 @@ export async function seedOrders(em: EntityManager, log: Logger): Promise<void> 
           id: demoId('order-item', `${demo.key}:${line.product.sku}`),
           order,
           productId: line.product.id,
+          // The product's default variant.
+          variantId: line.product.id,
           quantity: line.quantity,
           unitPriceAmount: line.product.priceAmount,
           currency: line.product.currency,

@@ -10,6 +10,7 @@ import { OrderService } from './order/order.service';
 import { PostalAddress } from '../../lib/address';
 import { OutboxEvent } from '../../lib/outbox';
 import { Payment, PaymentRefund } from './payment/payment.entity';
+import { DiscountRedemption } from './discount/discount-redemption.entity';
 import { orderRecoverySettings, startOrderRecovery, type OrderRecoveryConfig } from './recovery/order-recovery';
 import type { OrdersContext } from './orders.context';
 import { createOrdersLoaders, type OrdersLoaders } from './orders.loaders';
@@ -22,7 +23,7 @@ const orderService = new OrderService();
 export const ordersSubgraph: SubgraphDefinition<OrdersLoaders, OrderRecoveryConfig> = {
   name: 'orders',
   env: orderRecoverySettings,
-  database: { name: 'orders', entities: [Order, OrderItem, OrderStatusEvent, PostalAddress, Payment, PaymentRefund, OutboxEvent], migrations: ordersMigrations },
+  database: { name: 'orders', entities: [Order, OrderItem, OrderStatusEvent, PostalAddress, Payment, PaymentRefund, DiscountRedemption, OutboxEvent], migrations: ordersMigrations },
   resolvers: [OrderResolver, OrderItemResolver, UserOrdersResolver],
   referenceResolvers: {
     // The same rule as Query.order: other people's orders do not exist for the caller.

@@ -1,5 +1,5 @@
 import { Ctx, FieldResolver, Resolver, Root } from 'type-graphql';
-import { entityReference, ProductReference } from '../../../lib/entity-references';
+import { entityReference, ProductReference, ProductVariantReference } from '../../../lib/entity-references';
 import { Money } from '../../../lib/money';
 import type { CartContext } from '../cart.context';
 import { CartItem } from './cart-item.entity';
@@ -14,7 +14,12 @@ export class CartItemResolver {
     return entityReference(ProductReference, item.productId);
   }
 
-  @FieldResolver(() => Money, { description: "The product's current catalog price" })
+  @FieldResolver(() => ProductVariantReference, { description: "The variant of this line (the product's default variant unless one was chosen)" })
+  variant(@Root() item: CartItem): ProductVariantReference {
+    return entityReference(ProductVariantReference, item.variantId);
+  }
+
+  @FieldResolver(() => Money, { description: "The variant's current catalog price" })
   async unitPrice(@Root() item: CartItem, @Ctx() ctx: CartContext): Promise<Money> {
     return this.cartItemService.unitPrice(ctx, item);
   }

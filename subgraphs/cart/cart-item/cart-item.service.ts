@@ -4,14 +4,14 @@ import type { CartItem } from './cart-item.entity';
 
 export class CartItemService {
   /**
-   * The product's current catalog price, from the request's price loader
+   * The variant's current catalog price, from the request's variant loader
    * (already filled when the line was listed, so no further call).
    */
   async unitPrice(ctx: CartContext, item: CartItem): Promise<Money> {
-    const product = await ctx.loaders.productPriceById.load(item.productId);
-    // Lines of unknown products are never listed, so this means catalog changed its answer mid-request.
-    if (!product) throw new Error(`Product ${item.productId} of cart line ${item.id} is not in the catalog`);
-    return money(product.price.amount, product.price.currency);
+    const variant = await ctx.loaders.variantById.load(item.variantId);
+    // Lines of unknown variants are never listed, so this means catalog changed its answer mid-request.
+    if (!variant) throw new Error(`Variant ${item.variantId} of cart line ${item.id} is not in the catalog`);
+    return money(variant.price.amount, variant.price.currency);
   }
 
   async lineTotal(ctx: CartContext, item: CartItem): Promise<Money> {

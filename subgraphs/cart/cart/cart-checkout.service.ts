@@ -7,17 +7,31 @@ import { cartNotFound, inCartTransaction, lockActiveUserCart, lockCart, type Tra
 import { CartStatus, type Cart } from './cart.entity';
 import type { CheckoutLineInput } from './cart.inputs';
 
-/** The units bought per product (lowercase id, as PostgreSQL prints uuids), lines of one product summed. */
-function boughtQuantities(lines: readonly CheckoutLineInput[]): Map<string, number> {
+/** Units bought of one variant, and its product. */
+interface Bought {
+  productId: string;
+  quantity: number;
+}
+
+/**
+ * The units bought per variant (lowercase id, as PostgreSQL prints uuids;
+ * a line without variantId is the product's default variant, whose id is the
+ * product's), lines of one variant summed.
+ */
+function boughtQuantities(lines: readonly CheckoutLineInput[]): Map<string, Bought> {
   if (lines.length === 0) throw badUserInput('"lines" must name what the order bought: at least one line', { argumentName: 'lines' });
-  const bought = new Map<string, number>();
+  const bought = new Map<string, Bought>();
   lines.forEach((line, index) => {
     if (!isUuid(line.productId)) throw badUserInput(`lines[${index}].productId "${line.productId}" is not a product id`, { argumentName: `lines.${index}.productId` });
+    if (line.variantId != null && !isUuid(line.variantId)) {
+      throw badUserInput(`lines[${index}].variantId "${line.variantId}" is not a variant id`, { argumentName: `lines.${index}.variantId` });
+    }
     if (!Number.isInteger(line.quantity) || line.quantity < 1) {
       throw badUserInput(`lines[${index}].quantity must be a positive integer, got ${line.quantity}`, { argumentName: `lines.${index}.quantity` });
     }
     const productId = line.productId.toLowerCase();
-    bought.set(productId, (bought.get(productId) ?? 0) + line.quantity);
+    const variantId = (line.variantId ?? line.productId).toLowerCase();
+    bought.set(variantId, { productId, quantity: (bought.get(variantId)?.quantity ?? 0) + line.quantity });
   });
   return bought;
 }
@@ -34,7 +48,7 @@ export class CartCheckoutService {
    *   cart held beyond them (a line or units added after orders read the cart,
    *   while payment ran) moves to the buyer's active cart: a new one, or the
    *   one they already have (a guest cart was checked out), quantities of a
-   *   product in both adding up. Moved lines keep their ids. Nothing the
+   *   variant in both adding up. Moved lines keep their ids. Nothing the
    *   shopper added is lost, and nothing is checked out unpaid;
    * - the same orderId again is true without change, so a retried saga step
    *   is harmless (the split happened once, with the first call); another
@@ -89,28 +103,28 @@ export class CartCheckoutService {
    * first), and created only when there is something to move. Returns that
    * cart, or null when everything in the cart was bought.
    */
-  private async keepOnlyBought(tx: Transaction, cart: Cart, bought: ReadonlyMap<string, number>, now: Date): Promise<Cart | null> {
+  private async keepOnlyBought(tx: Transaction, cart: Cart, bought: ReadonlyMap<string, Bought>, now: Date): Promise<Cart | null> {
     const items = await tx.find(CartItem, { cart }, { orderBy: { createdAt: 'asc', id: 'asc' } });
-    // Units beyond what was bought, per line; a line of a product the order did not buy goes whole.
+    // Units beyond what was bought, per line; a line of a variant the order did not buy goes whole.
     const extra = items
-      .map((item) => ({ item, units: item.quantity - (bought.get(item.productId) ?? 0), wholeLine: !bought.has(item.productId) }))
+      .map((item) => ({ item, units: item.quantity - (bought.get(item.variantId)?.quantity ?? 0), wholeLine: !bought.has(item.variantId) }))
       .filter(({ units }) => units > 0);
 
     // The checked-out cart records the purchase: a line removed or lowered while the checkout ran was still bought.
-    const present = new Set(items.map((item) => item.productId));
+    const present = new Set(items.map((item) => item.variantId));
     for (const item of items) {
-      const quantity = bought.get(item.productId) ?? 0;
+      const quantity = bought.get(item.variantId)?.quantity ?? 0;
       if (quantity > 0) item.quantity = quantity;
     }
-    for (const [productId, quantity] of bought) {
-      if (!present.has(productId)) tx.create(CartItem, { cart, productId, quantity, createdAt: now });
+    for (const [variantId, { productId, quantity }] of bought) {
+      if (!present.has(variantId)) tx.create(CartItem, { cart, productId, variantId, quantity, createdAt: now });
     }
     if (extra.length === 0) return null;
 
     const target = (await lockActiveUserCart(tx, cart.userId!, true))!;
-    const targetLines = new Map((await tx.find(CartItem, { cart: target })).map((line) => [line.productId, line]));
+    const targetLines = new Map((await tx.find(CartItem, { cart: target })).map((line) => [line.variantId, line]));
     for (const { item, units, wholeLine } of extra) {
-      const own = targetLines.get(item.productId);
+      const own = targetLines.get(item.variantId);
       if (own) {
         own.quantity += units;
         if (wholeLine) tx.remove(item);
@@ -118,7 +132,7 @@ export class CartCheckoutService {
         // The very line the shopper added: same id, same place in the order of lines.
         item.cart = target;
       } else {
-        tx.create(CartItem, { cart: target, productId: item.productId, quantity: units, createdAt: now });
+        tx.create(CartItem, { cart: target, productId: item.productId, variantId: item.variantId, quantity: units, createdAt: now });
       }
     }
     target.updatedAt = now;

@@ -12,8 +12,9 @@ import {
   outOfStock,
   productKey,
   productNotFound,
-  requireProduct,
   requireQuantity,
+  requireVariant,
+  variantNotOfProduct,
 } from './cart.products';
 
 const itemNotFound = (id: string) => graphQLError(ErrorCode.NOT_FOUND, `Cart item ${id} does not exist in this cart`, { id, argumentName: 'itemId' });
@@ -23,37 +24,43 @@ const itemNotFound = (id: string) => graphQLError(ErrorCode.NOT_FOUND, `Cart ite
  * needs (prices, stock) are made before its transaction, from a look at the
  * cart without a lock, so the cart row is locked only for the few statements
  * of the change itself; inside, the lines are read again under the lock and
- * only a product that appeared in between costs another lookup.
+ * only a variant that appeared in between costs another lookup.
  */
 export class CartLinesService {
   async addToCart(ctx: CartContext, args: AddToCartArgs): Promise<Cart> {
     const quantity = requireQuantity(args.quantity, 1);
     const productId = productKey(args.productId);
     if (!productId) throw productNotFound(args.productId);
+    let requestedVariant: string | null = null;
+    if (args.variantId != null) {
+      requestedVariant = productKey(args.variantId);
+      if (!requestedVariant) throw variantNotOfProduct(args.variantId, productId);
+    }
+    const variantId = requestedVariant ?? productId;
     if (args.cartId != null && !isUuid(args.cartId)) throw cartNotFound(args.cartId);
 
-    const present = await this.productIdsInCart(ctx, args.cartId);
-    const [product, available] = await Promise.all([
-      requireProduct(ctx, productId),
-      availableQuantity(ctx, productId),
-      // Same tick as the product's own price: one catalog call for all.
-      ctx.loaders.productPriceById.loadMany(present),
+    const present = await this.variantIdsInCart(ctx, args.cartId);
+    const [variant, available] = await Promise.all([
+      requireVariant(ctx, productId, requestedVariant),
+      availableQuantity(ctx, variantId),
+      // Same tick as the variant's own price: one catalog call for all.
+      ctx.loaders.variantById.loadMany(present),
     ]);
     // Nothing in the cart can make this pass, so skip the transaction.
-    if (quantity > available) throw outOfStock(productId, quantity, available);
+    if (quantity > available) throw outOfStock(productId, variantId, quantity, available);
 
     return inCartTransaction(
       ctx,
       async (tx) => {
         const { cart, created } = await lockCartToChange(ctx, tx, args.cartId, true);
         const items = created ? [] : await this.lines(tx, cart);
-        const line = items.find((item) => item.productId === productId);
+        const line = items.find((item) => item.variantId === variantId);
         const wanted = (line?.quantity ?? 0) + quantity;
-        if (wanted > available) throw outOfStock(productId, wanted, available);
-        const currency = await cartCurrency(ctx, items.map((item) => item.productId));
-        if (currency && currency !== product.price.currency) throw currencyMismatch(currency, product.price.currency, [productId]);
+        if (wanted > available) throw outOfStock(productId, variantId, wanted, available);
+        const currency = await cartCurrency(ctx, items.map((item) => item.variantId));
+        if (currency && currency !== variant.price.currency) throw currencyMismatch(currency, variant.price.currency, [productId]);
         if (line) line.quantity = wanted;
-        else tx.create(CartItem, { cart, productId, quantity: wanted });
+        else tx.create(CartItem, { cart, productId, variantId, quantity: wanted });
         cart.updatedAt = new Date();
         return cart;
       },
@@ -73,15 +80,15 @@ export class CartLinesService {
     this.checkLineArgs(ctx, args);
     const before = await this.peekLine(ctx, args.itemId);
     // Ask inventory before the lock when the line looks like it grows.
-    if (before && quantity > before.quantity) await availableQuantity(ctx, before.productId);
+    if (before && quantity > before.quantity) await availableQuantity(ctx, before.variantId);
 
     return inCartTransaction(
       ctx,
       async (tx) => {
         const { cart, line } = await lockLine(ctx, tx, args);
         if (quantity > line.quantity) {
-          const available = await availableQuantity(ctx, line.productId);
-          if (quantity > available) throw outOfStock(line.productId, quantity, available);
+          const available = await availableQuantity(ctx, line.variantId);
+          if (quantity > available) throw outOfStock(line.productId, line.variantId, quantity, available);
         }
         line.quantity = quantity;
         cart.updatedAt = new Date();
@@ -121,28 +128,28 @@ export class CartLinesService {
   }
 
   /**
-   * The products in the cart a change will apply to, read without a lock or
+   * The variants in the cart a change will apply to, read without a lock or
    * any access check: only used to ask catalog for their prices early.
    */
-  private async productIdsInCart(ctx: CartContext, cartId: string | null | undefined): Promise<string[]> {
+  private async variantIdsInCart(ctx: CartContext, cartId: string | null | undefined): Promise<string[]> {
     const knex = ctx.em.getKnex();
     let query;
-    if (cartId != null) query = knex('cart_item').select('product_id').where('cart_id', cartId);
+    if (cartId != null) query = knex('cart_item').select('variant_id').where('cart_id', cartId);
     else if (ctx.viewer && isUuid(ctx.viewer.id)) {
       query = knex('cart_item as i')
-        .select('i.product_id')
+        .select('i.variant_id')
         .join('cart as c', 'c.id', 'i.cart_id')
         .where({ 'c.user_id': ctx.viewer.id, 'c.status': CartStatus.ACTIVE });
     } else return [];
-    const rows = await ctx.em.getConnection().execute<{ product_id: string }[]>(query);
-    return rows.map((row) => row.product_id);
+    const rows = await ctx.em.getConnection().execute<{ variant_id: string }[]>(query);
+    return rows.map((row) => row.variant_id);
   }
 
   /** A line as it is now, without a lock: only used to ask inventory early. */
-  private async peekLine(ctx: CartContext, itemId: string): Promise<{ productId: string; quantity: number } | null> {
-    const query = ctx.em.getKnex()('cart_item').select('product_id', 'quantity').where('id', itemId);
-    const [row] = await ctx.em.getConnection().execute<{ product_id: string; quantity: number }[]>(query);
-    return row ? { productId: row.product_id, quantity: row.quantity } : null;
+  private async peekLine(ctx: CartContext, itemId: string): Promise<{ variantId: string; quantity: number } | null> {
+    const query = ctx.em.getKnex()('cart_item').select('variant_id', 'quantity').where('id', itemId);
+    const [row] = await ctx.em.getConnection().execute<{ variant_id: string; quantity: number }[]>(query);
+    return row ? { variantId: row.variant_id, quantity: row.quantity } : null;
   }
 }
 

@@ -52,6 +52,13 @@ export class Cart {
   @Property({ type: 'uuid', nullable: true, unique: 'cart_order_id_unique' })
   orderId?: string | null;
 
+  /**
+   * The discount code applied to the cart (at most one for now), or null.
+   * Whether it applies is decided whenever the cart is priced.
+   */
+  @Property({ type: 'uuid', nullable: true })
+  discountCodeId?: string | null;
+
   @Enum({ items: () => CartStatus, default: CartStatus.ACTIVE })
   status: CartStatus = CartStatus.ACTIVE;
 

@@ -13,8 +13,14 @@ export class AddToCartArgs {
   @Field(() => ID, { description: 'The product to add' })
   productId!: string;
 
-  @Field(() => Int, { description: "How many units to add; at least 1. The line's resulting quantity may not exceed the product's availableQuantity." })
+  @Field(() => Int, { description: "How many units to add; at least 1. The line's resulting quantity may not exceed the variant's availableQuantity." })
   quantity!: number;
+
+  @Field(() => ID, {
+    nullable: true,
+    description: "The variant to add: one of the product's variants (BAD_USER_INPUT otherwise). Omit it for the product's default variant.",
+  })
+  variantId?: string | null;
 }
 
 @ArgsType()
@@ -25,7 +31,7 @@ export class UpdateCartItemArgs {
   @Field(() => ID, { description: 'The line to change' })
   itemId!: string;
 
-  @Field(() => Int, { description: 'The new quantity; 0 removes the line. Raising it may not go beyond the product\'s availableQuantity.' })
+  @Field(() => Int, { description: 'The new quantity; 0 removes the line. Raising it may not go beyond the variant\'s availableQuantity.' })
   quantity!: number;
 }
 
@@ -38,14 +44,17 @@ export class RemoveCartItemArgs {
   itemId!: string;
 }
 
-@InputType({ description: 'A product an order bought from a cart, and how many units of it. Internal: only orders uses it.' })
+@InputType({ description: 'A variant of a product an order bought from a cart, and how many units of it. Internal: only orders uses it.' })
 @Directive('@inaccessible')
 export class CheckoutLineInput {
   @Field(() => ID, { description: "Catalog's product id" })
   productId!: string;
 
-  @Field(() => Int, { description: 'Units the order bought, at least 1; lines of the same product add up' })
+  @Field(() => Int, { description: 'Units the order bought, at least 1; lines of the same variant add up' })
   quantity!: number;
+
+  @Field(() => ID, { nullable: true, description: "The variant bought; omitted: the product's default variant (whose id is the product's)" })
+  variantId?: string | null;
 }
 
 @ArgsType()

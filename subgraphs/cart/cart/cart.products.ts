@@ -1,19 +1,21 @@
 import { badUserInput, ErrorCode, graphQLError } from '../../../lib/errors';
 import { isUuid } from '../../../lib/uuid';
 import type { CartContext } from '../cart.context';
-import type { CatalogProductPrice } from '../cart.loaders';
+import type { CatalogVariant } from '../cart.loaders';
 
 /**
- * What a cart change needs from the product's owners: catalog (does it exist,
- * what does it cost, in which currency) and inventory (how many units can be
- * ordered now). Both go through the request's loaders, so the lookups of one
- * change are one `_entities` call to each, and the prices are already there
- * when the changed cart is shown.
+ * What a cart change needs from the owners of products and variants: catalog
+ * (does the variant exist, of which product, what does it cost, in which
+ * currency) and inventory (how many units of it can be ordered now). Both go
+ * through the request's loaders, so the lookups of one change are one
+ * `_entities` call to each, and the prices are already there when the changed
+ * cart is shown. A product's default variant has the product's id.
  */
 
 /**
- * The stored form of a product id: PostgreSQL and the sibling subgraphs print
- * UUIDs in lowercase, so lines are keyed that way; null when it cannot be an id.
+ * The stored form of a product or variant id: PostgreSQL and the sibling
+ * subgraphs print UUIDs in lowercase, so lines are keyed that way; null when
+ * it cannot be an id.
  */
 export function productKey(id: string): string | null {
   return isUuid(id) ? id.toLowerCase() : null;
@@ -23,35 +25,45 @@ export function productNotFound(id: string) {
   return graphQLError(ErrorCode.NOT_FOUND, `Product ${id} does not exist in the catalog`, { id, argumentName: 'productId' });
 }
 
-/** The product's current price; NOT_FOUND when catalog does not know it. */
-export async function requireProduct(ctx: CartContext, productId: string): Promise<CatalogProductPrice> {
-  const product = await ctx.loaders.productPriceById.load(productId);
-  if (!product) throw productNotFound(productId);
-  return product;
+export function variantNotOfProduct(variantId: string, productId: string) {
+  return badUserInput(`"variantId" ${variantId} is not a variant of product ${productId}`, { argumentName: 'variantId' });
 }
 
-export async function availableQuantity(ctx: CartContext, productId: string): Promise<number> {
-  return (await ctx.loaders.productStockById.load(productId))?.availableQuantity ?? 0;
+/**
+ * The variant a line of `productId` is for: `variantId`, which must be one of
+ * the product's variants (BAD_USER_INPUT on "variantId" otherwise), or the
+ * product's default variant (NOT_FOUND when catalog does not know the product).
+ */
+export async function requireVariant(ctx: CartContext, productId: string, variantId: string | null): Promise<CatalogVariant> {
+  const variant = await ctx.loaders.variantById.load(variantId ?? productId);
+  if (variantId == null) {
+    if (!variant || variant.product.id.toLowerCase() !== productId) throw productNotFound(productId);
+    return variant;
+  }
+  if (!variant || variant.product.id.toLowerCase() !== productId) throw variantNotOfProduct(variantId, productId);
+  return variant;
 }
 
-/** OUT_OF_STOCK, shaped like inventory's (`productIds`), plus what was asked and what is there. */
-export function outOfStock(productId: string, requestedQuantity: number, available: number) {
-  const message =
-    available > 0
-      ? `Only ${available} of product ${productId} can be ordered now; the cart would hold ${requestedQuantity}`
-      : `Product ${productId} is sold out`;
-  return graphQLError(ErrorCode.OUT_OF_STOCK, message, { productIds: [productId], requestedQuantity, availableQuantity: available });
+export async function availableQuantity(ctx: CartContext, variantId: string): Promise<number> {
+  return (await ctx.loaders.variantStockById.load(variantId))?.availableQuantity ?? 0;
+}
+
+/** OUT_OF_STOCK, shaped like inventory's (`productIds`, `variantIds`), plus what was asked and what is there. */
+export function outOfStock(productId: string, variantId: string, requestedQuantity: number, available: number) {
+  const what = variantId === productId ? `product ${productId}` : `variant ${variantId} of product ${productId}`;
+  const message = available > 0 ? `Only ${available} of ${what} can be ordered now; the cart would hold ${requestedQuantity}` : `${what[0].toUpperCase()}${what.slice(1)} is sold out`;
+  return graphQLError(ErrorCode.OUT_OF_STOCK, message, { productIds: [productId], variantIds: [variantId], requestedQuantity, availableQuantity: available });
 }
 
 /**
  * The currency of the cart's lines at current prices; null for a cart with no
- * line catalog can price (it takes the currency of its first product).
+ * line catalog can price (it takes the currency of its first variant).
  */
-export async function cartCurrency(ctx: CartContext, productIds: readonly string[]): Promise<string | null> {
-  const prices = await ctx.loaders.productPriceById.loadMany([...productIds]);
-  for (const price of prices) {
-    if (price instanceof Error) throw price;
-    if (price) return price.price.currency;
+export async function cartCurrency(ctx: CartContext, variantIds: readonly string[]): Promise<string | null> {
+  const variants = await ctx.loaders.variantById.loadMany([...variantIds]);
+  for (const variant of variants) {
+    if (variant instanceof Error) throw variant;
+    if (variant) return variant.price.currency;
   }
   return null;
 }

@@ -30,12 +30,12 @@ export class CartResolver {
   }
 
   /*
-   * Demand control (docs/demand-control.md): one line per product; a shopper's
+   * Demand control (docs/demand-control.md): one line per variant; a shopper's
    * cart rarely has more than a dozen, 50 is a generous upper bound (nothing
    * enforces it; the estimate only has to be realistic).
    */
   @Directive('@listSize(assumedSize: 50)')
-  @FieldResolver(() => [CartItem], { description: 'The lines, oldest first. Lines whose product is no longer sold are left out.' })
+  @FieldResolver(() => [CartItem], { description: 'The lines, oldest first, one per variant. Lines whose variant is no longer sold are left out.' })
   async items(@Root() cart: Cart, @Ctx() ctx: CartContext): Promise<CartItem[]> {
     return this.cartService.items(ctx, cart);
   }
@@ -52,7 +52,7 @@ export class CartResolver {
 
   @Mutation(() => Cart, {
     description:
-      "Adds units of a product to a cart and returns the cart; a product already in it gets its quantity raised. Without cartId: the signed-in user's active cart (created if there is none), or, anonymously, a new guest cart whose id is its only key (a bearer capability: keep it secret). NOT_FOUND for an unknown product or a cart the caller may not change; OUT_OF_STOCK when the line would exceed the product's availableQuantity; BAD_USER_INPUT for a quantity below 1 or a product in another currency than the cart's.",
+      "Adds units of a product's variant (its default variant unless variantId says otherwise) to a cart and returns the cart; a variant already in it gets its quantity raised, another variant of the same product gets a line of its own. Without cartId: the signed-in user's active cart (created if there is none), or, anonymously, a new guest cart whose id is its only key (a bearer capability: keep it secret). NOT_FOUND for an unknown product or a cart the caller may not change; OUT_OF_STOCK when the line would exceed the variant's availableQuantity; BAD_USER_INPUT for a quantity below 1, a variantId that is not one of the product's variants, or a product in another currency than the cart's.",
   })
   async addToCart(@Ctx() ctx: CartContext, @Args(() => AddToCartArgs) args: AddToCartArgs): Promise<Cart> {
     return this.linesService.addToCart(ctx, args);
@@ -76,7 +76,7 @@ export class CartResolver {
   @Authorized()
   @Mutation(() => Cart, {
     description:
-      "Folds a guest cart into the signed-in user's active cart (created if there is none) and returns that cart; call it after signing in. Quantities of a product in both add up, capped at the product's availableQuantity (never below what the user's cart held); sold-out guest lines are left out. The guest cart's id stops working. NOT_FOUND for an unknown, already merged or user-owned cart. Signed in only.",
+      "Folds a guest cart into the signed-in user's active cart (created if there is none) and returns that cart; call it after signing in. Quantities of a variant in both add up, capped at the variant's availableQuantity (never below what the user's cart held); sold-out guest lines are left out. The guest cart's id stops working. NOT_FOUND for an unknown, already merged or user-owned cart. Signed in only.",
   })
   async mergeGuestCart(
     @Ctx() ctx: CartContext,

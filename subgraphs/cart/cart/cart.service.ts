@@ -2,17 +2,18 @@ import { actsFor, type Viewer } from '../../../lib/identity';
 import { money, type Money } from '../../../lib/money';
 import { isUuid } from '../../../lib/uuid';
 import type { CartContext } from '../cart.context';
-import type { CatalogProductPrice } from '../cart.loaders';
+import type { CatalogVariant } from '../cart.loaders';
 import type { CartItem } from '../cart-item/cart-item.entity';
 import { Cart, CartStatus } from './cart.entity';
 
 /** The currency of an empty cart's subtotal: the shop's, since there is no line to take it from. */
 export const DEFAULT_CURRENCY = 'USD';
 
-/** A cart line together with its product's current catalog price. */
+/** A cart line together with its variant's current catalog price and weight. */
 export interface PricedLine {
   item: CartItem;
-  price: CatalogProductPrice['price'];
+  price: CatalogVariant['price'];
+  weightGrams: number;
 }
 
 export class CartService {
@@ -45,20 +46,33 @@ export class CartService {
   }
 
   /**
-   * The cart's lines priced at current catalog prices, oldest first. A line
-   * whose product catalog no longer knows cannot be priced or bought, so it is
-   * left out of the items, the item count and the subtotal alike; its row is
-   * kept, and it shows again if the product comes back.
+   * The cart's lines priced at their variants' current catalog prices, oldest
+   * first. A line whose variant catalog no longer knows (or no longer lists
+   * under the line's product) cannot be priced or bought, so it is left out of
+   * the items, the item count and the subtotal alike; its row is kept, and it
+   * shows again if the variant comes back.
    */
   async pricedLines(ctx: CartContext, cart: Cart): Promise<PricedLine[]> {
+    return (await this.linesWithVariants(ctx, cart)).priced;
+  }
+
+  /** Every line of the cart, split into those catalog prices and those it no longer sells. */
+  async linesWithVariants(ctx: CartContext, cart: Cart): Promise<{ priced: PricedLine[]; unsold: CartItem[] }> {
     const items = await ctx.loaders.itemsByCartId.load(cart.id);
-    const products = await Promise.all(items.map((item) => ctx.loaders.productPriceById.load(item.productId)));
-    const lines: PricedLine[] = [];
+    const variants = await Promise.all(items.map((item) => ctx.loaders.variantById.load(item.variantId)));
+    const priced: PricedLine[] = [];
+    const unsold: CartItem[] = [];
     items.forEach((item, index) => {
-      const product = products[index];
-      if (product) lines.push({ item, price: product.price });
+      const variant = variants[index];
+      if (variant && variant.product.id.toLowerCase() === item.productId) priced.push({ item, price: variant.price, weightGrams: variant.weightGrams });
+      else unsold.push(item);
     });
-    return lines;
+    return { priced, unsold };
+  }
+
+  /** The currency of priced lines: the first line's, or the shop's for an empty cart. */
+  currencyOf(lines: readonly PricedLine[]): string {
+    return lines[0]?.price.currency ?? DEFAULT_CURRENCY;
   }
 
   async items(ctx: CartContext, cart: Cart): Promise<CartItem[]> {
@@ -76,7 +90,7 @@ export class CartService {
    */
   async subtotal(ctx: CartContext, cart: Cart): Promise<Money> {
     const lines = await this.pricedLines(ctx, cart);
-    const currency = lines[0]?.price.currency ?? DEFAULT_CURRENCY;
+    const currency = this.currencyOf(lines);
     let amount = 0;
     for (const line of lines) {
       if (line.price.currency !== currency) {

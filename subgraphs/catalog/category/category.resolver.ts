@@ -2,7 +2,7 @@ import { Args, ArgsType, Authorized, Ctx, Directive, Field, FieldResolver, ID, I
 import { Role } from '../../../lib/identity';
 import type { CatalogContext } from '../catalog.context';
 import { ProductConnection } from '../product/product.connection';
-import { ProductService } from '../product/product.service';
+import { ProductSearchService } from '../product/product-search.service';
 import { Category } from './category.entity';
 import { UpdateCategoryInput } from './category.inputs';
 import { CategoryService } from './category.service';
@@ -29,7 +29,7 @@ class UpdateCategoryArgs {
 @Resolver(() => Category)
 export class CategoryResolver {
   private readonly categoryService = new CategoryService();
-  private readonly productService = new ProductService();
+  private readonly searchService = new ProductSearchService();
 
   /*
    * Demand control (docs/demand-control.md): list sizes are the gateway's
@@ -65,6 +65,6 @@ export class CategoryResolver {
   @Directive('@listSize(slicingArguments: ["first"], sizedFields: ["nodes", "edges"], requireOneSlicingArgument: false)')
   @FieldResolver(() => ProductConnection, { description: 'Products of this category and its descendants, newest first' })
   async products(@Root() category: Category, @Ctx() ctx: CatalogContext, @Args(() => CategoryProductsArgs) args: CategoryProductsArgs): Promise<ProductConnection> {
-    return this.productService.page(ctx, { filter: { categoryId: category.id }, first: args.first, after: args.after });
+    return this.searchService.page(ctx, { filter: { categoryId: category.id }, first: args.first, after: args.after });
   }
 }

@@ -1,4 +1,7 @@
 import { Field, ID, InputType, Int, registerEnumType } from 'type-graphql';
+import { SelectedOptionInput } from '../product-variant/selected-option';
+import { ProductOptionInput } from '../product-variant/product-variant.inputs';
+import { PriceRangeInput } from './price-range.inputs';
 
 export enum ProductSort {
   RELEVANCE = 'RELEVANCE',
@@ -33,6 +36,19 @@ export class ProductFilter {
 
   @Field(() => Int, { nullable: true, description: 'Highest price in minor units, inclusive' })
   maxPrice?: number | null;
+
+  @Field(() => [SelectedOptionInput], {
+    nullable: true,
+    description:
+      'Option values (at most 20): values of one name are OR\'ed, names are AND\'ed; a product matches when one of its variants has, for every name given, one of the values given for it',
+  })
+  options?: SelectedOptionInput[] | null;
+
+  @Field(() => Boolean, { nullable: true, description: 'true: only products in stock; false: only sold-out products' })
+  available?: boolean | null;
+
+  @Field(() => [PriceRangeInput], { nullable: true, description: "Only products whose price is in one of these ranges (at most 10)" })
+  priceRanges?: PriceRangeInput[] | null;
 }
 
 @InputType({ description: 'A new product. The slug is generated from the name; text fields are trimmed.' })
@@ -57,6 +73,16 @@ export class CreateProductInput {
 
   @Field(() => String, { nullable: true, description: 'Absolute http(s) URL of the main image' })
   imageUrl?: string | null;
+
+  @Field(() => [ProductOptionInput], {
+    nullable: true,
+    description:
+      'Options the product is sold in (0 to 3; at most 100 combinations of their values). It gets one variant per combination, the first the default, all at priceAmount, each with the SKU followed by its values (e.g. "JACK-1-M-BLACK"). Without options: one default variant with the product\'s SKU.',
+  })
+  options?: ProductOptionInput[] | null;
+
+  @Field(() => Int, { nullable: true, description: 'Shipping weight of one unit in grams, at least 0, for every variant; default 500' })
+  weightGrams?: number | null;
 }
 
 @InputType({ description: 'Changes to a product. Omitted or null fields stay as they are, except imageUrl, which null removes. The slug never changes.' })

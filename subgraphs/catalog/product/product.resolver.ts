@@ -8,6 +8,7 @@ import { ProductConnection } from './product.connection';
 import { Product } from './product.entity';
 import { CreateProductInput, ProductFilter, ProductSort, UpdateProductInput } from './product.inputs';
 import { ProductService } from './product.service';
+import { ProductSearchService } from './product-search.service';
 
 @ArgsType()
 class ProductsArgs {
@@ -46,6 +47,7 @@ class UpdateProductArgs {
 @Resolver(() => Product)
 export class ProductResolver {
   private readonly productService = new ProductService();
+  private readonly searchService = new ProductSearchService();
 
   @Query(() => Product, { nullable: true, description: 'One product by id or by slug (exactly one of them); null when it does not exist' })
   async product(@Ctx() ctx: CatalogContext, @Args(() => ProductLookupArgs) { id, slug }: ProductLookupArgs): Promise<Product | null> {
@@ -70,7 +72,7 @@ export class ProductResolver {
   @Directive('@listSize(slicingArguments: ["first"], sizedFields: ["nodes", "edges"], requireOneSlicingArgument: false)')
   @Query(() => ProductConnection, { description: 'Products, filtered, sorted and paginated' })
   async products(@Ctx() ctx: CatalogContext, @Args(() => ProductsArgs) args: ProductsArgs): Promise<ProductConnection> {
-    return this.productService.page(ctx, args);
+    return this.searchService.page(ctx, args);
   }
 
   @Authorized(Role.ADMIN)

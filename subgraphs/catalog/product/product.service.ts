@@ -1,7 +1,5 @@
 import { LockMode, UniqueConstraintViolationException } from '@mikro-orm/core';
-import type { Knex } from '@mikro-orm/postgresql';
-import { decodeCursor, encodeCursor, pageSize, toConnection, type Connection, type CursorType, type CursorValue } from '../../../lib/connection';
-import { rowReader, type EntityManager } from '../../../lib/database';
+import { type EntityManager } from '../../../lib/database';
 import { badUserInput, notFound } from '../../../lib/errors';
 import { Topics } from '../../../lib/events';
 import { recordEvent } from '../../../lib/outbox';
@@ -9,9 +7,10 @@ import { slugify } from '../../../lib/slug';
 import { isUuid } from '../../../lib/uuid';
 import type { CatalogContext } from '../catalog.context';
 import { Category } from '../category/category.entity';
-import { CategoryService } from '../category/category.service';
 import { Product } from './product.entity';
-import { ProductSort, type CreateProductInput, type ProductFilter, type UpdateProductInput } from './product.inputs';
+import { checkWeightGrams, DEFAULT_WEIGHT_GRAMS, normalizeOptions, variantSkus } from '../product-variant/product-option.validation';
+import { ProductVariantService } from '../product-variant/product-variant.service';
+import { type CreateProductInput, type UpdateProductInput } from './product.inputs';
 import {
   checkPriceAmount,
   normalizeCurrency,
@@ -39,147 +38,8 @@ function violatedConstraint(error: unknown): string | undefined {
   return error instanceof UniqueConstraintViolationException ? (error as unknown as { constraint?: string }).constraint : undefined;
 }
 
-export interface ProductPageArgs {
-  filter?: ProductFilter | null;
-  sort?: ProductSort | null;
-  first?: number | null;
-  after?: string | null;
-}
-
-type Direction = 'asc' | 'desc';
-
-/** One keyset ordering: the SQL sort keys and how to read them back off a row. */
-interface Ordering {
-  name: string;
-  direction: Direction;
-  /** SQL expressions, most significant first; the last is always the id. */
-  keys: string[];
-  /**
-   * The type of each key: decodeCursor checks a cursor's values against it, and
-   * the SQL casts the parameters to it, so compared values have the key's exact type.
-   */
-  types: CursorType[];
-  valuesOf(product: Product, row: Record<string, unknown>): CursorValue[];
-}
-
-const orderings: Record<Exclude<ProductSort, ProductSort.RELEVANCE>, Ordering> = {
-  NEWEST: {
-    name: 'NEWEST',
-    direction: 'desc',
-    keys: ['p.created_at', 'p.id'],
-    types: ['timestamptz', 'uuid'],
-    valuesOf: (product) => [product.createdAt.toISOString(), product.id],
-  },
-  PRICE_ASC: {
-    name: 'PRICE_ASC',
-    direction: 'asc',
-    keys: ['p.price_amount', 'p.id'],
-    types: ['integer', 'uuid'],
-    valuesOf: (product) => [product.priceAmount, product.id],
-  },
-  PRICE_DESC: {
-    name: 'PRICE_DESC',
-    direction: 'desc',
-    keys: ['p.price_amount', 'p.id'],
-    types: ['integer', 'uuid'],
-    valuesOf: (product) => [product.priceAmount, product.id],
-  },
-  NAME_ASC: {
-    name: 'NAME_ASC',
-    direction: 'asc',
-    keys: ['p.name', 'p.id'],
-    types: ['text', 'uuid'],
-    valuesOf: (product) => [product.name, product.id],
-  },
-};
-
-const relevance: Ordering = {
-  name: 'RELEVANCE',
-  direction: 'desc',
-  keys: ['search_rank', 'p.id'],
-  types: ['real', 'uuid'],
-  valuesOf: (product, row) => [Number(row.search_rank), product.id],
-};
-
-/** Mapped columns except lazy ones (the search vector is large and never returned). */
-function eagerColumns(ctx: CatalogContext): string[] {
-  return ctx.em
-    .getMetadata()
-    .get(Product.name)
-    .props.filter((prop) => !prop.lazy && prop.fieldNames?.length)
-    .flatMap((prop) => prop.fieldNames);
-}
-
 export class ProductService {
-  private readonly categories = new CategoryService();
-
-  /**
-   * A page of products with keyset pagination: the cursor carries the sort
-   * keys of the last edge, so a page costs one indexed range scan however
-   * deep it is, plus one count for `totalCount`.
-   */
-  async page(ctx: CatalogContext, args: ProductPageArgs): Promise<Connection<Product>> {
-    const size = pageSize(args.first);
-    const filter = args.filter ?? {};
-    const search = filter.search?.trim() || null;
-    const ordering = args.sort === ProductSort.RELEVANCE && search ? relevance : orderings[args.sort === ProductSort.RELEVANCE || !args.sort ? ProductSort.NEWEST : args.sort];
-
-    if (filter.minPrice != null && filter.minPrice < 0) throw badUserInput('"minPrice" must not be negative', { argumentName: 'filter.minPrice' });
-    if (filter.maxPrice != null && filter.maxPrice < 0) throw badUserInput('"maxPrice" must not be negative', { argumentName: 'filter.maxPrice' });
-    if (filter.minPrice != null && filter.maxPrice != null && filter.minPrice > filter.maxPrice) {
-      throw badUserInput('"minPrice" must not exceed "maxPrice"', { argumentName: 'filter' });
-    }
-    const after = args.after ? decodeCursor(args.after, ordering.name, ordering.types) : null;
-
-    let categoryIds: string[] | null = null;
-    if (filter.categoryId != null) {
-      categoryIds = isUuid(filter.categoryId) ? await this.categories.subtreeIds(ctx, filter.categoryId) : [];
-      if (categoryIds.length === 0) return toConnection([], size, () => '', 0);
-    }
-
-    const knex = ctx.em.getKnex();
-    const applyFilter = (query: Knex.QueryBuilder) => {
-      if (categoryIds) query.whereIn('p.category_id', categoryIds);
-      if (filter.minPrice != null) query.where('p.price_amount', '>=', filter.minPrice);
-      if (filter.maxPrice != null) query.where('p.price_amount', '<=', filter.maxPrice);
-      if (search) query.whereRaw("p.search_vector @@ websearch_to_tsquery('english', ?)", [search]);
-      return query;
-    };
-
-    const pageQuery = applyFilter(knex('product as p').select(eagerColumns(ctx).map((column) => `p.${column}`)));
-    if (ordering === relevance) {
-      pageQuery.select(knex.raw("ts_rank(p.search_vector, websearch_to_tsquery('english', ?)) as search_rank", [search]));
-    }
-    let rowsQuery: Knex.QueryBuilder = pageQuery;
-    if (ordering === relevance) {
-      // The rank is computed, so keyset on it needs a derived table.
-      rowsQuery = knex.select('*').from(pageQuery.as('p'));
-    }
-    if (after) {
-      const comparator = ordering.direction === 'asc' ? '>' : '<';
-      const keys = ordering.keys.map((key) => (ordering === relevance ? `p.${key.replace(/^p\./, '')}` : key));
-      rowsQuery.whereRaw(`(${keys.join(', ')}) ${comparator} (${ordering.types.map((type) => `?::${type}`).join(', ')})`, after);
-    }
-    for (const key of ordering.keys) {
-      rowsQuery.orderBy(ordering === relevance ? `p.${key.replace(/^p\./, '')}` : key, ordering.direction);
-    }
-    rowsQuery.limit(size + 1);
-
-    const countQuery = applyFilter(knex('product as p').count<{ count: string }[]>({ count: '*' }));
-    const [rows, counted] = await Promise.all([
-      ctx.em.getConnection().execute<Record<string, unknown>[]>(rowsQuery),
-      ctx.em.getConnection().execute<{ count: string }[]>(countQuery),
-    ]);
-    // Plain objects, not managed entities: a page is only read, and hydrating it into the identity map cost more than the rest of the request.
-    const read = rowReader(ctx.em, Product);
-    const cursors = new Map<Product, string>();
-    const products = rows.map((row) => {
-      const product = read(row);
-      cursors.set(product, encodeCursor(ordering.name, ordering.valuesOf(product, row)));
-      return product;
-    });
-    return toConnection(products, size, (product) => cursors.get(product)!, Number(counted[0].count));
-  }
+  private readonly variants = new ProductVariantService();
 
   async bySlug(ctx: CatalogContext, slug: string): Promise<Product | null> {
     return ctx.em.findOne(Product, { slug });
@@ -200,8 +60,12 @@ export class ProductService {
       currency: normalizeCurrency(input.currency ?? 'USD'),
       imageUrl: input.imageUrl == null ? null : normalizeImageUrl(input.imageUrl),
     };
+    const options = normalizeOptions(input.options);
+    const weightGrams = input.weightGrams == null ? DEFAULT_WEIGHT_GRAMS : checkWeightGrams(input.weightGrams, 'input.weightGrams');
+    const skus = variantSkus(fields.sku, options);
     const category = await this.existingCategory(ctx, input.categoryId);
     await this.assertSkuFree(ctx.em, fields.sku);
+    await this.variants.assertSkusFree(ctx.em, skus, options.length > 0 ? 'input.options' : 'input.sku');
 
     const base = baseSlug(fields.name);
     try {
@@ -210,6 +74,8 @@ export class ProductService {
         await tx.getConnection().execute('select pg_advisory_xact_lock(hashtext(?))', [`product-slug:${base}`], 'run', tx.getTransactionContext());
         const slug = firstFreeSlug(base, await this.slugsLike(tx, base));
         const product = tx.create(Product, { ...fields, slug, category: tx.getReference(Category, category.id) });
+        // Every product has at least its default variant (id = the product's id), created with it.
+        this.variants.createFor(tx, product, options, skus, weightGrams);
         recordEvent(tx, Topics.PRODUCT_CHANGED, product.id, {
           productId: product.id,
           change: 'created',
@@ -221,6 +87,9 @@ export class ProductService {
       });
     } catch (error) {
       if (violatedConstraint(error) === 'product_sku_unique') throw this.skuTaken(fields.sku);
+      if (violatedConstraint(error) === 'product_variant_sku_key') {
+        throw badUserInput(`A variant SKU of this product is already used by another product's variant`, { argumentName: options.length > 0 ? 'input.options' : 'input.sku' });
+      }
       throw error;
     }
   }
@@ -251,8 +120,11 @@ export class ProductService {
       const moved = category !== null && category.id !== previousCategoryId;
       const changed = moved || (Object.keys(changes) as (keyof typeof changes)[]).some((field) => changes[field] !== product[field]);
       if (!changed) return product;
+      const repriced = changes.priceAmount !== undefined && changes.priceAmount !== product.priceAmount;
       tx.assign(product, changes);
       if (moved) product.category = tx.getReference(Category, category.id);
+      // The product's price is its default variant's price: both change in this transaction.
+      if (repriced) await this.variants.setDefaultPrice(tx, product.id, product.priceAmount);
       recordEvent(tx, Topics.PRODUCT_CHANGED, product.id, {
         productId: product.id,
         change: 'updated',

@@ -14,22 +14,26 @@ export class ProductStockResolver {
    * stock.changed (lib/events.ts), hence onlyWithInvalidation.
    */
   @Directive('@cacheControl(maxAge: 60, onlyWithInvalidation: true)')
-  @FieldResolver(() => Boolean, { description: 'Whether at least one unit is available in some warehouse' })
+  @FieldResolver(() => Boolean, { description: 'Whether at least one unit of some variant is available in some warehouse' })
   async inStock(@Root() product: ProductStock, @Ctx() ctx: InventoryContext): Promise<boolean> {
     return this.productStockService.inStock(ctx, product.id);
   }
 
   @Directive('@cacheControl(maxAge: 60, onlyWithInvalidation: true)')
-  @FieldResolver(() => Int, { description: 'Units that can be ordered now: on hand minus reserved, over all warehouses' })
+  @FieldResolver(() => Int, { description: 'Units that can be ordered now: on hand minus reserved, over all variants and warehouses' })
   async availableQuantity(@Root() product: ProductStock, @Ctx() ctx: InventoryContext): Promise<number> {
     return this.productStockService.availableQuantity(ctx, product.id);
   }
 
-  /** Demand control (docs/demand-control.md): at most one level per warehouse, so the bound of Query.warehouses (20). */
+  /**
+   * Demand control (docs/demand-control.md): one level per variant and
+   * warehouse; the bound of Query.warehouses (20) as before, as most products
+   * have one variant (a product with many runs over the estimate).
+   */
   @Directive('@listSize(assumedSize: 20)')
   @Directive('@cacheControl(scope: PRIVATE)')
   @Authorized(Role.ADMIN)
-  @FieldResolver(() => [StockLevel], { description: 'Stock per warehouse, by warehouse code. ADMIN only.' })
+  @FieldResolver(() => [StockLevel], { description: 'Stock per variant and warehouse, by warehouse code, then variant id. ADMIN only.' })
   async stockLevels(@Root() product: ProductStock, @Ctx() ctx: InventoryContext): Promise<StockLevel[]> {
     return this.productStockService.stockLevels(ctx, product.id);
   }

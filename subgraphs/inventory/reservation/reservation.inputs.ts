@@ -3,14 +3,18 @@ import { ArgsType, Directive, Field, ID, InputType, Int } from 'type-graphql';
 /** Reservations last long enough for a payment round trip, not for a forgotten tab. */
 export const DEFAULT_RESERVATION_TTL_SECONDS = 900;
 
-@InputType({ description: 'Units of one product to reserve for an order. Internal: only sibling services use it.' })
+@InputType({ description: 'Units of one product variant to reserve for an order. Internal: only sibling services use it.' })
 @Directive('@inaccessible')
 export class StockLineInput {
-  @Field(() => ID, { description: "Catalog's product id" })
+  @Field(() => ID, { description: "Catalog's product id: the product the variant belongs to" })
   productId!: string;
 
-  @Field(() => Int, { description: 'Units to hold, at least 1; lines of the same product add up' })
+  @Field(() => Int, { description: 'Units to hold, at least 1; lines of the same variant add up' })
   quantity!: number;
+
+  // Last and optional, so callers from before variants keep working: their lines name products, i.e. default variants.
+  @Field(() => ID, { nullable: true, description: "Catalog's variant id; null or omitted: the product's default variant (whose id is the product's)" })
+  variantId?: string | null;
 }
 
 @ArgsType()
@@ -18,7 +22,7 @@ export class ReserveStockArgs {
   @Field(() => ID, { description: 'The order the stock is held for; also the idempotency key' })
   orderId!: string;
 
-  @Field(() => [StockLineInput], { description: 'Products and quantities, all reserved or none' })
+  @Field(() => [StockLineInput], { description: 'Variants and quantities, all reserved or none' })
   lines!: StockLineInput[];
 
   @Field(() => Int, {

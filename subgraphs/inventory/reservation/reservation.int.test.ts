@@ -119,7 +119,7 @@ describe('stock reservations', () => {
     const events = await eventsOf(product);
     // Three adjustments, then one event for the reservation (not one per warehouse).
     expect(events.map((e) => e.availableQuantity)).toEqual([3, 5, 6, 2]);
-    expect(events.at(-1)).toEqual({ productId: product, availableQuantity: 2, inStock: true, changedAt: expect.any(String) });
+    expect(events.at(-1)).toEqual({ productId: product, variantIds: [product], availableQuantity: 2, inStock: true, changedAt: expect.any(String) });
   });
 
   it('reserves all lines or none: a shortage is OUT_OF_STOCK naming the short products and writes nothing', async () => {
@@ -392,7 +392,7 @@ describe('stock reservations', () => {
       expect(three).toBe(one);
       // begin, claim the order, lock stock, then one insert each for outbox, lines, movements, one batched update, commit
       expect(one).toBe(8);
-      expect(counter.statements.some((sql) => /for update/i.test(sql) && /order by .*product_id.*warehouse_id/i.test(sql))).toBe(true);
+      expect(counter.statements.some((sql) => /for update/i.test(sql) && /order by .*variant_id.*warehouse_id/i.test(sql))).toBe(true);
     } finally {
       counter.detach();
     }

@@ -15,7 +15,7 @@ export class ReservationResolver {
   @Directive('@inaccessible')
   @Mutation(() => Boolean, {
     description:
-      'Reserves every line for the order or nothing (OUT_OF_STOCK, extensions.productIds = the short products). Idempotent per orderId: an ACTIVE or COMMITTED reservation for it is answered true without change; a RELEASED one is BAD_USER_INPUT.',
+      'Reserves every line for the order or nothing (OUT_OF_STOCK, extensions.productIds = the products of the short variants, extensions.variantIds = the short variants). Idempotent per orderId: an ACTIVE or COMMITTED reservation for it is answered true without change; a RELEASED one is BAD_USER_INPUT.',
   })
   async reserveStock(@Ctx() ctx: InventoryContext, @Args(() => ReserveStockArgs) args: ReserveStockArgs): Promise<boolean> {
     return this.reservationService.reserve(ctx, args);
@@ -24,7 +24,7 @@ export class ReservationResolver {
   @Directive('@inaccessible')
   @Mutation(() => Boolean, {
     description:
-      'For a paid order whose reservation lapsed before it was committed (RELEASED by expiry): takes every line again or nothing (OUT_OF_STOCK, extensions.productIds = the short products); the reservation is then ACTIVE with a new expiry, ready to commit. Idempotent per orderId: ACTIVE or COMMITTED is true without change; no reservation at all is reserved as reserveStock does; RESTOCKED is BAD_USER_INPUT. The caller makes sure the order is still sold.',
+      'For a paid order whose reservation lapsed before it was committed (RELEASED by expiry): takes every line again or nothing (OUT_OF_STOCK, extensions.productIds = the products of the short variants, extensions.variantIds = the short variants); the reservation is then ACTIVE with a new expiry, ready to commit. Idempotent per orderId: ACTIVE or COMMITTED is true without change; no reservation at all is reserved as reserveStock does; RESTOCKED is BAD_USER_INPUT. The caller makes sure the order is still sold.',
   })
   async renewReservation(@Ctx() ctx: InventoryContext, @Args(() => ReserveStockArgs) args: ReserveStockArgs): Promise<boolean> {
     return this.reservationService.renew(ctx, args);

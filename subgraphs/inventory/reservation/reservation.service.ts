@@ -15,28 +15,48 @@ import { DEFAULT_RESERVATION_TTL_SECONDS, type ReserveStockArgs, type StockLineI
 const MAX_TTL_SECONDS = 86_400;
 const MAX_LINES = 500;
 
-/** The requested units per product (lowercase id, as PostgreSQL prints uuids), duplicate lines summed. */
-export function requestedQuantities(lines: readonly StockLineInput[]): Map<string, number> {
+/** Units requested of one variant, and the product it belongs to. */
+export interface RequestedStock {
+  productId: string;
+  quantity: number;
+}
+
+/**
+ * The requested units per variant (lowercase ids, as PostgreSQL prints
+ * uuids), duplicate lines of one variant summed. A line without variantId
+ * means the product's default variant, whose id is the product's.
+ */
+export function requestedQuantities(lines: readonly StockLineInput[]): Map<string, RequestedStock> {
   if (lines.length === 0) throw badUserInput('"lines" must contain at least one line', { argumentName: 'lines' });
   if (lines.length > MAX_LINES) throw badUserInput(`"lines" may contain at most ${MAX_LINES} lines`, { argumentName: 'lines' });
-  const quantities = new Map<string, number>();
+  const requested = new Map<string, RequestedStock>();
   lines.forEach((line, index) => {
     if (!isUuid(line.productId)) throw badUserInput(`lines[${index}].productId "${line.productId}" is not a product id`, { argumentName: `lines.${index}.productId` });
+    if (line.variantId != null && !isUuid(line.variantId)) {
+      throw badUserInput(`lines[${index}].variantId "${line.variantId}" is not a variant id`, { argumentName: `lines.${index}.variantId` });
+    }
     if (!Number.isInteger(line.quantity) || line.quantity < 1) {
       throw badUserInput(`lines[${index}].quantity must be a positive integer, got ${line.quantity}`, { argumentName: `lines.${index}.quantity` });
     }
     const productId = line.productId.toLowerCase();
-    quantities.set(productId, (quantities.get(productId) ?? 0) + line.quantity);
+    const variantId = (line.variantId ?? line.productId).toLowerCase();
+    const earlier = requested.get(variantId);
+    if (earlier && earlier.productId !== productId) {
+      throw badUserInput(`lines[${index}] puts variant ${variantId} under product ${productId}, an earlier line under ${earlier.productId}`, {
+        argumentName: `lines.${index}.productId`,
+      });
+    }
+    requested.set(variantId, { productId, quantity: (earlier?.quantity ?? 0) + line.quantity });
   });
-  return quantities;
+  return requested;
 }
 
-function groupByProduct(levels: readonly StockLevel[]): Map<string, StockLevel[]> {
+function groupByVariant(levels: readonly StockLevel[]): Map<string, StockLevel[]> {
   const groups = new Map<string, StockLevel[]>();
   for (const level of levels) {
-    const group = groups.get(level.productId);
+    const group = groups.get(level.variantId);
     if (group) group.push(level);
-    else groups.set(level.productId, [level]);
+    else groups.set(level.variantId, [level]);
   }
   return groups;
 }
@@ -54,8 +74,8 @@ async function lockReservation(tx: EntityManager, orderId: string): Promise<Rese
 export async function giveBackReservation(tx: EntityManager, reservation: Reservation, source: Omit<MovementSource, 'orderId'>, now: Date): Promise<void> {
   const wasActive = reservation.status === ReservationStatus.ACTIVE;
   if (!wasActive && reservation.status !== ReservationStatus.COMMITTED) return;
-  const lines = await tx.find(ReservationLine, { reservation }, { orderBy: { productId: 'asc', warehouse: 'asc' } });
-  const levels = await lockStockLevels(tx, [...new Set(lines.map((line) => line.productId))]);
+  const lines = await tx.find(ReservationLine, { reservation }, { orderBy: { variantId: 'asc', warehouse: 'asc' } });
+  const levels = await lockStockLevels(tx, lines.map((line) => line.productId));
   const ledger = new StockLedger(tx, levels, { ...source, orderId: reservation.orderId });
   for (const line of lines) {
     const level = levelOf(levels, line);
@@ -67,40 +87,55 @@ export async function giveBackReservation(tx: EntityManager, reservation: Reserv
 }
 
 function levelOf(levels: readonly StockLevel[], line: ReservationLine): StockLevel {
-  const level = levels.find((l) => l.productId === line.productId && l.warehouse.id === line.warehouse.id);
+  const level = levels.find((l) => l.variantId === line.variantId && l.warehouse.id === line.warehouse.id);
   // Stock levels are never deleted, and the check constraints keep reserved within onHand.
-  if (!level) throw new Error(`Reservation line ${line.id} points at a missing stock level (${line.productId} in ${line.warehouse.id})`);
+  if (!level) throw new Error(`Reservation line ${line.id} points at a missing stock level (variant ${line.variantId} of ${line.productId} in ${line.warehouse.id})`);
   return level;
+}
+
+/** "product P" for a default variant, else "variant V of product P". */
+function describeVariant(variantId: string, productId: string): string {
+  return variantId === productId ? `product ${productId}` : `variant ${variantId} of product ${productId}`;
 }
 
 /**
  * Takes the requested units for a reservation in the transaction: locks the
- * products' stock levels (in the global order), then every product comes
+ * products' stock levels (in the global order), then every variant comes
  * from its warehouses, most available first, or nothing does: a shortage is
- * OUT_OF_STOCK (extensions.productIds), thrown inside the transaction so
- * whatever it wrote before rolls back.
+ * OUT_OF_STOCK (extensions.productIds: the products of the short variants;
+ * extensions.variantIds: the short variants; both in the order of the
+ * lines), thrown inside the transaction so whatever it wrote before rolls
+ * back. A variant counts only with the stock levels of the product its line
+ * names (a variant stocked under another product is not there).
  */
-async function holdLines(tx: EntityManager, reservationId: string, requested: ReadonlyMap<string, number>, source: MovementSource, now: Date): Promise<void> {
-  const productIds = [...requested.keys()].sort();
-  const levels = await lockStockLevels(tx, productIds);
-  const byProduct = groupByProduct(levels);
-  const availableOf = (productId: string) => (byProduct.get(productId) ?? []).reduce((sum, level) => sum + available(level), 0);
-  const short = [...requested].filter(([productId, quantity]) => availableOf(productId) < quantity).map(([productId]) => productId);
+async function holdLines(tx: EntityManager, reservationId: string, requested: ReadonlyMap<string, RequestedStock>, source: MovementSource, now: Date): Promise<void> {
+  const variantIds = [...requested.keys()].sort();
+  const levels = await lockStockLevels(tx, [...requested.values()].map((line) => line.productId));
+  const byVariant = groupByVariant(levels);
+  const levelsOf = (variantId: string) => (byVariant.get(variantId) ?? []).filter((level) => level.productId === requested.get(variantId)!.productId);
+  const availableOf = (variantId: string) => levelsOf(variantId).reduce((sum, level) => sum + available(level), 0);
+  // In the order of the lines, as before variants.
+  const short = [...requested.keys()].filter((variantId) => availableOf(variantId) < requested.get(variantId)!.quantity);
   if (short.length > 0) {
-    throw graphQLError(ErrorCode.OUT_OF_STOCK, `Not enough stock for ${short.length === 1 ? 'product' : 'products'} ${short.join(', ')}`, { productIds: short });
+    const productIds = [...new Set(short.map((variantId) => requested.get(variantId)!.productId))];
+    throw graphQLError(ErrorCode.OUT_OF_STOCK, `Not enough stock for ${short.map((variantId) => describeVariant(variantId, requested.get(variantId)!.productId)).join(', ')}`, {
+      productIds,
+      variantIds: short,
+    });
   }
   const reservation = tx.getReference(Reservation, reservationId);
   const ledger = new StockLedger(tx, levels, source);
-  for (const productId of productIds) {
-    let remaining = requested.get(productId)!;
+  for (const variantId of variantIds) {
+    const { productId, quantity: wanted } = requested.get(variantId)!;
+    let remaining = wanted;
     // Most available first keeps an order in as few warehouses as possible.
-    const candidates = [...byProduct.get(productId)!].sort((a, b) => available(b) - available(a) || a.warehouse.id.localeCompare(b.warehouse.id));
+    const candidates = [...levelsOf(variantId)].sort((a, b) => available(b) - available(a) || a.warehouse.id.localeCompare(b.warehouse.id));
     for (const level of candidates) {
       if (remaining === 0) break;
       const quantity = Math.min(remaining, available(level));
       if (quantity <= 0) continue;
       ledger.move(level, StockMovementKind.RESERVE, 0, quantity);
-      tx.create(ReservationLine, { reservation, productId, warehouse: tx.getReference(Warehouse, level.warehouse.id), quantity });
+      tx.create(ReservationLine, { reservation, productId, variantId, warehouse: tx.getReference(Warehouse, level.warehouse.id), quantity });
       remaining -= quantity;
     }
   }
@@ -110,8 +145,9 @@ async function holdLines(tx: EntityManager, reservationId: string, requested: Re
 /**
  * The stock side of checkout. Every operation runs in one transaction that
  * locks the order's reservation row, then the stock levels of its products
- * in (product_id, warehouse_id) order, so concurrent checkouts never oversell
- * and never deadlock; every operation is idempotent per order id.
+ * in (variant_id, warehouse_id) order, so concurrent checkouts never oversell
+ * and never deadlock; stock is taken and given back per variant; every
+ * operation is idempotent per order id.
  */
 export class ReservationService {
   async reserve(ctx: InventoryContext, args: ReserveStockArgs): Promise<boolean> {
@@ -197,8 +233,8 @@ export class ReservationService {
         });
       }
       // An ACTIVE reservation still holds its units even past expiresAt (the sweeper has not run), so committing it cannot oversell.
-      const lines = await tx.find(ReservationLine, { reservation }, { orderBy: { productId: 'asc', warehouse: 'asc' } });
-      const levels = await lockStockLevels(tx, [...new Set(lines.map((line) => line.productId))]);
+      const lines = await tx.find(ReservationLine, { reservation }, { orderBy: { variantId: 'asc', warehouse: 'asc' } });
+      const levels = await lockStockLevels(tx, lines.map((line) => line.productId));
       const ledger = new StockLedger(tx, levels, { actorId: ctx.viewer?.id ?? null, orderId: reservation.orderId, reason: null });
       for (const line of lines) ledger.move(levelOf(levels, line), StockMovementKind.COMMIT, -line.quantity, -line.quantity);
       reservation.status = ReservationStatus.COMMITTED;

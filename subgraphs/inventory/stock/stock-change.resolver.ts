@@ -30,6 +30,8 @@ export class StockChangeResolver {
     change.availableQuantity = event.availableQuantity;
     change.inStock = event.inStock;
     change.changedAt = new Date(event.changedAt);
+    // Events recorded before stock was held per variant have none: the product had only its default variant then.
+    change.variantIds = event.variantIds ?? [event.productId];
     return change;
   }
 }

@@ -8,17 +8,22 @@ import { StockLevel } from './stock-level.entity';
 import { StockMovement, StockMovementKind } from './stock-movement.entity';
 
 /**
- * Locks every stock level of the products, in one statement, in the order
- * (product_id, warehouse_id). Every writer of stock locks through here, so
- * all of them take row locks in the same global order and cannot deadlock;
- * a product's figures cannot change under a holder of its locks.
+ * Locks every stock level of the products (all their variants), in one
+ * statement, in the global order (variant_id, warehouse_id). Every writer of
+ * stock locks through here, so all of them take row locks in the same order
+ * and cannot deadlock, and a product's figures cannot change under a holder
+ * of its locks. Stock is taken per variant, but the locks cover the whole
+ * product: the product-wide availability each STOCK_CHANGED event carries
+ * must be the one its transaction leaves behind, which only holds if no
+ * other variant of the product changes meanwhile (two variants locked alone
+ * by two transactions would each publish a sum missing the other's change).
  */
 export async function lockStockLevels(tx: EntityManager, productIds: readonly string[]): Promise<StockLevel[]> {
   if (productIds.length === 0) return [];
   return tx.find(
     StockLevel,
-    { productId: { $in: [...productIds] } },
-    { lockMode: LockMode.PESSIMISTIC_WRITE, orderBy: { productId: 'asc', warehouse: 'asc' }, refresh: true },
+    { productId: { $in: [...new Set(productIds)] } },
+    { lockMode: LockMode.PESSIMISTIC_WRITE, orderBy: { variantId: 'asc', warehouse: 'asc' }, refresh: true },
   );
 }
 
@@ -36,12 +41,14 @@ export interface MovementSource {
 /**
  * Applies stock changes to locked stock levels and writes what they imply in
  * the same unit of work: a movement per change and, per product touched, one
- * STOCK_CHANGED event with its availability after the operation. The caller
- * holds the locks of all stock levels of those products (lockStockLevels),
- * so the figures are final and events follow commit order per product.
+ * STOCK_CHANGED event with its product-wide availability after the operation
+ * and the variants that changed. The caller holds the locks of all stock
+ * levels of those products (lockStockLevels), so the figures are final and
+ * events follow commit order per product.
  */
 export class StockLedger {
-  private readonly touched = new Set<string>();
+  /** Variant ids touched, per product id. */
+  private readonly touched = new Map<string, Set<string>>();
 
   constructor(
     private readonly tx: EntityManager,
@@ -54,6 +61,7 @@ export class StockLedger {
     level.reserved += reservedDelta;
     this.tx.create(StockMovement, {
       productId: level.productId,
+      variantId: level.variantId,
       warehouse: this.tx.getReference(Warehouse, level.warehouse.id),
       kind,
       delta: onHandDelta,
@@ -62,15 +70,18 @@ export class StockLedger {
       actorId: this.source.actorId != null && isUuid(this.source.actorId) ? this.source.actorId : null,
       orderId: this.source.orderId,
     });
-    this.touched.add(level.productId);
+    const variants = this.touched.get(level.productId);
+    if (variants) variants.add(level.variantId);
+    else this.touched.set(level.productId, new Set([level.variantId]));
   }
 
   /** Records one STOCK_CHANGED per product touched; call once, after the last move. */
   recordEvents(changedAt: Date): void {
-    for (const productId of [...this.touched].sort()) {
+    for (const productId of [...this.touched.keys()].sort()) {
       const availableQuantity = this.levels.filter((level) => level.productId === productId).reduce((sum, level) => sum + available(level), 0);
       recordEvent(this.tx, Topics.STOCK_CHANGED, productId, {
         productId,
+        variantIds: [...this.touched.get(productId)!].sort(),
         availableQuantity,
         inStock: availableQuantity > 0,
         changedAt: changedAt.toISOString(),

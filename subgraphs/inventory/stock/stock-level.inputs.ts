@@ -13,4 +13,11 @@ export class AdjustStockArgs {
 
   @Field(() => String, { nullable: true, description: 'Why the stock changed, e.g. "cycle count"; kept for the audit trail' })
   reason?: string | null;
+
+  // Last and optional, so existing callers keep meaning the default variant.
+  @Field(() => ID, {
+    nullable: true,
+    description: "The variant whose stock changes, one of the product's (not checked against catalog, like productId); null or omitted: the product's default variant (whose id is the product's)",
+  })
+  variantId?: string | null;
 }

@@ -13,27 +13,32 @@ const MAX_INTEGER = 2_147_483_647;
 
 export class StockLevelService {
   /**
-   * Changes onHand of one stock level under the product's stock locks, with
-   * its movement and STOCK_CHANGED event in the same transaction. Product ids
-   * are catalog's and not checked here: stocking a product before (or
-   * without) catalog knowing it is allowed.
+   * Changes onHand of one stock level (of a variant: the product's default
+   * variant unless variantId names another) under the product's stock locks,
+   * with its movement and STOCK_CHANGED event in the same transaction.
+   * Product and variant ids are catalog's and not checked here: stocking a
+   * product or variant before (or without) catalog knowing it is allowed; a
+   * variant stocked under one product cannot be stocked under another.
    */
   async adjust(ctx: InventoryContext, args: AdjustStockArgs): Promise<StockLevel> {
     if (!isUuid(args.productId)) throw badUserInput(`productId "${args.productId}" is not a product id`, { argumentName: 'productId' });
+    if (args.variantId != null && !isUuid(args.variantId)) throw badUserInput(`variantId "${args.variantId}" is not a variant id`, { argumentName: 'variantId' });
     if (!Number.isInteger(args.delta) || args.delta === 0) throw badUserInput('delta must be a non-zero whole number of units', { argumentName: 'delta' });
     const reason = args.reason?.trim() || null;
     if (reason && reason.length > MAX_REASON_LENGTH) {
       throw badUserInput(`reason may be at most ${MAX_REASON_LENGTH} characters`, { argumentName: 'reason' });
     }
     const productId = args.productId.toLowerCase();
+    // The default variant has the product's id.
+    const variantId = (args.variantId ?? args.productId).toLowerCase();
     const warehouse = isUuid(args.warehouseId) ? await ctx.em.findOne(Warehouse, { id: args.warehouseId.toLowerCase() }) : null;
     if (!warehouse) throw notFound('Warehouse', args.warehouseId);
 
-    await this.ensureStockLevel(ctx, productId, warehouse, args.delta);
+    await this.ensureStockLevel(ctx, productId, variantId, warehouse, args.delta);
     const now = new Date();
     return ctx.em.transactional(async (tx) => {
       const levels = await lockStockLevels(tx, [productId]);
-      const level = levels.find((l) => l.warehouse.id === warehouse.id)!;
+      const level = levels.find((l) => l.variantId === variantId && l.warehouse.id === warehouse.id)!;
       const onHand = level.onHand + args.delta;
       if (onHand < level.reserved) {
         throw badUserInput(
@@ -50,16 +55,26 @@ export class StockLevelService {
   }
 
   /**
-   * A product stocked in a new warehouse gets its (empty) stock level in its
+   * A variant stocked in a new warehouse gets its (empty) stock level in its
    * own committed statement before the locking transaction: rows inserted
    * inside it would be invisible to concurrent lockers, whose availability
-   * sums would then miss them. An empty level changes no figure.
+   * sums would then miss them. An empty level changes no figure. Rows never
+   * move between products, so a variant's product is settled by its first row.
    */
-  private async ensureStockLevel(ctx: InventoryContext, productId: string, warehouse: Warehouse, delta: number): Promise<void> {
-    const exists = (await ctx.em.count(StockLevel, { productId, warehouse })) > 0;
-    if (exists) return;
+  private async ensureStockLevel(ctx: InventoryContext, productId: string, variantId: string, warehouse: Warehouse, delta: number): Promise<void> {
+    const rows = await ctx.em
+      .getConnection()
+      .execute<{ product_id: string; here: boolean }[]>('select product_id, warehouse_id = ? as here from stock_level where variant_id = ?', [warehouse.id, variantId]);
+    const elsewhere = rows.find((row) => row.product_id !== productId);
+    if (elsewhere) {
+      throw badUserInput(`Variant ${variantId} is stocked as a variant of product ${elsewhere.product_id}, not of ${productId}`, {
+        argumentName: 'variantId',
+        productId: elsewhere.product_id,
+      });
+    }
+    if (rows.some((row) => row.here)) return;
     if (delta < 0) {
-      throw badUserInput(`Removing ${-delta} would leave ${delta} on hand in ${warehouse.code}: the product has no stock there`, {
+      throw badUserInput(`Removing ${-delta} would leave ${delta} on hand in ${warehouse.code}: the ${variantId === productId ? 'product' : 'variant'} has no stock there`, {
         argumentName: 'delta',
         onHand: 0,
         reserved: 0,
@@ -67,8 +82,8 @@ export class StockLevelService {
     }
     await ctx.em
       .createQueryBuilder(StockLevel)
-      .insert({ id: randomUUID(), productId, warehouse: warehouse.id, onHand: 0, reserved: 0, updatedAt: new Date() })
-      .onConflict(['productId', 'warehouse'])
+      .insert({ id: randomUUID(), productId, variantId, warehouse: warehouse.id, onHand: 0, reserved: 0, updatedAt: new Date() })
+      .onConflict(['variantId', 'warehouse'])
       .ignore()
       .execute('run');
   }

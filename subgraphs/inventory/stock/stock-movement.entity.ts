@@ -34,6 +34,10 @@ export class StockMovement {
   @Property({ type: 'uuid' })
   productId!: string;
 
+  /** Catalog's variant id (the product's id for its default variant, and for every movement recorded before variants). */
+  @Property({ type: 'uuid' })
+  variantId!: string;
+
   @Index()
   @ManyToOne(() => Warehouse, { deleteRule: 'restrict' })
   warehouse!: Warehouse;

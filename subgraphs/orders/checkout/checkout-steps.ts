@@ -22,9 +22,10 @@ import {
   releaseStock,
   renewStock,
   shortProducts,
+  type CheckoutQuote,
   type StockLine,
-  type UnitPrice,
 } from './checkout.operations';
+import { DiscountRedemptions } from '../discount/discount-redemption.service';
 
 /** The note on the CANCELLED event of an order whose payment the provider declined. */
 export const PAYMENT_DECLINED_NOTE = 'Payment declined';
@@ -33,13 +34,12 @@ export const CHECKOUT_ABANDONED_NOTE = 'Checkout did not complete: no payment wa
 /** Added to the note on the CANCELLED event of an order whose captured payment is refunded. */
 export const PAYMENT_REFUNDED_NOTE = 'the payment is refunded in full';
 
-/** A new order as checkout has put it together: every line priced by catalog, in one currency. */
+/** A new order as checkout has put it together: cart's quote (lines at catalog's prices, the breakdown, the shipping method and the discount). */
 export interface PlaceOrder {
   id: string;
   userId: string;
   cartId: string;
-  lines: StockLine[];
-  prices: ReadonlyMap<string, UnitPrice>;
+  quote: CheckoutQuote;
   shippingAddress: AddressInput;
   idempotencyKey: string;
 }
@@ -85,6 +85,7 @@ export class CheckoutSteps {
   constructor(
     readonly statuses = new OrderStatusService(),
     readonly payments: PaymentService = new PaymentService(),
+    readonly discounts = new DiscountRedemptions(),
   ) {}
 
   /**
@@ -95,30 +96,48 @@ export class CheckoutSteps {
    * transaction, so that it is done by `followUp` now or by recovery later.
    * Without a capture there is nothing to give back: the mock provider
    * authorizes and captures in one step, so no authorization is left open to
-   * void either.
+   * void either; and the order gives its discount code's use back in the same
+   * transaction, since it was never paid. A paid order keeps the use.
    */
   async cancellation(tx: EntityManager, order: Order, note: string): Promise<StatusChange> {
     if (order.status !== OrderStatus.PENDING && order.status !== OrderStatus.PAID) return { to: OrderStatus.CANCELLED, note };
     const payment = await this.payments.forOrder(tx, order.id);
-    if (!payment?.capturedAt) return { to: OrderStatus.CANCELLED, note };
+    if (!payment?.capturedAt) {
+      await this.discounts.release(tx, order.id);
+      return { to: OrderStatus.CANCELLED, note };
+    }
+    // A paid order that cost nothing (a code and free shipping can make it so) has nothing to pay back: no refund is owed, or it would never finish.
+    if (payment.amount === 0) return { to: OrderStatus.CANCELLED, note };
     order.refundStatus = OrderRefundStatus.PENDING;
     return { to: OrderStatus.CANCELLED, note: `${note}; ${PAYMENT_REFUNDED_NOTE}` };
   }
 
   /**
-   * Places the order PENDING: the order with its lines at catalog's prices,
-   * its first history event and that event in the outbox, all or nothing.
-   * The id is the one its stock was reserved under.
+   * Places the order PENDING: the order with its lines at the quote's prices,
+   * the quote's breakdown and shipping method, its discount code's use, its
+   * first history event and that event in the outbox, all or nothing. The id
+   * is the one its stock was reserved under. Throws
+   * DISCOUNT_CODE_LIMIT_REACHED, writing nothing, when the quote's code has
+   * been used as often as it may.
    */
   async place(em: EntityManager, placing: PlaceOrder): Promise<Order> {
-    const { lines, prices } = placing;
+    const { quote } = placing;
+    const method = quote.shippingMethod;
     return em.transactional(async (tx) => {
       const order = tx.create(Order, {
         id: placing.id,
         userId: placing.userId,
         status: OrderStatus.PENDING,
-        totalAmount: lines.reduce((sum, line) => sum + prices.get(line.productId)!.amount * line.quantity, 0),
-        currency: prices.get(lines[0].productId)!.currency,
+        totalAmount: quote.total,
+        subtotalAmount: quote.subtotal,
+        discountsAmount: quote.discounts,
+        shippingAmount: quote.shipping,
+        taxAmount: quote.tax,
+        currency: quote.currency,
+        shippingMethodId: method.id,
+        shippingMethodName: method.name,
+        shippingMethodDescription: method.description,
+        discountCodes: quote.discount ? [quote.discount.code] : [],
         shippingAddress: {
           line1: placing.shippingAddress.line1,
           line2: placing.shippingAddress.line2 ?? null,
@@ -128,11 +147,21 @@ export class CheckoutSteps {
         },
         idempotencyKey: placing.idempotencyKey,
         cartId: placing.cartId,
-        linesFingerprint: linesFingerprint(lines),
+        linesFingerprint: linesFingerprint(quote.lines),
       });
-      for (const line of lines) {
-        const price = prices.get(line.productId)!;
-        tx.create(OrderItem, { order, productId: line.productId, quantity: line.quantity, unitPriceAmount: price.amount, currency: price.currency });
+      for (const line of quote.lines) {
+        tx.create(OrderItem, {
+          order,
+          productId: line.productId,
+          variantId: line.variantId,
+          quantity: line.quantity,
+          unitPriceAmount: line.unitPriceAmount,
+          currency: quote.currency,
+        });
+      }
+      // Counted and recorded under the code's lock before anything is written: the order's insert comes at commit.
+      if (quote.discount) {
+        await this.discounts.redeem(tx, quote.discount, { order, userId: placing.userId, amount: quote.discounts, currency: quote.currency });
       }
       this.statuses.recordPlaced(tx, order);
       return order;
@@ -167,8 +196,14 @@ export class CheckoutSteps {
         if (!payment.capturedAt) await this.payments.capture(tx, order.id);
         return { to: OrderStatus.PAID };
       }
-      if (payment?.outcome === PaymentOutcome.DECLINED) return { to: OrderStatus.CANCELLED, note: PAYMENT_DECLINED_NOTE };
-      return options.cancelUnpaid ? { to: OrderStatus.CANCELLED, note: CHECKOUT_ABANDONED_NOTE } : null;
+      // Cancelled unpaid: the discount code's use goes with the change, in its transaction.
+      if (payment?.outcome === PaymentOutcome.DECLINED) {
+        await this.discounts.release(tx, order.id);
+        return { to: OrderStatus.CANCELLED, note: PAYMENT_DECLINED_NOTE };
+      }
+      if (!options.cancelUnpaid) return null;
+      await this.discounts.release(tx, order.id);
+      return { to: OrderStatus.CANCELLED, note: CHECKOUT_ABANDONED_NOTE };
     });
   }
 
@@ -231,10 +266,10 @@ export class CheckoutSteps {
     return { refundStatus: OrderRefundStatus.REFUNDED, refundedAmount: refund.amount };
   }
 
-  /** What the order bought, one line per product, as cart and inventory take it. */
+  /** What the order bought, one line per variant, as cart and inventory take it. */
   private async boughtLines(em: EntityManager, orderId: string): Promise<StockLine[]> {
-    const items = await em.find(OrderItem, { order: orderId }, { orderBy: { productId: 'asc' } });
-    return items.map((item) => ({ productId: item.productId, quantity: item.quantity }));
+    const items = await em.find(OrderItem, { order: orderId }, { orderBy: { variantId: 'asc' } });
+    return items.map((item) => ({ productId: item.productId, variantId: item.variantId, quantity: item.quantity }));
   }
 
   /**

@@ -9,10 +9,12 @@ import { inventorySubgraph } from '../../inventory/inventory.server';
 import { OrderItem } from '../order-item/order-item.entity';
 import { Order } from '../order/order.entity';
 import { CheckoutSteps } from './checkout-steps';
+import { DiscountRedemption } from '../discount/discount-redemption.entity';
+import { Payment } from '../payment/payment.entity';
 import { ordersSubgraph } from '../orders.server';
 
 const ADDRESS = { line1: 'Main Street 1', line2: 'Unit 2', city: 'Springfield', postalCode: '12345', country: 'US' };
-const CHECKOUT = `mutation($input: CheckoutInput!) { checkout(input: $input) { id status total { amount } items { quantity } } }`;
+const CHECKOUT = `mutation($input: CheckoutInput!) { checkout(input: $input) { id status total { amount } cost { subtotal { amount } shipping { amount } tax { amount } total { amount } } items { quantity } } }`;
 
 // Four services start per file, and a checkout is several calls between them: a loaded machine must not turn slowness into failures.
 jest.setTimeout(30_000);
@@ -87,11 +89,13 @@ describe('checkout in the orders subgraph', () => {
       await addToCart(raised.id, 1);
       return charge.apply(this, args);
     });
-    type Placed = { checkout: { id: string; status: string; total: { amount: number }; items: { quantity: number; product: { id: string } }[] } };
+    type Placed = {
+      checkout: { id: string; status: string; total: { amount: number }; cost: { subtotal: { amount: number }; total: { amount: number } }; items: { quantity: number; product: { id: string } }[] };
+    };
     let result: GraphQLResult<Placed>;
     try {
       result = await orders.query<Placed>(
-        `mutation($input: CheckoutInput!) { checkout(input: $input) { id status total { amount } items { quantity product { id } } } }`,
+        `mutation($input: CheckoutInput!) { checkout(input: $input) { id status total { amount } cost { subtotal { amount } total { amount } } items { quantity product { id } } } }`,
         { input: { shippingAddress: ADDRESS, paymentToken: 'tok_visa', idempotencyKey: randomUUID() } },
         user,
       );
@@ -109,7 +113,9 @@ describe('checkout in the orders subgraph', () => {
         [raised.id, 1],
       ].sort(),
     );
-    expect(order.total.amount).toBe(bought.priceAmount + raised.priceAmount);
+    // Priced as read: the lines bought, not what was added meanwhile (the total adds shipping and tax to them).
+    expect(order.cost.subtotal.amount).toBe(bought.priceAmount + raised.priceAmount);
+    expect(order.total.amount).toBe(order.cost.total.amount);
     // Sold is what was paid for; what was added meanwhile is still in the shop.
     expect(await available(raised.id)).toBe(before.raised - 1);
     expect(await available(late.id)).toBe(before.late);
@@ -149,7 +155,9 @@ describe('checkout in the orders subgraph', () => {
         const result = await orders.query(CHECKOUT, { input: { shippingAddress: ADDRESS, paymentToken: 'tok_visa', idempotencyKey: randomUUID() } }, user);
         const statements = counter.count;
         expect(result.errors).toBeUndefined();
-        expect(result.data!.checkout).toMatchObject({ status: 'PAID', total: { amount: total } });
+        expect(result.data!.checkout).toMatchObject({ status: 'PAID', cost: { subtotal: { amount: total } } });
+        const { cost } = result.data!.checkout;
+        expect(result.data!.checkout.total.amount).toBe(cost.subtotal.amount + cost.shipping.amount + cost.tax.amount);
         expect(result.data!.checkout.items).toHaveLength(lines);
         const order = await orders.orm.em.fork().findOneOrFail(Order, { id: result.data!.checkout.id });
         expect(order.shippingAddress).toMatchObject(ADDRESS);
@@ -165,5 +173,64 @@ describe('checkout in the orders subgraph', () => {
     } finally {
       counter.detach();
     }
+  });
+
+  describe('discount codes', () => {
+    const admin: Viewer = { id: randomUUID(), role: Role.ADMIN };
+    const CREATE_CODE = `mutation($input: CreateDiscountCodeInput!) { createDiscountCode(input: $input) { id code } }`;
+    const APPLY_CODE = `mutation($code: String!) { applyDiscountCode(code: $code) { id } }`;
+    const ORDER_CHECKOUT = `mutation($input: CheckoutInput!) { checkout(input: $input) { id status discountCodes cost { subtotal { amount } discounts { amount } total { amount } } } }`;
+    type Checkout = { checkout: { id: string; status: string; discountCodes: string[]; cost: { subtotal: { amount: number }; discounts: { amount: number }; total: { amount: number } } } };
+    const available = async (productId: string) => {
+      const result = await inventory.query<{ _entities: { availableQuantity: number }[] }>(
+        `query($representations: [_Any!]!) { _entities(representations: $representations) { ... on ProductVariant { availableQuantity } } }`,
+        { representations: [{ __typename: 'ProductVariant', id: productId }] },
+      );
+      expect(result.errors).toBeUndefined();
+      return result.data!._entities[0].availableQuantity;
+    };
+
+    it("redeems a code once per order, even when the checkout is retried, and refuses the customer's use beyond the limit, releasing the stock and charging nothing", async () => {
+      const created = await cart.query<{ createDiscountCode: { id: string; code: string } }>(
+        CREATE_CODE,
+        { input: { code: `ONCE${randomUUID().slice(0, 6).toUpperCase()}`, kind: 'FIXED_AMOUNT', value: 500, usageLimitPerCustomer: 1 } },
+        admin,
+      );
+      expect(created.errors).toBeUndefined();
+      const { id: codeId, code } = created.data!.createDiscountCode;
+      const user: Viewer = { id: randomUUID(), role: Role.CUSTOMER };
+      await fillCart(user, 1);
+      expect((await cart.query(APPLY_CODE, { code }, user)).errors).toBeUndefined();
+
+      const input = { shippingAddress: ADDRESS, paymentToken: 'tok_visa', idempotencyKey: randomUUID() };
+      const first = await orders.query<Checkout>(ORDER_CHECKOUT, { input }, user);
+      expect(first.errors).toBeUndefined();
+      expect(first.data!.checkout).toMatchObject({ status: 'PAID', discountCodes: [code], cost: { discounts: { amount: 500 } } });
+      const again = await orders.query<Checkout>(ORDER_CHECKOUT, { input }, user);
+      expect(again.errors).toBeUndefined();
+      expect(again.data!.checkout).toEqual(first.data!.checkout);
+      expect(await orders.orm.em.fork().count(DiscountRedemption, { codeId })).toBe(1);
+
+      // The same customer, a new cart, the same code: refused before anything is charged, the reserved stock given back.
+      const product = products[nextProduct++];
+      const before = await available(product.id);
+      const paymentsBefore = await orders.orm.em.fork().count(Payment, {});
+      expect((await cart.query(`mutation($productId: ID!) { addToCart(productId: $productId, quantity: 2) { id } }`, { productId: product.id }, user)).errors).toBeUndefined();
+      expect((await cart.query(APPLY_CODE, { code }, user)).errors).toBeUndefined();
+      const refused = await orders.query<Checkout>(ORDER_CHECKOUT, { input: { ...input, idempotencyKey: randomUUID() } }, user);
+      expect(refused.errors?.map((error) => error.extensions)).toEqual([expect.objectContaining({ code: 'DISCOUNT_CODE_LIMIT_REACHED', limit: 'PER_CUSTOMER', discountCode: code })]);
+      expect(await available(product.id)).toBe(before);
+      expect(await orders.orm.em.fork().count(Order, { userId: user.id })).toBe(1);
+      expect(await orders.orm.em.fork().count(Payment, {})).toBe(paymentsBefore);
+      expect(await orders.orm.em.fork().count(DiscountRedemption, { codeId })).toBe(1);
+    });
+
+    it('maps an unknown shipping method to input.shippingMethodId, reserving nothing', async () => {
+      const user: Viewer = { id: randomUUID(), role: Role.CUSTOMER };
+      await fillCart(user, 1);
+      const result = await orders.query(CHECKOUT, { input: { shippingAddress: ADDRESS, shippingMethodId: 'pigeon', paymentToken: 'tok_visa', idempotencyKey: randomUUID() } }, user);
+      expect(result.errors?.map((error) => [error.extensions?.code, error.extensions?.argumentName])).toEqual([['BAD_USER_INPUT', 'input.shippingMethodId']]);
+      expect(await orders.orm.em.fork().count(Order, { userId: user.id })).toBe(0);
+    });
   });
 });

@@ -5,35 +5,78 @@ import { Role, type Viewer } from '../../../lib/identity';
 import type { SubgraphClients } from '../../../lib/subgraph-client';
 import { uuidFromDigest } from '../../../lib/uuid';
 import type { Order } from '../order/order.entity';
+import type { QuotedDiscount } from '../discount/discount-redemption.service';
 
 /*
- * The calls the checkout saga makes to its siblings: cart (what is bought),
- * catalog (at which price) and inventory (stock). Each is idempotent on the
+ * The calls the checkout saga makes to its siblings: cart (what is bought, at
+ * which price, shipped how) and inventory (stock). Each is idempotent on the
  * callee's side, keyed by the order id, so any of them may be repeated.
  */
 
-/** One product and how many of it, as cart holds it and inventory reserves it. */
+/**
+ * One variant of a product and how many of it, as cart holds it and
+ * inventory reserves it. A product's default variant has the product's id.
+ */
 export interface StockLine {
   productId: string;
+  variantId: string;
   quantity: number;
+}
+
+/** A line as cart's checkout quote prices it. */
+export interface QuotedLine extends StockLine {
+  /** Minor units, catalog's current price of the variant, in the quote's currency. */
+  unitPriceAmount: number;
+}
+
+/** A shipping method as the order keeps it: named as it was at checkout. */
+export interface ShippingMethodSnapshot {
+  id: string;
+  name: string;
+  description: string;
+}
+
+/**
+ * What cart says the cart costs, shipped to the checkout's country by its
+ * method: the breakdown the order snapshots and the total the payment
+ * charges. Amounts in minor units of `currency`.
+ */
+export interface CheckoutQuote {
+  currency: string;
+  /** One line per variant, sorted by variant id. */
+  lines: QuotedLine[];
+  subtotal: number;
+  discounts: number;
+  shipping: number;
+  tax: number;
+  total: number;
+  shippingMethod: ShippingMethodSnapshot;
+  /** The applied code that gives a discount, with its limits; null when none does. */
+  discount: QuotedDiscount | null;
 }
 
 export interface CheckoutCart {
   id: string;
-  /** One line per product, sorted by product id. */
+  /** One line per variant, sorted by variant id. */
   lines: StockLine[];
 }
 
-export interface UnitPrice {
-  amount: number;
-  currency: string;
+export interface QuotedCart extends CheckoutCart {
+  quote: CheckoutQuote;
+  lines: QuotedLine[];
 }
 
-/** Digest of what is bought (product and quantity per line), to tell a retry from a new request reusing its key. */
+const byVariant = (a: StockLine, b: StockLine) => (a.variantId < b.variantId ? -1 : a.variantId > b.variantId ? 1 : 0);
+
+/**
+ * Digest of what is bought (variant and quantity per line), to tell a retry
+ * from a new request reusing its key. A default variant's id is its
+ * product's, so the lines of carts from before variants digest as they did.
+ */
 export function linesFingerprint(lines: StockLine[]): string {
   const canonical = [...lines]
-    .sort((a, b) => (a.productId < b.productId ? -1 : a.productId > b.productId ? 1 : 0))
-    .map((line) => `${line.productId}:${line.quantity}`)
+    .sort(byVariant)
+    .map((line) => `${line.variantId}:${line.quantity}`)
     .join(',');
   return createHash('sha256').update(canonical).digest('hex');
 }
@@ -61,36 +104,117 @@ export function ownerOf(order: Pick<Order, 'userId'>): Viewer {
   return { id: order.userId, role: Role.CUSTOMER };
 }
 
-const CART = `query CheckoutCart($id: ID) { cart(id: $id) { id items { quantity product { id } } } }`;
+/** Merges lines of one variant (a cart may hold several) and sorts them, so equal carts give equal line lists. */
+function mergeLines<T extends StockLine>(lines: T[]): T[] {
+  const merged = new Map<string, T>();
+  for (const line of lines) {
+    const seen = merged.get(line.variantId);
+    merged.set(line.variantId, seen ? { ...seen, quantity: seen.quantity + line.quantity } : { ...line });
+  }
+  return [...merged.values()].sort(byVariant);
+}
 
-interface CartData {
-  cart: { id: string; items: { quantity: number; product: { id: string } }[] } | null;
+const CART_LINES = `query CheckoutCartLines($id: ID) { cart(id: $id) { id items { quantity product { id } variant { id } } } }`;
+
+interface CartLinesData {
+  cart: { id: string; items: { quantity: number; product: { id: string }; variant: { id: string } }[] } | null;
 }
 
 /**
  * The cart as `cart(id)` shows it to the viewer (without an id, the viewer's
- * active cart); null when there is none. Lines of one product are merged and
- * sorted, so equal carts give equal line lists.
+ * active cart), lines only; null when there is none. What a retry compares
+ * with the order it placed.
  */
 export async function readCart(clients: SubgraphClients, viewer: Viewer, cartId: string | null): Promise<CheckoutCart | null> {
-  const { cart } = await clients.cart.request<CartData>(CART, { id: cartId }, viewer);
+  const { cart } = await clients.cart.request<CartLinesData>(CART_LINES, { id: cartId }, viewer);
   if (!cart) return null;
-  const quantities = new Map<string, number>();
-  for (const item of cart.items) quantities.set(item.product.id, (quantities.get(item.product.id) ?? 0) + item.quantity);
-  const lines = [...quantities].map(([productId, quantity]) => ({ productId, quantity })).sort((a, b) => (a.productId < b.productId ? -1 : 1));
-  return { id: cart.id, lines };
+  return { id: cart.id, lines: mergeLines(cart.items.map((item) => ({ productId: item.product.id, variantId: item.variant.id, quantity: item.quantity }))) };
 }
 
-/** catalog's current price of each product, in one call; a product catalog no longer has cannot be bought. */
-export async function currentPrices(clients: SubgraphClients, viewer: Viewer, productIds: string[]): Promise<Map<string, UnitPrice>> {
-  const products = await clients.catalog.entities<{ id: string; price: UnitPrice }>('Product', 'id price { amount currency }', productIds, viewer);
-  const prices = new Map<string, UnitPrice>();
-  products.forEach((product, index) => {
-    if (product) prices.set(productIds[index], product.price);
-  });
-  const missing = productIds.filter((id) => !prices.has(id));
-  if (missing.length > 0) throw badUserInput('Some products in the cart are no longer sold; remove them and try again', { productIds: missing });
-  return prices;
+const CHECKOUT_CART = `query CheckoutCart($id: ID, $countryCode: String!, $shippingMethodId: ID) {
+  cart(id: $id) {
+    id
+    items { quantity product { id } variant { id } }
+    checkoutQuote(countryCode: $countryCode, shippingMethodId: $shippingMethodId) {
+      currency
+      lines { variantId productId quantity unitPriceAmount }
+      subtotal discounts shipping tax total
+      shippingMethod { id name description }
+      discount { codeId code usageLimit usageLimitPerCustomer }
+    }
+  }
+}`;
+
+interface CheckoutCartData {
+  cart: {
+    id: string;
+    items: { quantity: number; product: { id: string }; variant: { id: string } }[];
+    checkoutQuote: {
+      currency: string;
+      lines: QuotedLine[];
+      subtotal: number;
+      discounts: number;
+      shipping: number;
+      tax: number;
+      total: number;
+      shippingMethod: ShippingMethodSnapshot | null;
+      discount: QuotedDiscount | null;
+    } | null;
+  } | null;
+}
+
+/** cart's names of the quote's arguments, and what they are in checkout's input. */
+const QUOTE_ARGUMENTS: Readonly<Record<string, string>> = {
+  shippingMethodId: 'input.shippingMethodId',
+  countryCode: 'input.shippingAddress.country',
+};
+
+/** cart's BAD_USER_INPUT about an argument of the quote, as the client's mistake in checkout's input; anything else unchanged. */
+function asCheckoutInputError(error: unknown): unknown {
+  const extensions = (error as Partial<GraphQLError> | null)?.extensions;
+  if (errorCode(error) !== ErrorCode.BAD_USER_INPUT || !extensions) return error;
+  const argumentName = typeof extensions.argumentName === 'string' ? QUOTE_ARGUMENTS[extensions.argumentName] : undefined;
+  if (!argumentName) return error;
+  const { serviceName: _serviceName, code: _code, ...rest } = extensions;
+  return badUserInput((error as GraphQLError).message, { ...rest, argumentName });
+}
+
+/**
+ * The cart with cart's quote of it, shipped to `countryCode` by
+ * `shippingMethodId` (default: the cheapest method there), in one call; null
+ * when there is no such cart. The quote's lines (merged per variant, sorted)
+ * are what the order buys, at the quote's prices. An unknown or unavailable
+ * shipping method, or none at all for the country, is BAD_USER_INPUT on
+ * input.shippingMethodId; a variant catalog no longer sells, BAD_USER_INPUT
+ * as cart says.
+ */
+export async function readQuotedCart(
+  clients: SubgraphClients,
+  viewer: Viewer,
+  cartId: string | null,
+  shipping: { countryCode: string; shippingMethodId: string | null },
+): Promise<QuotedCart | null> {
+  let data: CheckoutCartData;
+  try {
+    data = await clients.cart.request<CheckoutCartData>(CHECKOUT_CART, { id: cartId, countryCode: shipping.countryCode.toUpperCase(), shippingMethodId: shipping.shippingMethodId }, viewer);
+  } catch (error) {
+    throw asCheckoutInputError(error);
+  }
+  const { cart } = data;
+  if (!cart) return null;
+  const quoted = cart.checkoutQuote;
+  if (!quoted) throw new Error(`cart answered no checkout quote for cart ${cart.id}`);
+  if (!quoted.shippingMethod) {
+    throw badUserInput(`No shipping method ships this cart to ${shipping.countryCode.toUpperCase()}`, { argumentName: 'input.shippingMethodId' });
+  }
+  const lines = mergeLines(
+    quoted.lines.map(({ productId, variantId, quantity, unitPriceAmount }) => ({ productId, variantId, quantity, unitPriceAmount })),
+  );
+  return {
+    id: cart.id,
+    lines,
+    quote: { ...quoted, lines, shippingMethod: quoted.shippingMethod, discount: quoted.discount ?? null },
+  };
 }
 
 const RESERVE = `mutation ReserveStock($orderId: ID!, $lines: [StockLineInput!]!) { reserveStock(orderId: $orderId, lines: $lines) }`;
@@ -101,9 +225,12 @@ const COMPLETE_CART = `mutation CompleteCheckout($cartId: ID!, $orderId: ID!, $l
   completeCheckout(cartId: $cartId, orderId: $orderId, lines: $lines)
 }`;
 
-/** Holds every line for the order, or nothing (OUT_OF_STOCK with extensions.productIds). */
+/** The lines as inventory's StockLineInput takes them (no more: a quote's line carries its price too). */
+const stockLineInputs = (lines: StockLine[]) => lines.map(({ productId, variantId, quantity }) => ({ productId, variantId, quantity }));
+
+/** Holds every line (per variant) for the order, or nothing (OUT_OF_STOCK with extensions.productIds). */
 export async function reserveStock(clients: SubgraphClients, viewer: Viewer, orderId: string, lines: StockLine[]): Promise<void> {
-  await clients.inventory.request(RESERVE, { orderId, lines }, viewer);
+  await clients.inventory.request(RESERVE, { orderId, lines: stockLineInputs(lines) }, viewer);
 }
 
 /** Gives the order's stock back, reserved or sold alike. */
@@ -122,7 +249,7 @@ export async function commitStock(clients: SubgraphClients, viewer: Viewer, orde
  * extensions.productIds); a reservation still held is left as it is.
  */
 export async function renewStock(clients: SubgraphClients, viewer: Viewer, orderId: string, lines: StockLine[]): Promise<void> {
-  await clients.inventory.request(RENEW, { orderId, lines }, viewer);
+  await clients.inventory.request(RENEW, { orderId, lines: stockLineInputs(lines) }, viewer);
 }
 
 /**
@@ -131,7 +258,7 @@ export async function renewStock(clients: SubgraphClients, viewer: Viewer, order
  * the cart after checkout read it stays in the owner's active cart.
  */
 export async function completeCart(clients: SubgraphClients, viewer: Viewer, cartId: string, orderId: string, lines: StockLine[]): Promise<void> {
-  await clients.cart.request(COMPLETE_CART, { cartId, orderId, lines: lines.map(({ productId, quantity }) => ({ productId, quantity })) }, viewer);
+  await clients.cart.request(COMPLETE_CART, { cartId, orderId, lines: lines.map(({ productId, variantId, quantity }) => ({ productId, variantId, quantity })) }, viewer);
 }
 
 export const isOutOfStock = (error: unknown) => errorCode(error) === ErrorCode.OUT_OF_STOCK;

@@ -11,7 +11,7 @@ import type { OrdersContext } from '../orders.context';
 import { PaymentOutcome } from '../payment/payment.entity';
 import { assertKnownPaymentToken } from '../payment/payment.service';
 import { CheckoutSteps } from './checkout-steps';
-import { attemptOrderId, currentPrices, errorCode, isOutOfStock, linesFingerprint, readCart, releaseStock, reserveStock, type StockLine } from './checkout.operations';
+import { attemptOrderId, errorCode, isOutOfStock, linesFingerprint, readCart, readQuotedCart, releaseStock, reserveStock, type StockLine } from './checkout.operations';
 
 const paymentDeclined = (orderId: string) =>
   graphQLError(ErrorCode.PAYMENT_DECLINED, 'The payment was declined: nothing was charged, the order was cancelled and its stock released', { orderId });
@@ -42,11 +42,14 @@ function shopper(viewer: Viewer): Viewer {
 
 /**
  * checkout as a saga whose every step is idempotent and keyed by the order:
- * validate -> find an earlier attempt by idempotency key -> read the cart ->
- * price it from catalog -> reserve stock for a new order id -> place the
- * order PENDING -> charge -> PAID (commit stock, complete the cart) or
- * CANCELLED (release stock). A crash after any step leaves a state that a
- * retry with the same key, or recovery, carries on from.
+ * validate -> find an earlier attempt by idempotency key -> read the cart
+ * with cart's quote of it (prices, discount, shipping to the address's
+ * country by the chosen method, tax) -> reserve stock per variant for a new
+ * order id -> place the order PENDING, redeeming its discount code within
+ * the code's limits -> charge the quote's total -> PAID (commit stock,
+ * complete the cart) or CANCELLED (release stock, and the code's use). A
+ * crash after any step leaves a state that a retry with the same key, or
+ * recovery, carries on from.
  */
 export class CheckoutService {
   constructor(private readonly steps = new CheckoutSteps()) {}
@@ -60,14 +63,14 @@ export class CheckoutService {
     const earlier = await this.orderByKey(ctx.em, viewer.id, input.idempotencyKey);
     if (earlier) return this.retry(ctx, earlier, input);
 
-    const cart = await readCart(ctx.clients, shopper(viewer), input.cartId ?? null);
+    const cart = await readQuotedCart(ctx.clients, shopper(viewer), input.cartId ?? null, {
+      countryCode: input.shippingAddress.country,
+      shippingMethodId: input.shippingMethodId ?? null,
+    });
     if (!cart && input.cartId) throw notFound('Cart', input.cartId);
     // No active cart holds no items: to the shopper that is an empty cart, not a missing thing they named.
     if (!cart) throw graphQLError(ErrorCode.EMPTY_CART, 'You have nothing in your cart: add something before checking out', {});
     if (cart.lines.length === 0) throw graphQLError(ErrorCode.EMPTY_CART, 'The cart is empty: add something before checking out', { cartId: cart.id });
-    const prices = await currentPrices(ctx.clients, viewer, cart.lines.map((line) => line.productId));
-    const currencies = new Set([...prices.values()].map((price) => price.currency));
-    if (currencies.size > 1) throw badUserInput('The cart mixes currencies, so it cannot be paid at once', { currencies: [...currencies] });
 
     // The order id exists before the order does: inventory keys the reservation by it.
     const orderId = await this.reserve(ctx, viewer, input, attemptOrderId(viewer.id, input.idempotencyKey, cart.id, cart.lines), cart.lines);
@@ -79,14 +82,14 @@ export class CheckoutService {
         id: orderId,
         userId: viewer.id,
         cartId: cart.id,
-        lines: cart.lines,
-        prices,
+        quote: cart.quote,
         shippingAddress: input.shippingAddress,
         idempotencyKey: input.idempotencyKey,
       });
     } catch (error) {
       const unique = error instanceof UniqueConstraintViolationException;
-      const winner = unique ? await this.orderByKey(ctx.em, viewer.id, input.idempotencyKey) : null;
+      // Whatever refused it (the key placed by a concurrent attempt, say, or a discount code's limit), an order under the key is the answer; a failing lookup leaves the error as it was.
+      const winner = await this.orderByKey(ctx.em, viewer.id, input.idempotencyKey).catch(() => null);
       // A duplicate of this very request shares its order id and so its reservation: that one must stay.
       if (winner?.id !== orderId) {
         // Nothing refers to this reservation any more; if releasing fails too, inventory's expiry frees it.

@@ -4,14 +4,15 @@ import { Directive, Field, Int, ObjectType } from 'type-graphql';
 import { Order } from '../order/order.entity';
 
 /**
- * One line of an order. The price is copied from catalog at checkout and
- * never changes afterwards, whatever happens to the product's price. One line
- * per product; the unique index also serves the per-order lookup.
+ * One line of an order. The price is copied from cart's quote (catalog's
+ * price of the variant) at checkout and never changes afterwards, whatever
+ * happens to the variant's price. One line per variant; the unique index also
+ * serves the per-order lookup.
  */
 @ObjectType({ description: 'A line of an order: a product, how many, at the price paid' })
 @Directive('@cacheControl(scope: PRIVATE)')
 @Entity({ tableName: 'order_item' })
-@Unique({ name: 'order_item_order_id_product_id_unique', properties: ['order', 'productId'] })
+@Unique({ name: 'order_item_order_id_variant_id_unique', properties: ['order', 'variantId'] })
 @Check({ name: 'order_item_quantity_check', expression: 'quantity > 0' })
 @Check({ name: 'order_item_unit_price_amount_check', expression: 'unit_price_amount >= 0' })
 @Check({ name: 'order_item_currency_check', expression: "currency ~ '^[A-Z]{3}$'" })
@@ -26,11 +27,15 @@ export class OrderItem {
   @Property({ type: 'uuid' })
   productId!: string;
 
+  /** The variant bought, one of the product's (its default variant has the product's id; lines from before variants name it). Exposed as `variant`. */
+  @Property({ type: 'uuid' })
+  variantId!: string;
+
   @Field(() => Int, { description: 'How many were bought, at least 1' })
   @Property({ type: 'integer' })
   quantity!: number;
 
-  /** Minor units, the catalog price at checkout; exposed as `unitPrice: Money`. */
+  /** Minor units, the variant's price at checkout, as cart quoted it; exposed as `unitPrice: Money`. */
   @Property({ type: 'integer' })
   unitPriceAmount!: number;
 

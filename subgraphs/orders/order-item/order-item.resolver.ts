@@ -1,5 +1,5 @@
 import { FieldResolver, Resolver, Root } from 'type-graphql';
-import { entityReference, ProductReference } from '../../../lib/entity-references';
+import { entityReference, ProductReference, ProductVariantReference } from '../../../lib/entity-references';
 import { money, Money } from '../../../lib/money';
 import { OrderItem } from './order-item.entity';
 
@@ -8,6 +8,13 @@ export class OrderItemResolver {
   @FieldResolver(() => ProductReference, { description: 'The product bought; its current details come from catalog' })
   product(@Root() item: OrderItem): ProductReference {
     return entityReference(ProductReference, item.productId);
+  }
+
+  @FieldResolver(() => ProductVariantReference, {
+    description: "The variant bought (the product's default variant for orders placed before variants); its current details come from catalog",
+  })
+  variant(@Root() item: OrderItem): ProductVariantReference {
+    return entityReference(ProductVariantReference, item.variantId);
   }
 
   @FieldResolver(() => Money, { description: 'Price of one unit at checkout time; never changes afterwards' })

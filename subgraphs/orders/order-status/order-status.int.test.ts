@@ -29,12 +29,14 @@ describe('order status changes', () => {
         id,
         userId: randomUUID(),
         totalAmount: 999,
+        subtotalAmount: 999,
         currency: 'USD',
         shippingAddress: { line1: 'Main Street 1', city: 'Springfield', postalCode: '12345', country: 'US' },
         createdAt: longAgo,
         updatedAt: longAgo,
       });
-      tx.create(OrderItem, { order, productId: randomUUID(), quantity: 1, unitPriceAmount: 999, currency: 'USD' });
+      const productId = randomUUID();
+      tx.create(OrderItem, { order, productId, variantId: productId, quantity: 1, unitPriceAmount: 999, currency: 'USD' });
       statuses.recordPlaced(tx, order);
     });
     return id;

@@ -1,4 +1,4 @@
-import { Check, Collection, Embedded, Entity, Enum, Index, OneToMany, OptionalProps, PrimaryKey, Property, Unique } from '@mikro-orm/core';
+import { ArrayType, Check, Collection, Embedded, Entity, Enum, Index, OneToMany, OptionalProps, PrimaryKey, Property, Unique } from '@mikro-orm/core';
 import { randomUUID } from 'node:crypto';
 import { Directive, Field, ID, ObjectType } from 'type-graphql';
 import { OrderItem } from '../order-item/order-item.entity';
@@ -44,8 +44,26 @@ const ORDER_RECOVERY_INDEX = `create index "customer_order_recovery_idx" on "cus
 @Check({ name: 'customer_order_total_amount_check', expression: 'total_amount >= 0' })
 @Check({ name: 'customer_order_currency_check', expression: "currency ~ '^[A-Z]{3}$'" })
 @Check({ name: 'customer_order_refunded_amount_check', expression: 'refunded_amount >= 0' })
+@Check({
+  name: 'customer_order_cost_amounts_check',
+  expression: 'subtotal_amount >= 0 and discounts_amount >= 0 and discounts_amount <= subtotal_amount and shipping_amount >= 0 and tax_amount >= 0',
+})
+/** What was charged is the breakdown's total, always. */
+@Check({ name: 'customer_order_cost_total_check', expression: 'total_amount = subtotal_amount - discounts_amount + shipping_amount + tax_amount' })
 export class Order {
-  [OptionalProps]?: 'number' | 'status' | 'createdAt' | 'updatedAt' | 'stockCommitted' | 'stockReleased' | 'cartCompleted' | 'refundedAmount';
+  [OptionalProps]?:
+    | 'number'
+    | 'status'
+    | 'createdAt'
+    | 'updatedAt'
+    | 'stockCommitted'
+    | 'stockReleased'
+    | 'cartCompleted'
+    | 'refundedAmount'
+    | 'discountsAmount'
+    | 'shippingAmount'
+    | 'taxAmount'
+    | 'discountCodes';
 
   @Field(() => ID, { description: 'Stable identifier' })
   @PrimaryKey({ type: 'uuid' })
@@ -63,9 +81,49 @@ export class Order {
   @Enum({ items: () => OrderStatus })
   status: OrderStatus = OrderStatus.PENDING;
 
-  /** Minor units, the sum of the line totals at checkout; exposed as `total: Money`. */
+  /**
+   * Minor units: what the buyer was charged, subtotal - discounts + shipping
+   * + tax as cart quoted them at checkout (orders placed before the
+   * breakdown: the sum of the line totals). Exposed as `total` and `cost.total`.
+   */
   @Property({ type: 'integer' })
   totalAmount!: number;
+
+  /*
+   * The breakdown of the total, copied from cart's quote at checkout and
+   * never recomputed (exposed as `cost`). Orders placed before it existed:
+   * subtotal = total, the rest 0.
+   */
+
+  /** Minor units: the lines at the prices paid. */
+  @Property({ type: 'integer' })
+  subtotalAmount!: number;
+
+  /** Minor units, >= 0: what the discount code took off. */
+  @Property({ type: 'integer', default: 0 })
+  discountsAmount: number = 0;
+
+  /** Minor units: the shipping rate of the chosen method. */
+  @Property({ type: 'integer', default: 0 })
+  shippingAmount: number = 0;
+
+  /** Minor units: tax on the discounted subtotal plus shipping, at the destination's rate. */
+  @Property({ type: 'integer', default: 0 })
+  taxAmount: number = 0;
+
+  /** The shipping method chosen at checkout, as it was named then (exposed as `shippingMethod`); all null for orders placed before shipping methods. */
+  @Property({ type: 'text', nullable: true })
+  shippingMethodId?: string | null;
+
+  @Property({ type: 'text', nullable: true })
+  shippingMethodName?: string | null;
+
+  @Property({ type: 'text', nullable: true })
+  shippingMethodDescription?: string | null;
+
+  /** The discount codes the order was placed with (upper case, as cart stores them); the use that counts against a code's limits is its DiscountRedemption. */
+  @Property({ type: ArrayType, columnType: 'text[]', default: '{}' })
+  discountCodes: string[] = [];
 
   @Property({ length: 3 })
   currency!: string;
@@ -84,7 +142,7 @@ export class Order {
   @Property({ type: 'uuid', nullable: true })
   cartId?: string | null;
 
-  /** Digest of the cart lines (product and quantity) at checkout: a reused key over changed lines is refused. */
+  /** Digest of the cart lines (variant and quantity; for orders from before variants, product and quantity, which digests the same) at checkout: a reused key over changed lines is refused. */
   @Property({ type: 'text', nullable: true })
   linesFingerprint?: string | null;
 

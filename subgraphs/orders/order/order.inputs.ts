@@ -1,4 +1,4 @@
-import { Length, ValidateNested } from 'class-validator';
+import { IsOptional, Length, ValidateNested } from 'class-validator';
 import { ArgsType, Field, ID, InputType } from 'type-graphql';
 import { AddressInput } from '../../../lib/address';
 import { OrderStatus } from '../order-status/order-status.enum';
@@ -11,6 +11,15 @@ export class CheckoutInput {
   @Field(() => AddressInput, { description: 'Where to ship the order; copied onto the order' })
   @ValidateNested()
   shippingAddress!: AddressInput;
+
+  @Field(() => ID, {
+    nullable: true,
+    description:
+      "How to ship the order, e.g. \"standard\" or \"express\" (Cart.shippingRates lists the methods available to the address's country); defaults to the cheapest available there. One that does not ship there is BAD_USER_INPUT",
+  })
+  @IsOptional()
+  @Length(1, 50)
+  shippingMethodId?: string | null;
 
   @Field({ description: 'Payment token from the payment provider (mock provider: "tok_visa" is approved, "tok_declined" is declined)' })
   @Length(1, 200)

@@ -11,6 +11,8 @@ import { UserOrders } from '../user/user.type';
 import { OrderAttentionReason } from './order-attention';
 import { OrderRefundStatus } from './order-refund';
 import { Order } from './order.entity';
+import { OrderCost } from './order-cost.type';
+import { ShippingMethod } from '../../../lib/shipping-method';
 import { CheckoutInput, UpdateOrderStatusArgs } from './order.inputs';
 import { OrderService } from './order.service';
 import { CheckoutService } from '../checkout/checkout.service';
@@ -38,13 +40,13 @@ export class OrderResolver {
    * checkout weighs 40, the default for each of the four writes it makes
    * (its own order, and through sibling subgraphs reserveStock,
    * commitReservation or releaseReservation, completeCheckout), besides
-   * reading the cart and prices and charging the payment provider.
+   * reading the cart with cart's quote of it and charging the payment provider.
    */
   @Directive('@cost(weight: 40)')
   @Authorized()
   @Mutation(() => Order, {
     description:
-      "Places an order from the signed-in user's cart at catalog's current prices: reserves the stock, charges the payment token and empties the cart. A retry with the same idempotencyKey returns the first order. Errors: NOT_FOUND (no such cart), EMPTY_CART, OUT_OF_STOCK (nothing reserved), PAYMENT_DECLINED (the order is cancelled and its stock released), IDEMPOTENCY_KEY_REUSED (the key was used for another cart or other items)",
+      "Places an order from the signed-in user's cart at catalog's current prices, with the cart's discount code, shipped by the chosen method (default: the cheapest to the address's country) and taxed at that country's rate, exactly as Cart.cost says: reserves the stock, charges the total and empties the cart. A retry with the same idempotencyKey returns the first order. Errors: NOT_FOUND (no such cart), EMPTY_CART, BAD_USER_INPUT (e.g. a shipping method that does not ship there), OUT_OF_STOCK (nothing reserved), DISCOUNT_CODE_LIMIT_REACHED (the cart's discount code was used as often as it may be, in all or by this customer: extensions.limit TOTAL or PER_CUSTOMER, extensions.discountCode; nothing is charged and the stock is given back), PAYMENT_DECLINED (the order is cancelled and its stock released), IDEMPOTENCY_KEY_REUSED (the key was used for another cart or other items)",
   })
   async checkout(@Ctx() ctx: OrdersContext, @Arg('input', () => CheckoutInput, { description: 'Cart, shipping address, payment and idempotency key' }) input: CheckoutInput): Promise<Order> {
     return this.checkoutService.checkout(ctx, input);
@@ -85,9 +87,9 @@ export class OrderResolver {
     return entityReference(UserOrders, order.userId);
   }
 
-  /** Demand control: one line per product of the cart checked out, so the bound of Cart.items (50). */
+  /** Demand control: one line per variant of the cart checked out, so the bound of Cart.items (50). */
   @Directive('@listSize(assumedSize: 50)')
-  @FieldResolver(() => [OrderItem], { description: 'What was bought, one line per product' })
+  @FieldResolver(() => [OrderItem], { description: 'What was bought, one line per variant (per product for orders placed before variants)' })
   async items(@Root() order: Order, @Ctx() ctx: OrdersContext): Promise<OrderItem[]> {
     return ctx.loaders.itemsByOrderId.load(order.id);
   }
@@ -118,9 +120,39 @@ export class OrderResolver {
     return money(order.refundedAmount, order.currency);
   }
 
-  @FieldResolver(() => Money, { description: 'What the order cost: the sum of its line totals' })
+  @FieldResolver(() => Money, { description: 'What the order cost and was charged: cost.total (subtotal - discounts + shipping + tax)' })
   total(@Root() order: Order): Money {
     return money(order.totalAmount, order.currency);
+  }
+
+  @FieldResolver(() => OrderCost, {
+    description: "The cart's breakdown at checkout, never recomputed; total == Order.total. Orders placed before the breakdown: subtotal = total, the rest zero",
+  })
+  cost(@Root() order: Order): OrderCost {
+    const cost = new OrderCost();
+    cost.subtotal = money(order.subtotalAmount, order.currency);
+    cost.discounts = money(order.discountsAmount, order.currency);
+    cost.shipping = money(order.shippingAmount, order.currency);
+    cost.tax = money(order.taxAmount, order.currency);
+    cost.total = money(order.totalAmount, order.currency);
+    return cost;
+  }
+
+  @FieldResolver(() => ShippingMethod, { nullable: true, description: 'How the order ships, as the method was named at checkout; null for orders placed before shipping methods' })
+  shippingMethod(@Root() order: Order): ShippingMethod | null {
+    if (order.shippingMethodId == null) return null;
+    const method = new ShippingMethod();
+    method.id = order.shippingMethodId;
+    method.name = order.shippingMethodName ?? order.shippingMethodId;
+    method.description = order.shippingMethodDescription ?? '';
+    return method;
+  }
+
+  /** Demand control: at most one code per cart for now. */
+  @Directive('@listSize(assumedSize: 1)')
+  @FieldResolver(() => [String], { description: 'The discount codes the order was placed with (upper case); empty without one' })
+  discountCodes(@Root() order: Order): string[] {
+    return order.discountCodes ?? [];
   }
 
   @FieldResolver(() => Address, { description: 'Where the order ships to, as given at checkout' })

@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { demoCatalog } from '../../../lib/demo-data';
 import { Role, type Viewer } from '../../../lib/identity';
 import { createLogger } from '../../../lib/logger';
+import type { EventBus } from '../../../lib/event-bus';
 import { createSubgraphClients, closeSubgraphClients, type SubgraphClients } from '../../../lib/subgraph-client';
 import { subgraphUrlsFromEnv, type SubgraphName } from '../../../lib/subgraph-names';
 import { startTestSubgraph, TEST_INTERNAL_SECRET, type TestSubgraph } from '../../../test/subgraph-harness';
@@ -12,7 +13,7 @@ import { inventorySubgraph } from '../../inventory/inventory.server';
 // After the server module, which loads inventory's entities in an order that resolves their references.
 import { releaseExpiredReservations } from '../../inventory/reservation/reservation-sweeper';
 import { CHECKOUT_ABANDONED_NOTE, CheckoutSteps, PAYMENT_DECLINED_NOTE } from '../checkout/checkout-steps';
-import { attemptOrderId, currentPrices, readCart, releaseStock, reserveStock } from '../checkout/checkout.operations';
+import { attemptOrderId, readQuotedCart, releaseStock, reserveStock } from '../checkout/checkout.operations';
 import { OrderAttentionReason } from '../order/order-attention';
 import { NEEDS_ATTENTION_LOG, ordersNeedingAttention, ordersStockRenewed } from '../orders.metrics';
 import { OrderItem } from '../order-item/order-item.entity';
@@ -115,14 +116,13 @@ describe('orders recovery', () => {
     const added = await cart.query(`mutation($productId: ID!, $quantity: Int!) { addToCart(productId: $productId, quantity: $quantity) { id } }`, { productId: product.id, quantity }, user);
     expect(added.errors).toBeUndefined();
     const idempotencyKey = randomUUID();
-    const checkoutCart = (await readCart(clients, user, null))!;
-    const prices = await currentPrices(clients, user, checkoutCart.lines.map((line) => line.productId));
+    const checkoutCart = (await readQuotedCart(clients, user, null, { countryCode: ADDRESS.country, shippingMethodId: null }))!;
     // The id checkout itself would use for this request, so a retry with the key finds the same reservation.
     const orderId = attemptOrderId(user.id, idempotencyKey, checkoutCart.id, checkoutCart.lines);
     await reserveStock(clients, user, orderId, checkoutCart.lines);
     const scenario = { user, product, before, orderId, cartId: checkoutCart.id, idempotencyKey, quantity };
     if (crashAfter === 'reserved') return scenario;
-    await steps.place(orders.orm.em.fork(), { id: orderId, userId: user.id, cartId: checkoutCart.id, lines: checkoutCart.lines, prices, shippingAddress: ADDRESS, idempotencyKey });
+    await steps.place(orders.orm.em.fork(), { id: orderId, userId: user.id, cartId: checkoutCart.id, quote: checkoutCart.quote, shippingAddress: ADDRESS, idempotencyKey });
     if (crashAfter === 'placed') return scenario;
     await steps.chargeIfPending(orders.orm.em.fork(), orderId, paymentToken);
     if (crashAfter === 'charged') return scenario;
@@ -315,7 +315,7 @@ describe('orders recovery', () => {
   it('runs as a background task on the configured interval', async () => {
     const { orderId, product, before } = await checkoutUntil('placed');
     const config = readSubgraphConfig(ordersSubgraph, { ORDER_RECOVERY_INTERVAL_MS: '50', ORDER_PENDING_TIMEOUT_MS: '1' });
-    const tasks = startOrderRecovery({ orm: orders.orm, logger: log, clients, settings: { production: false }, config });
+    const tasks = startOrderRecovery({ orm: orders.orm, logger: log, clients, settings: { production: false }, config, events: {} as EventBus });
     try {
       await eventually(async () => (await orderRow(orderId))!.status !== 'PENDING', 'the recovery task to settle the order', 10_000);
     } finally {
@@ -379,11 +379,20 @@ describe('orders recovery', () => {
       expect(await stockOf(scenario.product.id)).toEqual(scenario.before);
       return scenario;
     }
-    /** Someone else holds every unit left. */
+    /** Units of the product's default variant (the one its orders here buy) available now. */
+    async function defaultVariantAvailable(productId: string): Promise<number> {
+      const result = await inventory.query<{ _entities: { availableQuantity: number }[] }>(
+        `query($representations: [_Any!]!) { _entities(representations: $representations) { ... on ProductVariant { availableQuantity } } }`,
+        { representations: [{ __typename: 'ProductVariant', id: productId }] },
+      );
+      expect(result.errors).toBeUndefined();
+      return result.data!._entities[0].availableQuantity;
+    }
+    /** Someone else holds every unit left of what the order bought (the product's default variant). */
     async function takeAllStock(productId: string): Promise<string> {
       const blocker = randomUUID();
-      await reserveStock(clients, admin, blocker, [{ productId, quantity: (await stockOf(productId)).available }]);
-      expect((await stockOf(productId)).available).toBe(0);
+      await reserveStock(clients, admin, blocker, [{ productId, variantId: productId, quantity: await defaultVariantAvailable(productId) }]);
+      expect(await defaultVariantAvailable(productId)).toBe(0);
       return blocker;
     }
 
@@ -430,7 +439,7 @@ describe('orders recovery', () => {
           NEEDS_ATTENTION_LOG,
         );
         // Nothing was taken: the other holder keeps its units.
-        expect((await stockOf(product.id)).available).toBe(0);
+        expect(await defaultVariantAvailable(product.id)).toBe(0);
 
         // Still no stock at the next run: tried again, still marked, neither counted nor logged again.
         errors.mockClear();
