@@ -40,14 +40,32 @@ export async function listen(app: Express | ((...args: never[]) => void), port: 
   };
 }
 
-/** A free TCP port on 127.0.0.1 (asked of the OS, then released), for servers that cannot listen on 0. */
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
+/** Ports this process has handed out, so two servers it starts never get the same one. */
+const handedOut = new Set<number>();
+
+/** Whether a server can listen on `port` of 127.0.0.1 now (it is released again at once). */
+function canListen(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
     const server = createTcpServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as AddressInfo;
-      server.close(() => resolve(port));
-    });
+    server.once('error', () => resolve(false));
+    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
   });
+}
+
+/**
+ * A free TCP port on 127.0.0.1, for a server that starts a moment later and
+ * cannot listen on 0 (a child process, Redis). Chosen below the OS's
+ * ephemeral range (Linux: 32768-60999), not by listen(0): a port from that
+ * range is also what the OS gives outbound connections as their local port,
+ * so between choosing it and the server binding it, a connection any process
+ * opens (a database pool, a call to a sibling) could take it.
+ */
+export async function freePort(): Promise<number> {
+  for (let attempt = 0; attempt < 100; attempt += 1) {
+    const port = 20_000 + Math.floor(Math.random() * 12_000);
+    if (handedOut.has(port) || !(await canListen(port))) continue;
+    handedOut.add(port);
+    return port;
+  }
+  throw new Error('No free TCP port found between 20000 and 31999 on 127.0.0.1');
 }
