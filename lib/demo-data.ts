@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { seededRandom } from './seeded-random';
 import { slugify } from './slug';
 import { uuidFromDigest } from './uuid';
+import { combinations, variantSku, variantTitle } from './variant-naming';
 
 /**
  * The demo shop every fresh `npm start` seeds. It is generated, not stored,
@@ -161,19 +162,14 @@ const WEIGHT_BY_CATEGORY: Record<string, number> = {
   Cycling: 400,
 };
 
-/** Every combination of the options' values, first option slowest, in display order. */
-function combinations(options: readonly DemoOption[]): string[][] {
-  return options.reduce<string[][]>((rows, option) => rows.flatMap((row) => option.values.map((value) => [...row, value])), [[]]);
-}
-
 function demoVariants(product: DemoProduct, category: string): DemoVariant[] {
   const surcharges = OPTIONS_BY_CATEGORY[category]?.surcharges ?? {};
   const weightGrams = WEIGHT_BY_CATEGORY[category] ?? 500;
   return combinations(product.options).map((values, position) => ({
     id: position === 0 ? product.id : demoId('variant', `${product.sku}:${values.join('/')}`),
     productId: product.id,
-    sku: values.length === 0 ? product.sku : [product.sku, ...values.map((value) => slugify(value).toUpperCase())].join('-'),
-    title: values.length === 0 ? 'Default' : values.join(' / '),
+    sku: variantSku(product.sku, values),
+    title: variantTitle(values),
     position,
     priceAmount: product.priceAmount + values.reduce((sum, value) => sum + (surcharges[value] ?? 0), 0),
     currency: product.currency,

@@ -11,6 +11,9 @@ export const ENTITY_DESCRIPTIONS = {
   User: 'A registered account. Owned by users; cart adds `cart`, orders adds `orders`.',
 } as const;
 
+/** ProductVariant.id's description, the same in every subgraph that declares the type. */
+export const VARIANT_ID_DESCRIPTION = "Stable identifier; a product's default variant has the product's id";
+
 /**
  * A Product as subgraphs other than catalog and inventory see it: a key only.
  * The gateway fetches every other field from the owners.
@@ -29,7 +32,7 @@ export class ProductReference {
 @ObjectType('ProductVariant', { description: ENTITY_DESCRIPTIONS.ProductVariant })
 @Directive('@key(fields: "id", resolvable: false)')
 export class ProductVariantReference {
-  @Field(() => ID, { description: "Stable identifier; a product's default variant has the product's id" })
+  @Field(() => ID, { description: VARIANT_ID_DESCRIPTION })
   id!: string;
 }
 

@@ -30,6 +30,11 @@ export interface StockChangedEvent {
   changedAt: string;
 }
 
+/** The variants a STOCK_CHANGED event names: `[productId]` for events recorded before stock was held per variant (the product's only variant then). */
+export function changedVariantIds(event: StockChangedEvent): string[] {
+  return event.variantIds ?? [event.productId];
+}
+
 /** An order moved to a new status. */
 export interface OrderStatusChangedEvent {
   orderId: string;

@@ -93,8 +93,8 @@ export class SubgraphClient {
 
   constructor(
     readonly serviceName: string,
-    /** The callee's address, or where to read it at each call (a sibling that starts later gets its address then). */
-    private readonly url: string | (() => string),
+    /** Reads the callee's address at each call (a sibling that starts later gets its address then). */
+    private readonly url: () => string,
     private readonly internalSecret: string,
     private readonly options: SubgraphClientOptions,
   ) {}
@@ -104,7 +104,7 @@ export class SubgraphClient {
    * GraphQLErrors with their code, so a callee's OUT_OF_STOCK stays one.
    */
   async request<T>(query: string, variables: Record<string, unknown>, viewer: Viewer | null = null): Promise<T> {
-    const url = typeof this.url === 'string' ? this.url : this.url();
+    const url = this.url();
     const answer = await callSubgraph(this.options.breakers, this.serviceName, this.options.timeoutMs, {
       url: `${url.replace(/\/$/, '')}${url.endsWith('/graphql') ? '' : '/graphql'}`,
       headers: { 'content-type': 'application/json', ...internalHeaders(this.internalSecret, viewer) },
@@ -170,8 +170,9 @@ export function createSubgraphClients(urls: Record<SubgraphName, string> | ((nam
     registry: options.registry,
     caller: options.caller,
   });
+  const urlOf = typeof urls === 'function' ? urls : (name: SubgraphName) => urls[name];
   const clients = Object.fromEntries(
-    SUBGRAPH_NAMES.map((name) => [name, new SubgraphClient(name, typeof urls === 'function' ? () => urls(name) : urls[name], internalSecret, { timeoutMs: siblingTimeoutMs(resilience, name), breakers })]),
+    SUBGRAPH_NAMES.map((name) => [name, new SubgraphClient(name, () => urlOf(name), internalSecret, { timeoutMs: siblingTimeoutMs(resilience, name), breakers })]),
   ) as SubgraphClients;
   breakersOfClients.set(clients, breakers);
   return clients;

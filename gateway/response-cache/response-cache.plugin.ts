@@ -4,7 +4,7 @@ import { LRUCache } from 'lru-cache';
 import { Counter, Gauge, Histogram } from 'prom-client';
 import { bool, wholeNumber } from '../../lib/config';
 import type { EventBus } from '../../lib/event-bus';
-import { Topics, type EventPayloads, type Topic } from '../../lib/events';
+import { changedVariantIds, Topics, type EventPayloads, type Topic } from '../../lib/events';
 import type { Logger } from '../../lib/logger';
 import { connectFailFastRedis } from '../fail-fast-redis';
 import type { GatewayMetrics } from '../metrics';
@@ -59,11 +59,10 @@ export const CACHE_STATUS_HEADER = 'x-cache';
 /**
  * The tags each event drops. A changed product may join, leave or move in any
  * list of products. A stock change drops the product and the variants whose
- * stock changed (events from before variants name none: the product's only
- * variant has its id).
+ * stock changed.
  */
 const invalidatedBy: { [T in Topic]?: (event: EventPayloads[T]) => string[] } = {
-  [Topics.STOCK_CHANGED]: (event) => [`Product:${event.productId}`, ...(event.variantIds ?? [event.productId]).map((id) => `ProductVariant:${id}`)],
+  [Topics.STOCK_CHANGED]: (event) => [`Product:${event.productId}`, ...changedVariantIds(event).map((id) => `ProductVariant:${id}`)],
   [Topics.PRODUCT_CHANGED]: (event) => [`Product:${event.productId}`, 'Product'],
   [Topics.CATEGORY_CHANGED]: (event) => [`Category:${event.categoryId}`, 'Category'],
 };

@@ -1,5 +1,6 @@
 import { makeValidator } from 'envalid';
 import { envSettings, readEnv } from '../../lib/config';
+import { COUNTRY_CODE } from './pricing/cart-cost';
 import { DEFAULT_SHIPPING_METHODS, parseShippingMethods, type ShippingMethodConfig } from './pricing/shipping-methods';
 import { DEFAULT_TAX_RATES, parseTaxRates, type TaxRates } from './pricing/tax-rates';
 
@@ -8,12 +9,12 @@ const shippingMethods = makeValidator<ShippingMethodConfig[]>((input) => parseSh
 const taxRates = makeValidator<TaxRates>((input) => parseTaxRates(input));
 const countryCode = makeValidator<string>((input) => {
   const code = input.trim().toUpperCase();
-  if (!/^[A-Z]{2}$/.test(code)) throw new Error(`must be an ISO 3166-1 alpha-2 country code such as "US", got "${input}"`);
+  if (!COUNTRY_CODE.test(code)) throw new Error(`must be an ISO 3166-1 alpha-2 country code such as "US", got "${input}"`);
   return code;
 });
 
 /** Settings only cart reads (see the configuration table of the README). */
-export const cartEnv = {
+const cartEnv = {
   CART_SHIPPING_METHODS: shippingMethods({
     default: undefined,
     desc: 'JSON array of shipping methods and their rates by country and weight; unset: standard and express (see cart/pricing/shipping-methods.ts)',

@@ -21,20 +21,25 @@ function availabilityLoader(em: EntityManager, column: 'product_id' | 'variant_i
   }, 0);
 }
 
+/**
+ * The stock levels per product id (one per variant and warehouse) or per
+ * variant id (one per warehouse): one statement per tick, by warehouse code,
+ * then variant id.
+ */
+function stockLevelsLoader(em: EntityManager, key: 'productId' | 'variantId') {
+  return groupLoader(
+    (ids) => em.find(StockLevel, { [key]: { $in: [...ids] } }, { orderBy: [{ warehouse: { code: 'asc' } }, { variantId: 'asc' }] }),
+    (level) => level[key],
+  );
+}
+
 export function createInventoryLoaders(em: EntityManager) {
   return {
     warehouseById: entityLoader(em, Warehouse),
     availabilityByProductId: availabilityLoader(em, 'product_id'),
     availabilityByVariantId: availabilityLoader(em, 'variant_id'),
-    /** A product's levels: one per variant and warehouse, by warehouse code, then variant id. */
-    stockLevelsByProductId: groupLoader(
-      (productIds) => em.find(StockLevel, { productId: { $in: [...productIds] } }, { orderBy: [{ warehouse: { code: 'asc' } }, { variantId: 'asc' }] }),
-      (level) => level.productId,
-    ),
-    stockLevelsByVariantId: groupLoader(
-      (variantIds) => em.find(StockLevel, { variantId: { $in: [...variantIds] } }, { orderBy: { warehouse: { code: 'asc' } } }),
-      (level) => level.variantId,
-    ),
+    stockLevelsByProductId: stockLevelsLoader(em, 'productId'),
+    stockLevelsByVariantId: stockLevelsLoader(em, 'variantId'),
   };
 }
 

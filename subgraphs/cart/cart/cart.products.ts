@@ -36,11 +36,7 @@ export function variantNotOfProduct(variantId: string, productId: string) {
  */
 export async function requireVariant(ctx: CartContext, productId: string, variantId: string | null): Promise<CatalogVariant> {
   const variant = await ctx.loaders.variantById.load(variantId ?? productId);
-  if (variantId == null) {
-    if (!variant || variant.product.id.toLowerCase() !== productId) throw productNotFound(productId);
-    return variant;
-  }
-  if (!variant || variant.product.id.toLowerCase() !== productId) throw variantNotOfProduct(variantId, productId);
+  if (!variant || variant.product.id.toLowerCase() !== productId) throw variantId == null ? productNotFound(productId) : variantNotOfProduct(variantId, productId);
   return variant;
 }
 

@@ -70,9 +70,17 @@ export class CartService {
     return { priced, unsold };
   }
 
-  /** The currency of priced lines: the first line's, or the shop's for an empty cart. */
-  currencyOf(lines: readonly PricedLine[]): string {
-    return lines[0]?.price.currency ?? DEFAULT_CURRENCY;
+  /**
+   * The one currency of the cart's priced lines: the first line's, or the
+   * shop's for an empty cart. A cart holds one currency (adding a product in
+   * another currency is refused), so a mix is a broken invariant: failed
+   * loudly (and logged) rather than summed into a meaningless number.
+   */
+  currencyOf(cart: Cart, lines: readonly PricedLine[]): string {
+    const currency = lines[0]?.price.currency ?? DEFAULT_CURRENCY;
+    const foreign = lines.find((line) => line.price.currency !== currency);
+    if (foreign) throw new Error(`Cart ${cart.id} mixes ${currency} and ${foreign.price.currency} prices`);
+    return currency;
   }
 
   async items(ctx: CartContext, cart: Cart): Promise<CartItem[]> {
@@ -83,21 +91,10 @@ export class CartService {
     return (await this.pricedLines(ctx, cart)).reduce((sum, line) => sum + line.item.quantity, 0);
   }
 
-  /**
-   * Sum of the line totals. A cart holds one currency (adding a product in
-   * another currency is to be refused), so a mix here is a broken invariant:
-   * failed loudly (and logged) rather than summed into a meaningless number.
-   */
+  /** Sum of the line totals, in the cart's one currency (currencyOf). */
   async subtotal(ctx: CartContext, cart: Cart): Promise<Money> {
     const lines = await this.pricedLines(ctx, cart);
-    const currency = this.currencyOf(lines);
-    let amount = 0;
-    for (const line of lines) {
-      if (line.price.currency !== currency) {
-        throw new Error(`Cart ${cart.id} mixes ${currency} and ${line.price.currency} prices`);
-      }
-      amount += line.price.amount * line.item.quantity;
-    }
-    return money(amount, currency);
+    const currency = this.currencyOf(cart, lines);
+    return money(lines.reduce((sum, line) => sum + line.price.amount * line.item.quantity, 0), currency);
   }
 }

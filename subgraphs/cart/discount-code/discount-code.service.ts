@@ -12,7 +12,7 @@ import type { CreateDiscountCodeInput } from './discount-code.inputs';
 const CODE = /^[A-Z0-9_-]{3,32}$/;
 
 /** Why a code cannot be applied at all (a code that merely does not apply to this cart now is applied, as not applicable). */
-export type DiscountCodeInvalidReason = 'UNKNOWN' | 'EXPIRED' | 'NOT_STARTED';
+type DiscountCodeInvalidReason = 'UNKNOWN' | 'EXPIRED' | 'NOT_STARTED';
 
 function discountCodeInvalid(code: string, reason: DiscountCodeInvalidReason) {
   const why = { UNKNOWN: 'does not exist', EXPIRED: 'has expired', NOT_STARTED: 'is not valid yet' }[reason];
@@ -20,7 +20,7 @@ function discountCodeInvalid(code: string, reason: DiscountCodeInvalidReason) {
 }
 
 /** The stored form of a code: trimmed, upper case. */
-export function normalizeCode(code: string): string {
+function normalizeCode(code: string): string {
   return code.trim().toUpperCase();
 }
 

@@ -13,7 +13,7 @@ function costLines(lines: readonly PricedLine[]): CostLine[] {
   return lines.map((line) => ({ unitPriceAmount: line.price.amount, quantity: line.item.quantity, weightGrams: line.weightGrams }));
 }
 
-export function shippingMethodOf(config: ShippingMethodConfig): ShippingMethod {
+function shippingMethodOf(config: ShippingMethodConfig): ShippingMethod {
   return Object.assign(new ShippingMethod(), { id: config.id, name: config.name, description: config.description });
 }
 
@@ -34,7 +34,7 @@ export class CartCostService {
   async discountCodes(ctx: CartContext, cart: Cart): Promise<CartDiscountCode[]> {
     const [code, lines] = await Promise.all([this.discountCodeService.appliedCode(ctx, cart), this.cartService.pricedLines(ctx, cart)]);
     if (!code) return [];
-    const outcome = evaluateDiscount(discountRuleOf(code), subtotalOf(costLines(lines)), this.cartService.currencyOf(lines), new Date());
+    const outcome = evaluateDiscount(discountRuleOf(code), subtotalOf(costLines(lines)), this.cartService.currencyOf(cart, lines), new Date());
     return [Object.assign(new CartDiscountCode(), { code: code.code, applicable: outcome.applicable, message: outcome.message })];
   }
 
@@ -103,10 +103,7 @@ export class CartCostService {
 
   private async breakdown(ctx: CartContext, cart: Cart, countryCode: string, shippingMethodId: string | null) {
     const [lines, code] = await Promise.all([this.cartService.pricedLines(ctx, cart), this.discountCodeService.appliedCode(ctx, cart)]);
-    const currency = this.cartService.currencyOf(lines);
-    // A cart holds one currency (adding another is refused): a mix is a broken invariant, failed loudly as Cart.subtotal does.
-    const foreign = lines.find((line) => line.price.currency !== currency);
-    if (foreign) throw new Error(`Cart ${cart.id} mixes ${currency} and ${foreign.price.currency} prices`);
+    const currency = this.cartService.currencyOf(cart, lines);
     const breakdown: CartCostBreakdown = computeCartCost(ctx.config, {
       lines: costLines(lines),
       currency,

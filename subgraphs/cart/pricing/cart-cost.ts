@@ -1,4 +1,5 @@
 import { badUserInput } from '../../../lib/errors';
+import { money } from '../../../lib/money';
 import type { ShippingMethodConfig } from './shipping-methods';
 import { taxOn, taxRateOf, type TaxRates } from './tax-rates';
 
@@ -68,12 +69,13 @@ export interface CartCostBreakdown {
   shippingMethod: ShippingMethodConfig | null;
 }
 
-const COUNTRY = /^[A-Z]{2}$/;
+/** An upper-case ISO 3166-1 alpha-2 code (the shape lib/address checks too). */
+export const COUNTRY_CODE = /^[A-Z]{2}$/;
 
 /** An ISO 3166-1 alpha-2 code, upper-cased; anything else is BAD_USER_INPUT on `argumentName`. */
 export function normalizeCountryCode(code: string, argumentName = 'countryCode'): string {
   const normalized = code.trim().toUpperCase();
-  if (!COUNTRY.test(normalized)) {
+  if (!COUNTRY_CODE.test(normalized)) {
     throw badUserInput(`"${argumentName}" must be an ISO 3166-1 alpha-2 country code such as "US", got "${code}"`, { argumentName });
   }
   return normalized;
@@ -83,17 +85,11 @@ export function subtotalOf(lines: readonly CostLine[]): number {
   return lines.reduce((sum, line) => sum + line.unitPriceAmount * line.quantity, 0);
 }
 
-export function weightOf(lines: readonly CostLine[]): number {
+function weightOf(lines: readonly CostLine[]): number {
   return lines.reduce((sum, line) => sum + line.weightGrams * line.quantity, 0);
 }
 
-function formatAmount(amount: number, currency: string): string {
-  try {
-    return new Intl.NumberFormat('en-US', { style: 'currency', currency }).format(amount / 100);
-  } catch {
-    return `${amount} ${currency}`;
-  }
-}
+const formatAmount = (amount: number, currency: string): string => money(amount, currency).formatted;
 
 /**
  * A code's discount on a subtotal: PERCENTAGE is floor(subtotal x value / 100),
@@ -114,7 +110,7 @@ export function evaluateDiscount(rule: DiscountRule, subtotal: number, currency:
 }
 
 /** The price of one method for a destination, weight and subtotal after discounts; null when it does not ship there. */
-export function shippingPrice(method: ShippingMethodConfig, countryCode: string, weightGrams: number, discountedSubtotal: number, currency: string): number | null {
+function shippingPrice(method: ShippingMethodConfig, countryCode: string, weightGrams: number, discountedSubtotal: number, currency: string): number | null {
   if (method.currency !== currency) return null;
   const table = method.rates.find((rates) => rates.country === countryCode) ?? method.rates.find((rates) => rates.country === '*');
   if (!table) return null;

@@ -1,3 +1,5 @@
+import { COUNTRY_CODE } from './cart-cost';
+
 /**
  * Shipping methods and their rates: configuration of the cart subgraph (code
  * defaults below, replaced as a whole by the JSON setting CART_SHIPPING_METHODS).
@@ -59,7 +61,6 @@ export const DEFAULT_SHIPPING_METHODS: readonly ShippingMethodConfig[] = Object.
   },
 ]);
 
-const COUNTRY = /^[A-Z]{2}$/;
 const METHOD_ID = /^[a-z0-9][a-z0-9_-]{0,31}$/;
 const CURRENCY = /^[A-Z]{3}$/;
 
@@ -106,7 +107,7 @@ export function parseShippingMethods(text: string): ShippingMethodConfig[] {
         problems.push(`${rt} must be an object`);
         return;
       }
-      if (typeof table.country !== 'string' || !(table.country === '*' || COUNTRY.test(table.country))) {
+      if (typeof table.country !== 'string' || !(table.country === '*' || COUNTRY_CODE.test(table.country))) {
         problems.push(`${rt}.country must be an upper-case ISO 3166-1 alpha-2 code or "*"`);
       } else if (countries.has(table.country)) problems.push(`${rt}.country "${table.country}" has rates twice`);
       else countries.add(table.country);

@@ -19,7 +19,7 @@ export interface AvailabilityFigure {
 }
 
 /** Products per `_entities` call of a resync. */
-export const RESYNC_BATCH_SIZE = 500;
+const RESYNC_BATCH_SIZE = 500;
 
 /**
  * Upserts figures in one statement, each only over an older one: events may
@@ -104,18 +104,10 @@ const DEMO_STOCK_TIME = '2026-01-01T00:00:00.000Z';
 export async function seedAvailability(em: EntityManager, log: Logger): Promise<void> {
   const totals = new Map<string, number>();
   for (const level of demoCatalog().stock) totals.set(level.productId, (totals.get(level.productId) ?? 0) + level.onHand);
-  const rows = [...totals].map(([product_id, available_quantity]) => ({ product_id, available_quantity, changed_at: DEMO_STOCK_TIME }));
-  const inserted = await em.getConnection().execute<{ count: number }[]>(
-    `with inserted as (
-       insert into product_availability (product_id, available_quantity, changed_at)
-       select r.product_id, r.available_quantity, r.changed_at
-       from jsonb_to_recordset(?::jsonb) as r(product_id uuid, available_quantity int, changed_at timestamptz)
-       where exists (select 1 from product p where p.id = r.product_id)
-       on conflict (product_id) do nothing
-       returning 1
-     )
-     select count(*)::int as count from inserted`,
-    [JSON.stringify(rows)],
+  // Older than any real figure, so recordAvailability writes only the rows still missing.
+  const written = await recordAvailability(
+    em,
+    [...totals].map(([productId, availableQuantity]) => ({ productId, availableQuantity, changedAt: DEMO_STOCK_TIME })),
   );
-  log.info({ availabilityRows: Number(inserted[0]?.count ?? 0) }, 'seeded catalog availability projection');
+  log.info({ availabilityRows: written }, 'seeded catalog availability projection');
 }

@@ -1,4 +1,5 @@
-import { combinations, normalizeOptions, variantSku, variantSkus, variantTitle } from './product-option.validation';
+import { combinations, variantSku, variantTitle } from '../../../lib/variant-naming';
+import { normalizeOptions, variantSkus } from './product-option.validation';
 
 describe('product options', () => {
   it('combines values first option slowest, so the first combination is the default variant', () => {

@@ -1,15 +1,14 @@
 import { badUserInput } from '../../../lib/errors';
-import { slugify } from '../../../lib/slug';
+import { combinations, skuPart, variantSku } from '../../../lib/variant-naming';
 import { PRODUCT_LIMITS } from '../product/product.validation';
 
 /** Limits of options and variants: enough for real apparel, small enough that a product's variants stay one page. */
-export const OPTION_LIMITS = {
+const OPTION_LIMITS = {
   options: 3,
   name: 50,
   values: 20,
   value: 100,
   variants: 100,
-  title: 200,
   weightGrams: 2_147_483_647,
 } as const;
 
@@ -18,11 +17,6 @@ export const DEFAULT_WEIGHT_GRAMS = 500;
 export interface OptionSpec {
   name: string;
   values: string[];
-}
-
-/** The combinations of the options' values, first option slowest: position 0 is the first value of each (the default variant). */
-export function combinations(options: readonly OptionSpec[]): string[][] {
-  return options.reduce<string[][]>((rows, option) => rows.flatMap((row) => option.values.map((value) => [...row, value])), [[]]);
 }
 
 /**
@@ -68,23 +62,6 @@ export function normalizeOptions(input: readonly { name: string; values: readonl
     throw badUserInput(`The options give ${count} combinations; a product has at most ${OPTION_LIMITS.variants} variants`, { argumentName });
   }
   return options;
-}
-
-/** A value's part of a variant SKU: upper-case letters and digits joined by "-". */
-export function skuPart(value: string): string {
-  return slugify(value).toUpperCase();
-}
-
-/** The SKU of the variant with these values: the product's SKU, then each value's part ("JACK-0025-M-BLACK"). */
-export function variantSku(productSku: string, values: readonly string[]): string {
-  return [productSku, ...values.map(skuPart).filter((part) => part.length > 0)].join('-');
-}
-
-/** "M / Black", or "Default" without options; shortened with an ellipsis beyond 200 characters (3 long values can exceed it). */
-export function variantTitle(values: readonly string[]): string {
-  if (values.length === 0) return 'Default';
-  const title = values.join(' / ');
-  return title.length <= OPTION_LIMITS.title ? title : `${title.slice(0, OPTION_LIMITS.title - 1)}…`;
 }
 
 export function checkWeightGrams(value: number, argumentName: string): number {

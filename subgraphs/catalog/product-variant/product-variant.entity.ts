@@ -1,7 +1,7 @@
 import { Check, Entity, ManyToOne, OptionalProps, PrimaryKey, Property, Unique } from '@mikro-orm/core';
 import { randomUUID } from 'node:crypto';
 import { Directive, Field, ID, ObjectType } from 'type-graphql';
-import { ENTITY_DESCRIPTIONS } from '../../../lib/entity-references';
+import { ENTITY_DESCRIPTIONS, VARIANT_ID_DESCRIPTION } from '../../../lib/entity-references';
 import { Product } from '../product/product.entity';
 
 /**
@@ -21,7 +21,7 @@ import { Product } from '../product/product.entity';
 export class ProductVariant {
   [OptionalProps]?: 'currency' | 'weightGrams' | 'createdAt' | 'updatedAt';
 
-  @Field(() => ID, { description: "Stable identifier; a product's default variant has the product's id" })
+  @Field(() => ID, { description: VARIANT_ID_DESCRIPTION })
   @PrimaryKey({ type: 'uuid' })
   id: string = randomUUID();
 

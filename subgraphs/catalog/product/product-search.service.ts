@@ -11,13 +11,13 @@ import { Product } from './product.entity';
 import { ProductSort, type ProductFilter } from './product.inputs';
 
 /** Bounds of a filter, so one request cannot ask for an unbounded statement. */
-export const SEARCH_LIMITS = { optionValues: 20, priceRanges: 10 } as const;
+const SEARCH_LIMITS = { optionValues: 20, priceRanges: 10 } as const;
 
 /**
  * The price facet's buckets, in minor units: min inclusive, max exclusive
  * (the last has no max). Labelled in USD, the catalog's default currency.
  */
-export const PRICE_BUCKETS: readonly { min: number; max: number | null }[] = [
+const PRICE_BUCKETS: readonly { min: number; max: number | null }[] = [
   { min: 0, max: 2500 },
   { min: 2500, max: 5000 },
   { min: 5000, max: 10000 },
@@ -281,7 +281,7 @@ export interface FacetRow {
 }
 
 /** The filter as SQL over `product p`: the base filters, and with `facets` the facet filters too. */
-export function productConditions(search: ProductSearch, { facets }: { facets: boolean }): Sql {
+function productConditions(search: ProductSearch, { facets }: { facets: boolean }): Sql {
   const parts = baseConditions(search);
   if (facets) {
     if (search.options.size > 0) parts.push(optionCondition(search.options));
@@ -351,7 +351,7 @@ function bucketExpression(column: string): string {
  * `vm` holds per variant the bit mask of the filtered names it satisfies
  * (bit i for the i-th name).
  */
-export function facetStatement(search: ProductSearch): Sql {
+function facetStatement(search: ProductSearch): Sql {
   const base = and(baseConditions(search));
   const names = [...search.options.keys()];
   const full = (1 << names.length) - 1;
@@ -362,6 +362,8 @@ export function facetStatement(search: ProductSearch): Sql {
       from product p left join product_availability a on a.product_id = p.id
       where ${base.sql})`,
   ];
+  // An option row's bit: bit i for the i-th filtered name (bound to `names` where used).
+  const nameBit = `case o.name ${names.map((_, i) => `when ? then ${1 << i}`).join(' ')} else 0 end`;
   let optionOk = 'true';
   if (names.length > 0) {
     // Only the option rows the filter names (index product_variant_option_name_value_product_idx): a variant
@@ -373,7 +375,7 @@ export function facetStatement(search: ProductSearch): Sql {
       bindings.push(...pairs.bindings);
     } else {
       ctes.push(`vm as (
-      select o.variant_id, o.product_id, bit_or(case o.name ${names.map((_, i) => `when ? then ${1 << i}`).join(' ')} else 0 end) as mask
+      select o.variant_id, o.product_id, bit_or(${nameBit}) as mask
       from product_variant_option o
       where ${pairs.sql}
       group by o.variant_id, o.product_id)`);
@@ -402,7 +404,6 @@ export function facetStatement(search: ProductSearch): Sql {
   } else {
     // A value of option N: a variant with it satisfying every filtered name but N (N's own bit granted), so in vm
     // when two or more names are filtered; with one name, its own facet is its values over the whole base set.
-    const ownBit = `case o.name ${names.map((_, i) => `when ? then ${1 << i}`).join(' ')} else 0 end`;
     bindings.push(...names);
     let others = '';
     let ownFacet = '';
@@ -416,7 +417,7 @@ export function facetStatement(search: ProductSearch): Sql {
       select name, value, count(*)::int as count from (
         select distinct vm.product_id, o.name, o.value
         from vm join f on f.id = vm.product_id join product_variant_option o on o.variant_id = vm.variant_id
-        where f.available_ok and f.range_ok and (vm.mask | ${ownBit}) = ${full}${others}${ownFacet}) d
+        where f.available_ok and f.range_ok and (vm.mask | ${nameBit}) = ${full}${others}${ownFacet}) d
       group by name, value)`);
   }
   // An option's display order: its values on the product listing the most of them (lowest id on a tie), found through product_option_display_idx.
@@ -506,9 +507,4 @@ export function toFacets(search: ProductSearch, rows: FacetRow[]): ProductFacet[
     ),
   );
   return facets;
-}
-
-/** The total the facet statement counted (the page's totalCount under the same filter), for checks. */
-export function facetTotal(rows: FacetRow[]): number {
-  return Number(rows.find((row) => row.facet === 'total')?.count ?? 0);
 }

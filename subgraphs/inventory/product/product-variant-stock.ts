@@ -1,5 +1,5 @@
 import { Directive, Field, ID, ObjectType } from 'type-graphql';
-import { ENTITY_DESCRIPTIONS } from '../../../lib/entity-references';
+import { ENTITY_DESCRIPTIONS, VARIANT_ID_DESCRIPTION } from '../../../lib/entity-references';
 
 /**
  * Inventory's share of the `ProductVariant` entity: catalog owns the variant,
@@ -10,6 +10,6 @@ import { ENTITY_DESCRIPTIONS } from '../../../lib/entity-references';
 @ObjectType('ProductVariant', { description: ENTITY_DESCRIPTIONS.ProductVariant })
 @Directive('@key(fields: "id")')
 export class ProductVariantStock {
-  @Field(() => ID, { description: "Stable identifier; a product's default variant has the product's id" })
+  @Field(() => ID, { description: VARIANT_ID_DESCRIPTION })
   id!: string;
 }

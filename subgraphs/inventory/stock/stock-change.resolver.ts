@@ -1,6 +1,6 @@
 import { Arg, ID, Resolver, Root, Subscription, type SubscriptionHandlerData } from 'type-graphql';
 import { entityReference } from '../../../lib/entity-references';
-import { Topics, type StockChangedEvent } from '../../../lib/events';
+import { changedVariantIds, Topics, type StockChangedEvent } from '../../../lib/events';
 import { ProductStock } from '../product/product-stock';
 import { StockChange } from './stock-change';
 
@@ -30,8 +30,7 @@ export class StockChangeResolver {
     change.availableQuantity = event.availableQuantity;
     change.inStock = event.inStock;
     change.changedAt = new Date(event.changedAt);
-    // Events recorded before stock was held per variant have none: the product had only its default variant then.
-    change.variantIds = event.variantIds ?? [event.productId];
+    change.variantIds = changedVariantIds(event);
     return change;
   }
 }

@@ -134,7 +134,6 @@ export async function readCart(clients: SubgraphClients, viewer: Viewer, cartId:
 const CHECKOUT_CART = `query CheckoutCart($id: ID, $countryCode: String!, $shippingMethodId: ID) {
   cart(id: $id) {
     id
-    items { quantity product { id } variant { id } }
     checkoutQuote(countryCode: $countryCode, shippingMethodId: $shippingMethodId) {
       currency
       lines { variantId productId quantity unitPriceAmount }
@@ -146,21 +145,7 @@ const CHECKOUT_CART = `query CheckoutCart($id: ID, $countryCode: String!, $shipp
 }`;
 
 interface CheckoutCartData {
-  cart: {
-    id: string;
-    items: { quantity: number; product: { id: string }; variant: { id: string } }[];
-    checkoutQuote: {
-      currency: string;
-      lines: QuotedLine[];
-      subtotal: number;
-      discounts: number;
-      shipping: number;
-      tax: number;
-      total: number;
-      shippingMethod: ShippingMethodSnapshot | null;
-      discount: QuotedDiscount | null;
-    } | null;
-  } | null;
+  cart: { id: string; checkoutQuote: CheckoutQuote | null } | null;
 }
 
 /** cart's names of the quote's arguments, and what they are in checkout's input. */
@@ -204,17 +189,8 @@ export async function readQuotedCart(
   if (!cart) return null;
   const quoted = cart.checkoutQuote;
   if (!quoted) throw new Error(`cart answered no checkout quote for cart ${cart.id}`);
-  if (!quoted.shippingMethod) {
-    throw badUserInput(`No shipping method ships this cart to ${shipping.countryCode.toUpperCase()}`, { argumentName: 'input.shippingMethodId' });
-  }
-  const lines = mergeLines(
-    quoted.lines.map(({ productId, variantId, quantity, unitPriceAmount }) => ({ productId, variantId, quantity, unitPriceAmount })),
-  );
-  return {
-    id: cart.id,
-    lines,
-    quote: { ...quoted, lines, shippingMethod: quoted.shippingMethod, discount: quoted.discount ?? null },
-  };
+  const lines = mergeLines(quoted.lines);
+  return { id: cart.id, lines, quote: { ...quoted, lines } };
 }
 
 const RESERVE = `mutation ReserveStock($orderId: ID!, $lines: [StockLineInput!]!) { reserveStock(orderId: $orderId, lines: $lines) }`;

@@ -4,7 +4,7 @@ import type { Order } from '../order/order.entity';
 import { DiscountRedemption } from './discount-redemption.entity';
 
 /** Which usage limit of a code an order would exceed (DISCOUNT_CODE_LIMIT_REACHED's extensions.limit). */
-export enum DiscountLimit {
+enum DiscountLimit {
   TOTAL = 'TOTAL',
   PER_CUSTOMER = 'PER_CUSTOMER',
 }
@@ -25,7 +25,7 @@ export interface Redemption {
   currency: string;
 }
 
-export const discountLimitReached = (code: string, limit: DiscountLimit) =>
+const discountLimitReached = (code: string, limit: DiscountLimit) =>
   graphQLError(
     ErrorCode.DISCOUNT_CODE_LIMIT_REACHED,
     limit === DiscountLimit.TOTAL
