@@ -66,7 +66,7 @@ describe('in-flight deduplication of identical subgraph fetches', () => {
   function dataSource(options: { deduplicate?: boolean; timeoutMs?: number; requestDeadlineMs?: number } = {}) {
     const registry = new Registry();
     // A breaker that never opens here: each test sees the calls themselves.
-    const breakers = new CircuitBreakers({ settings: readResilienceConfig({ BREAKER_VOLUME_THRESHOLD: '1000' }).breaker, registry });
+    const breakers = new CircuitBreakers({ settings: readResilienceConfig({ BREAKER_VOLUME_THRESHOLD: '1000', BREAKER_CONSECUTIVE_FAILURES: '1000' }).breaker, registry });
     breakerSets.push(breakers);
     const source = new SubgraphDataSource({
       name: 'catalog',

@@ -118,7 +118,7 @@ export function readGatewayConfig(env: NodeJS.ProcessEnv = process.env): Gateway
     demandControl: demandControlConfig(values),
     rateLimit: rateLimitConfig(values),
     credentialThrottle: credentialThrottleConfig(values),
-    resilience: resilienceConfig(values),
+    resilience: resilienceConfig(values, 'gateway'),
     subgraphDeduplication: values.SUBGRAPH_DEDUPLICATION,
     responseCache: responseCacheConfig(values),
     metricsPort: values.METRICS_PORT,

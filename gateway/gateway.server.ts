@@ -31,6 +31,7 @@ import { createPersistedQueries, usePersistedQueries } from './persisted-queries
 import { createBudgetStore } from './pipeline/budgets';
 import { graphqlHttpTransport } from './pipeline/http-transport';
 import type { Execute } from './pipeline/operation';
+import { OperationAnalyzer } from './pipeline/operation-analysis';
 import { AdmissionPipeline } from './pipeline/pipeline';
 import { useAuthentication } from './plugins/authentication';
 import { clientAddressResolver, useClientIdentity } from './plugins/client-identity';
@@ -150,12 +151,14 @@ export async function createGateway(config: GatewayConfig, logger: Logger, deps:
       useAuthentication({ jwtSecret: config.jwtSecret }),
       useOperationLimits(config.operationLimits, { introspection: config.introspection, logger }),
       useValidation({ apiSchema, introspection: config.introspection, hideSuggestions: config.production }),
-      useDemandControl({ config: config.demandControl, supergraphSdl, apiSchema, metrics, logger }),
+      useDemandControl({ config: config.demandControl, supergraphSdl, metrics, logger }),
       useRateLimit({ config: config.rateLimit, store: budgets, metrics, logger }),
-      useCredentialThrottle({ config: config.credentialThrottle, store: budgets, apiSchema, metrics, logger }),
+      useCredentialThrottle({ config: config.credentialThrottle, store: budgets, metrics, logger }),
       responseCache,
     ],
     logger,
+    // One analysis of what each operation executes, read by every step above (none walks the document itself).
+    new OperationAnalyzer(apiSchema),
   );
 
   const apollo = new ApolloServer<GatewayContext>({

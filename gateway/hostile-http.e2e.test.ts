@@ -1,6 +1,8 @@
 import { createHash } from 'node:crypto';
 import { codeOf, freshIp, JSON_HEADERS, leaks, post, send, startProductionSupergraph, type HttpAnswer } from '../test/hostile';
 import type { TestSupergraph } from '../test/supergraph-harness';
+import { DOUBLING_40_LOADS, HOSTILE_SHAPES, type HostileShape } from '../scripts/abusive-operations';
+import { expectShapeAnswer, measureOf, tokenCount } from '../test/hostile-shapes';
 
 /**
  * Hostile inputs over HTTP against a production-mode gateway: every refusal
@@ -57,7 +59,8 @@ describe('hostile inputs over HTTP (production mode)', () => {
     { name: '40 aliases', request: () => query(aliases(40)), status: 400, code: 'QUERY_TOO_COMPLEX', also: (a) => expect(a.body?.errors?.[0]?.extensions).toMatchObject({ limit: 'aliases', measured: 40 }) },
     {
       name: '25 root fields',
-      request: () => query(`{ ${Array.from({ length: 25 }, () => '__typename').join(' ')} }`),
+      // 25 distinct response keys (and 25 aliases, under their limit): 25 times one field would execute once.
+      request: () => query(aliases(25)),
       status: 400,
       code: 'QUERY_TOO_COMPLEX',
       also: (a) => expect(limitOf(a)).toBe('rootFields'),
@@ -176,6 +179,59 @@ describe('hostile inputs over HTTP (production mode)', () => {
 
   it('has at least 40 hostile cases between HTTP and WebSocket (this file holds the HTTP ones)', () => {
     expect(cases.length).toBeGreaterThanOrEqual(35);
+  });
+
+  describe('the hostile-shape family: fragments, merges and @skip/@include read as executed (scripts/hostile-shapes.ts)', () => {
+    it('stays under the token and byte limits, so each case reaches the limit it aims at', () => {
+      for (const shape of HOSTILE_SHAPES) {
+        expect({ name: shape.name, tokens: tokenCount(shape.body.query) <= 2_000, bytes: Buffer.byteLength(shape.body.query) <= 16_384 }).toEqual({ name: shape.name, tokens: true, bytes: true });
+      }
+    });
+
+    it.each(HOSTILE_SHAPES.map((shape) => [`${shape.family}. ${shape.name}`, shape] as const))('%s', async (_name, shape: HostileShape) => {
+      const answer = await query(shape.body.query, { variables: shape.body.variables ?? {} });
+      expectShapeAnswer(shape, answer);
+      expect(answer.headers.get('content-type')).toMatch(/json/);
+      if (shape.sameMeasureAs) {
+        const plain = await query(shape.sameMeasureAs.query, { variables: shape.sameMeasureAs.variables ?? {} });
+        expect(measureOf(answer)).toEqual(measureOf(plain));
+      }
+    });
+
+    it.each(Object.keys(DOUBLING_40_LOADS) as (keyof typeof DOUBLING_40_LOADS)[])('keeps /health answering while 50 documents of 2^40 %s spreads are sent in 5 concurrent loops, and answers them all', async (load) => {
+      const body = DOUBLING_40_LOADS[load];
+      const healthUrl = `${supergraph.gateway.url}/health`;
+      let sending = true;
+      const answers: { status: number; categories: boolean; errors: unknown }[] = [];
+      const loops = Array.from({ length: 5 }, async () => {
+        for (let i = 0; i < 10; i += 1) {
+          const answer = await query(body.query, { variables: body.variables ?? {} });
+          answers.push({ status: answer.status, categories: Array.isArray((answer.body?.data as { categories?: unknown } | undefined)?.categories), errors: answer.body?.errors });
+        }
+      });
+      const health: { status: number | string; duringLoad: boolean }[] = [];
+      const poll = (async () => {
+        while (sending) {
+          const duringLoad = sending;
+          const status = await fetch(healthUrl, { signal: AbortSignal.timeout(2_000) }).then(
+            (response) => response.status,
+            (error: Error) => `failed: ${error.name}`,
+          );
+          health.push({ status, duringLoad });
+          await new Promise((resolve) => setTimeout(resolve, 10));
+        }
+      })();
+      try {
+        await Promise.all(loops);
+      } finally {
+        sending = false;
+        await poll;
+      }
+      expect(answers).toHaveLength(50);
+      expect(answers.filter((answer) => answer.status !== 200 || !answer.categories || answer.errors !== undefined).slice(0, 3)).toEqual([]);
+      expect(health.filter((check) => check.duringLoad).length).toBeGreaterThan(0);
+      expect(health.filter((check) => check.status !== 200)).toEqual([]);
+    }, 60_000);
   });
 
   describe('bad input that reaches a subgraph is BAD_USER_INPUT, with nothing leaked', () => {

@@ -1,7 +1,10 @@
+import { randomUUID } from 'node:crypto';
 import type { Client } from 'graphql-ws';
 import WebSocket from 'ws';
 import { codeOf, freshIp, leaks, post, runOverSocket, startProductionSupergraph, wsClientWith } from '../test/hostile';
-import type { TestSupergraph } from '../test/supergraph-harness';
+import { demoCustomer, type TestSupergraph } from '../test/supergraph-harness';
+import { DOUBLING_40_LOADS, HOSTILE_SHAPES, type HostileShape } from '../scripts/abusive-operations';
+import { expectShapeAnswer, measureOf } from '../test/hostile-shapes';
 
 /**
  * The same admission pipeline on the WebSocket: every refusal an HTTP client
@@ -74,6 +77,46 @@ describe('hostile inputs over WebSocket (production mode)', () => {
       runOverSocket(client(), { query: `mutation { a: login(email: "x@example.com", password: "p1") { accessToken } b: login(email: "x@example.com", password: "p2") { accessToken } }` }),
       'QUERY_TOO_COMPLEX',
     ));
+
+  describe('the hostile-shape family (scripts/hostile-shapes.ts): the same answers as over HTTP', () => {
+    /** A refusal arrives as the error message's payload; an answer as the result. */
+    const overSocket = async (body: { query: string; variables?: Record<string, unknown> }) => {
+      const { errors, result } = await runOverSocket(client(), { query: body.query, variables: body.variables ?? {} });
+      return { body: errors ? { errors } : result };
+    };
+
+    it.each(HOSTILE_SHAPES.map((shape) => [`${shape.family}. ${shape.name}`, shape] as const))('%s', async (_name, shape: HostileShape) => {
+      const answer = await overSocket(shape.body);
+      expectShapeAnswer(shape, answer);
+      if (shape.sameMeasureAs) expect(measureOf(answer)).toEqual(measureOf(await overSocket(shape.sameMeasureAs)));
+    });
+
+    it.each(Object.keys(DOUBLING_40_LOADS) as (keyof typeof DOUBLING_40_LOADS)[])('keeps /health answering while 50 documents of 2^40 %s spreads are sent by 5 sockets at once, and answers them all', async (load) => {
+      const body = DOUBLING_40_LOADS[load];
+      // Signed in: 50 of these (about 51 points each) fit the user budget, not the 300 points of an address.
+      // 5 sockets, each sending 10 in a row: under the 25 operations a connection may run at once.
+      const token = await supergraph.tokenFor({ ...demoCustomer, id: randomUUID() });
+      let sending = true;
+      const all = Promise.all(
+        Array.from({ length: 5 }, async () => {
+          const socket = client({ authorization: `Bearer ${token}` });
+          const outcomes: Awaited<ReturnType<typeof runOverSocket>>[] = [];
+          for (let i = 0; i < 10; i += 1) outcomes.push(await runOverSocket(socket, { query: body.query, variables: body.variables ?? {} }));
+          return outcomes;
+        }),
+      ).finally(() => (sending = false));
+      const health: (number | string)[] = [];
+      do {
+        health.push(await fetch(`${supergraph.gateway.url}/health`, { signal: AbortSignal.timeout(2_000) }).then((response) => response.status, (error: Error) => `failed: ${error.name}`));
+        await new Promise((resolve) => setTimeout(resolve, 10));
+      } while (sending);
+      const outcomes = (await all).flat();
+      expect(outcomes).toHaveLength(50);
+      expect(health.length).toBeGreaterThan(0);
+      expect(health.filter((status) => status !== 200)).toEqual([]);
+      expect(outcomes.filter(({ errors, result }) => errors !== undefined || !Array.isArray(result?.data?.categories)).slice(0, 3)).toEqual([]);
+    }, 60_000);
+  });
 
   it('spends the same budget as HTTP: a client over budget on HTTP is RATE_LIMITED on the socket', async () => {
     const ip = freshIp();

@@ -98,6 +98,8 @@ describe('rate limits, credential throttling and APQ quotas', () => {
     const answer = await post(supergraph.gatewayUrl, { query: '{ categories { id } }' }, { 'x-graphql-cost': 'include' });
     expect(answer.body?.extensions?.cost).toEqual({
       requestedQueryCost: expect.any(Number),
+      // What came back, by the same rules: the demo shop's 14 categories.
+      actualQueryCost: 14,
       maximumCost: 5_000,
       throttleStatus: { maximumAvailable: 300, currentlyAvailable: expect.any(Number), windowSeconds: 60, resetSeconds: expect.any(Number) },
     });

@@ -33,7 +33,7 @@ describe('SubgraphDataSource timeouts and failure paths', () => {
     await new Promise<void>((resolve) => blackHole.listen(0, '127.0.0.1', resolve));
     url = `http://127.0.0.1:${(blackHole.address() as AddressInfo).port}/graphql`;
     // A breaker that never opens here: each test sees the call itself.
-    breakers = new CircuitBreakers({ settings: readResilienceConfig({ BREAKER_VOLUME_THRESHOLD: '1000' }).breaker });
+    breakers = new CircuitBreakers({ settings: readResilienceConfig({ BREAKER_VOLUME_THRESHOLD: '1000', BREAKER_CONSECUTIVE_FAILURES: '1000' }).breaker });
   });
 
   afterAll(async () => {

@@ -9,13 +9,16 @@ import type { BreakerSettings } from './resilience';
  * failures -> half-open after the reset timeout -> closed on a good probe (or
  * open again on a bad one). Real opossum, real prom-client, real pino.
  */
-const settings: BreakerSettings = { errorThresholdPercentage: 50, volumeThreshold: 4, resetTimeoutMs: 1_000, windowMs: 10_000 };
+// The rate rule opens these at the 4th failure, before the consecutive rule (5) could.
+const settings: BreakerSettings = { errorThresholdPercentage: 50, volumeThreshold: 4, resetTimeoutMs: 1_000, windowMs: 10_000, consecutiveFailures: 5 };
+// A rate rule that needs 1000 calls in the window: only the consecutive rule (3 in a row) opens these.
+const quiet: BreakerSettings = { ...settings, volumeThreshold: 1_000, consecutiveFailures: 3 };
 
-function setup() {
+function setup(chosen: BreakerSettings = settings) {
   const logs: Record<string, any>[] = [];
   const logger = pino({ level: 'info' }, { write: (line: string) => void logs.push(JSON.parse(line)) });
   const registry = new Registry();
-  const breakers = new CircuitBreakers({ settings, services: ['catalog', 'inventory'], logger, registry });
+  const breakers = new CircuitBreakers({ settings: chosen, services: ['catalog', 'inventory'], logger, registry });
   return { breakers, logs, registry };
 }
 
@@ -178,6 +181,123 @@ describe('CircuitBreakers', () => {
     );
     cart.shutdown();
     orders.shutdown();
+  });
+
+  describe('failures in a row open it whatever the rate (consecutiveFailures)', () => {
+    /** A call that hangs until its timeout (800 ms on the fake clock): what a frozen subgraph does. */
+    async function timeout(breakers: CircuitBreakers, service = 'catalog'): Promise<SubgraphCallError> {
+      const call = failure(breakers.call(service, 800, () => new Promise<never>(() => undefined)));
+      jest.advanceTimersByTime(800);
+      return call;
+    }
+
+    it('opens at the 3rd timeout in a row, one call at a time and minutes apart, with the same log line and metrics', async () => {
+      const { breakers, logs, registry } = setup(quiet);
+      for (let i = 0; i < 2; i++) {
+        expect((await timeout(breakers)).reason).toBe('timeout');
+        // Far more apart than the rate rule's window: only a count in a row can see them.
+        jest.advanceTimersByTime(60_000);
+      }
+      expect(breakers.state('catalog')).toBe('closed');
+      await timeout(breakers);
+      expect(breakers.state('catalog')).toBe('open');
+      const action = jest.fn(answered);
+      expect((await failure(breakers.call('catalog', 800, action))).reason).toBe('circuit-open');
+      expect(action).not.toHaveBeenCalled();
+      expect(logs.filter((line) => line.subgraph === 'catalog')).toEqual([
+        expect.objectContaining({ level: 40, from: 'closed', to: 'open', rule: 'consecutive-failures', msg: expect.stringContaining('circuit breaker of catalog opened') }),
+      ]);
+      expect(await stateGauge(registry, 'catalog')).toEqual({ closed: 0, open: 1, 'half-open': 0 });
+      expect(breakers.state('inventory')).toBe('closed');
+      breakers.shutdown();
+    });
+
+    it('a success between failures starts the count again; an answer with GraphQL errors is a success', async () => {
+      const { breakers } = setup(quiet);
+      const graphqlErrors = () => Promise.resolve({ errors: [{ message: 'Product not found', extensions: { code: 'NOT_FOUND' } }] });
+      for (let round = 0; round < 5; round++) {
+        await failure(breakers.call('catalog', 800, refused));
+        await timeout(breakers);
+        await breakers.call<unknown>('catalog', 800, round % 2 === 0 ? answered : graphqlErrors);
+      }
+      expect(breakers.state('catalog')).toBe('closed');
+      // Failures of another subgraph are not this one's.
+      await failure(breakers.call('catalog', 800, refused));
+      await failure(breakers.call('inventory', 800, refused));
+      await failure(breakers.call('inventory', 800, refused));
+      await failure(breakers.call('catalog', 800, refused));
+      expect(breakers.states()).toEqual({ catalog: 'closed', inventory: 'closed' });
+      breakers.shutdown();
+    });
+
+    it('does not count calls past the request deadline', async () => {
+      const { breakers } = setup(quiet);
+      await failure(breakers.call('catalog', 800, refused));
+      await failure(breakers.call('catalog', 800, refused));
+      for (let i = 0; i < 5; i++) expect((await failure(breakers.call('catalog', 0, answered))).reason).toBe('deadline');
+      expect(breakers.state('catalog')).toBe('closed');
+      await failure(breakers.call('catalog', 800, refused));
+      expect(breakers.state('catalog')).toBe('open');
+      breakers.shutdown();
+    });
+
+    it('opossum takes it half-open after the reset timeout; a good probe closes it and the count starts again', async () => {
+      const { breakers, logs, registry } = setup(quiet);
+      for (let i = 0; i < 3; i++) await timeout(breakers);
+      expect(breakers.state('catalog')).toBe('open');
+      // Refused calls while open do not add up to anything either.
+      for (let i = 0; i < 10; i++) await failure(breakers.call('catalog', 800, answered));
+
+      jest.advanceTimersByTime(quiet.resetTimeoutMs - 1);
+      expect(breakers.state('catalog')).toBe('open');
+      jest.advanceTimersByTime(1);
+      expect(breakers.state('catalog')).toBe('half-open');
+      await expect(breakers.call('catalog', 800, answered)).resolves.toBe('answer');
+      expect(breakers.state('catalog')).toBe('closed');
+
+      // Closed again, it takes 3 new failures in a row, not 1.
+      await timeout(breakers);
+      await timeout(breakers);
+      expect(breakers.state('catalog')).toBe('closed');
+      await timeout(breakers);
+      expect(breakers.state('catalog')).toBe('open');
+
+      // A failed probe opens it again, for another reset timeout.
+      jest.advanceTimersByTime(quiet.resetTimeoutMs);
+      await timeout(breakers);
+      expect(breakers.state('catalog')).toBe('open');
+      jest.advanceTimersByTime(quiet.resetTimeoutMs);
+      expect(breakers.state('catalog')).toBe('half-open');
+      breakers.shutdown();
+
+      expect(logs.filter((line) => line.subgraph === 'catalog').map((line) => [line.to, line.rule])).toEqual([
+        ['open', 'consecutive-failures'],
+        ['half-open', undefined],
+        ['closed', undefined],
+        ['open', 'consecutive-failures'],
+        ['half-open', undefined],
+        ['open', 'failed-probe'],
+        ['half-open', undefined],
+      ]);
+      const transitions = await registry.getSingleMetric('subgraph_circuit_breaker_transitions_total')!.get();
+      expect(transitions.values.filter((v) => v.labels.subgraph === 'catalog').map((v) => [v.labels.state, v.value])).toEqual([
+        ['open', 3],
+        ['half-open', 3],
+        ['closed', 1],
+      ]);
+    });
+
+    it('0 turns the rule off: then only the rate rule opens it', async () => {
+      const { breakers } = setup({ ...quiet, consecutiveFailures: 0 });
+      for (let i = 0; i < 20; i++) await failure(breakers.call('catalog', 800, refused));
+      expect(breakers.state('catalog')).toBe('closed');
+      breakers.shutdown();
+      const rate = setup({ ...settings, consecutiveFailures: 0 });
+      for (let i = 0; i < 4; i++) await failure(rate.breakers.call('catalog', 800, refused));
+      expect(rate.breakers.state('catalog')).toBe('open');
+      expect(rate.logs.find((line) => line.to === 'open')).toEqual(expect.objectContaining({ rule: 'error-rate' }));
+      rate.breakers.shutdown();
+    });
   });
 
   it('does not call a subgraph once the request deadline has passed, and does not hold it against the subgraph', async () => {

@@ -81,6 +81,12 @@ const STATES: readonly BreakerState[] = ['closed', 'open', 'half-open'];
  * probe goes through (half-open) and its success closes the breaker.
  * Answers the callee gave (GraphQL errors included) are successes: whether
  * it is up is all a breaker judges.
+ *
+ * "Enough" is either of two rules: opossum's own rate rule (a share of the
+ * calls in a rolling window, for busy traffic), or `consecutiveFailures` in a
+ * row, which opossum lacks and which alone opens for a quiet caller (one
+ * request at a time to a hung subgraph never fills the window: see
+ * lib/resilience.ts).
  */
 export class CircuitBreakers {
   private readonly breakers = new Map<string, CircuitBreaker<[Run], unknown>>();
@@ -151,6 +157,8 @@ export class CircuitBreakers {
     });
     this.breakers.set(service, breaker);
     let current: BreakerState = 'closed';
+    // Which rule opened it, for the log line (set just before our own open()).
+    let openedBy: 'error-rate' | 'consecutive-failures' = 'error-rate';
     const changeTo = (next: BreakerState) => {
       const previous = current;
       current = next;
@@ -158,7 +166,13 @@ export class CircuitBreakers {
       this.metrics?.transitions.inc({ ...this.callerLabel, subgraph: service, state: next });
       const facts = { subgraph: service, from: previous, to: next };
       if (next === 'open') {
-        this.options.logger?.warn({ ...facts, resetTimeoutMs: settings.resetTimeoutMs }, `circuit breaker of ${service} opened: calls fail fast for ${settings.resetTimeoutMs} ms`);
+        // A failed half-open probe reopens it whichever rule opened it first.
+        const rule = previous === 'half-open' ? 'failed-probe' : openedBy;
+        openedBy = 'error-rate';
+        this.options.logger?.warn(
+          { ...facts, rule, resetTimeoutMs: settings.resetTimeoutMs },
+          `circuit breaker of ${service} opened: calls fail fast for ${settings.resetTimeoutMs} ms`,
+        );
       } else if (next === 'half-open') {
         this.options.logger?.info(facts, `circuit breaker of ${service} half-open: one probe call goes through`);
       } else {
@@ -168,6 +182,31 @@ export class CircuitBreakers {
     breaker.on('open', () => changeTo('open'));
     breaker.on('halfOpen', () => changeTo('half-open'));
     breaker.on('close', () => changeTo('closed'));
+
+    // The consecutive rule, on opossum's own events so it counts exactly what its rate rule
+    // counts: 'failure' is a call that failed or timed out (withTimeout rejects), 'success' one
+    // that got an answer (GraphQL errors included). Calls refused while open emit 'reject', and
+    // calls past the request's deadline never reach the breaker (call()), so neither counts.
+    let failuresInARow = 0;
+    breaker.on('success', () => {
+      failuresInARow = 0;
+    });
+    breaker.on('close', () => {
+      failuresInARow = 0;
+    });
+    if (settings.consecutiveFailures > 0) {
+      breaker.on('failure', () => {
+        failuresInARow += 1;
+        // Only a closed breaker needs opening: half-open, opossum reopens it on any failure itself.
+        if (failuresInARow < settings.consecutiveFailures || !breaker.closed) return;
+        openedBy = 'consecutive-failures';
+        // opossum's open() emits 'open', which starts its reset timer (half-open after
+        // resetTimeout, then one probe) and our logs and metrics, as when its rate rule opens it.
+        // This listener runs inside opossum's fail(), before its rate check, whose own open()
+        // is then a no-op on an open breaker.
+        breaker.open();
+      });
+    }
     this.publish(service, 'closed');
     return breaker;
   }

@@ -27,6 +27,14 @@ describe('a subgraph run alone reads its settings at once', () => {
     ]);
   });
 
+  it('refuses breaker settings under which no breaker of its sibling calls could open, in the same list', () => {
+    expect(problemsOf(() => readSubgraphEnv(inventorySubgraph, { ...base, RESERVATION_SWEEP_INTERVAL_MS: '0', BREAKER_CONSECUTIVE_FAILURES: '0' }))).toEqual([
+      expect.stringMatching(/^RESERVATION_SWEEP_INTERVAL_MS: must be a whole number of milliseconds/),
+      expect.stringMatching(/^BREAKER_CONSECUTIVE_FAILURES: 0 \(off\) leaves only the rate rule .* \(2000 ms, SIBLING_TIMEOUT_MS\) = 10000 ms/),
+    ]);
+    expect(readSubgraphEnv(inventorySubgraph, { ...base, BREAKER_CONSECUTIVE_FAILURES: '0', BREAKER_WINDOW_MS: '20000' }).resilience.breaker.consecutiveFailures).toBe(0);
+  });
+
   it('hands its own settings over as its config', () => {
     expect(readSubgraphEnv(inventorySubgraph, { ...base, RESERVATION_SWEEP_INTERVAL_MS: '250' }).config).toEqual({ reservationSweepIntervalMs: 250 });
     expect(readSubgraphEnv(usersSubgraph, { ...base, JWT_SECRET: TEST_JWT_SECRET }).config).toEqual({ jwtSecret: TEST_JWT_SECRET });

@@ -23,7 +23,7 @@ import { DEFAULT_SHUTDOWN, DrainState, drainServer, shutdownEnv, shutdownSetting
 import { createEventBus, type EventBus } from './event-bus';
 import { startOutboxRelay, type OutboxRelay } from './outbox-relay';
 import { closeSubgraphClients, createSubgraphClients, type SubgraphClients } from './subgraph-client';
-import { readResilienceConfig, resilienceConfig, resilienceEnv, type ResilienceConfig } from './resilience';
+import { readResilienceConfig, resilienceConfig, resilienceEnv, type ResilienceConfig, type ResilienceValues } from './resilience';
 import { DEFAULT_SUBGRAPH_PORTS, subgraphUrlsFromEnv, type SubgraphName } from './subgraph-names';
 import { listenMetrics, metricsEndpoint, metricsEnv } from './metrics-endpoint';
 import { collectProcessMetrics } from './process-metrics';
@@ -433,6 +433,7 @@ export function readSubgraphEnv<Loaders, Config>(definition: SubgraphDefinition<
   const problems: string[] = [];
   let env: ReturnType<typeof readEnv<typeof specs>> | undefined;
   let config: Config | undefined;
+  let resilience: ResilienceConfig | undefined;
   try {
     const values = readEnv({ ...specs, ...definition.env?.variables }, source);
     env = values as ReturnType<typeof readEnv<typeof specs>>;
@@ -441,20 +442,38 @@ export function readSubgraphEnv<Loaders, Config>(definition: SubgraphDefinition<
     if (!(error instanceof ConfigError)) throw error;
     problems.push(...error.problems);
   }
+  // The breaker settings together (settings under which no breaker could open are refused), in
+  // the same list, even when an unrelated setting is bad; a bad one of their own is listed above.
+  let resilienceValues: ResilienceValues | undefined = env;
+  if (!resilienceValues) {
+    try {
+      resilienceValues = readEnv(resilienceEnv, source);
+    } catch (error) {
+      if (!(error instanceof ConfigError)) throw error;
+    }
+  }
+  if (resilienceValues) {
+    try {
+      resilience = resilienceConfig(resilienceValues, 'sibling');
+    } catch (error) {
+      if (!(error instanceof ConfigError)) throw error;
+      problems.push(...error.problems);
+    }
+  }
   if (definition.publishesEvents && !(env ? env.REDIS_URL : source.REDIS_URL)) {
     // In-process delivery only reaches subscribers and caches in this process; alone, that would silently drop events.
     problems.push(
       `REDIS_URL: required when ${definition.name} runs as its own process, so its events reach every process that serves subscriptions or caches responses (use \`npm start\` to run everything in one process without Redis)`,
     );
   }
-  if (problems.length > 0 || !env) throw new ConfigError(problems);
-  return { env, config: config as Config };
+  if (problems.length > 0 || !env || !resilience) throw new ConfigError(problems);
+  return { env, config: config as Config, resilience };
 }
 
 /** The body of a subgraph's entry file: read the environment, start, serve until signalled. */
 export async function runSubgraphMain<Loaders, Config>(definition: SubgraphDefinition<Loaders, Config>): Promise<void> {
   disableApolloTelemetry();
-  const { env, config } = readSubgraphEnv(definition);
+  const { env, config, resilience } = readSubgraphEnv(definition);
   const tracing = startTracing(definition.name);
   const logger = createLogger(definition.name, env.LOG_LEVEL);
   // Only a subgraph that publishes events cannot start without Redis; the others reconnect in the background.
@@ -472,7 +491,7 @@ export async function runSubgraphMain<Loaders, Config>(definition: SubgraphDefin
     events,
     logger,
     shutdown: shutdownSettings(env),
-    resilience: resilienceConfig(env),
+    resilience,
     metricsPort: env.METRICS_PORT,
   });
   logger.info({ url: `${running.url}/graphql`, events: events.kind }, `${definition.name} subgraph ready`);

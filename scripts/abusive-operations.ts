@@ -105,8 +105,9 @@ export const ABUSIVE_CASES: AbusiveCase[] = [
     expectedLimit: 'aliases',
   },
   {
+    // 25 distinct response keys: 25 times the same field would be one executed field.
     name: '25 root fields',
-    body: { query: `{ ${times(25, () => '__typename').join(' ')} }` },
+    body: { query: aliases(25) },
     headers: JSON_HEADERS,
     expectedStatus: 400,
     expectedCode: ErrorCode.QUERY_TOO_COMPLEX,
@@ -138,7 +139,7 @@ export const ABUSIVE_CASES: AbusiveCase[] = [
     expectedLimit: 'depth',
   },
   {
-    // Only 6 levels deep, but 100 categories' 100 products each: refused for its cost (10,205).
+    // Only 6 levels deep, but 100 categories' 100 products each: refused for its cost (10,305).
     name: 'products(first: 100) in products(first: 100)',
     body: { query: '{ products(first: 100) { nodes { category { products(first: 100) { nodes { id } } } } } }' },
     headers: JSON_HEADERS,
@@ -216,3 +217,6 @@ export const ABUSIVE_CASES: AbusiveCase[] = [
 export function requestOf(abusive: AbusiveCase): { body: string; headers: Record<string, string> } {
   return { body: abusive.raw ?? JSON.stringify(abusive.body ?? {}), headers: { ...JSON_HEADERS, ...abusive.headers } };
 }
+
+/** The generated family of hostile shapes (fragments, merges, @skip/@include): scripts/hostile-shapes.ts. */
+export { ANSWERED, DOUBLING_40, DOUBLING_40_LOADS, HOSTILE_SHAPES, type HostileBody, type HostileShape } from './hostile-shapes';

@@ -3,7 +3,9 @@ import { randomBytes } from 'node:crypto';
 import { rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { createClient, type Client } from 'graphql-ws';
 import { Agent, request } from 'undici';
+import WebSocket from 'ws';
 import { readGatewayConfig, type GatewayConfig } from '../gateway/gateway.config';
 import { startGateway, type RunningGateway } from '../gateway/gateway.server';
 import { disableApolloTelemetry } from '../lib/config';
@@ -12,7 +14,7 @@ import { createTempDataParent, startEmbeddedPostgres, type EmbeddedPostgresHandl
 import { runMain } from '../lib/entry-point';
 import { createLogger } from '../lib/logger';
 import { SUBGRAPH_NAMES, type SubgraphName } from '../lib/subgraph-names';
-import { ABUSIVE_CASES, ABUSIVE_NESTED_QUERY, requestOf, TRIVIAL_QUERY, type AbusiveCase } from './abusive-operations';
+import { ABUSIVE_CASES, ABUSIVE_NESTED_QUERY, ANSWERED, HOSTILE_SHAPES, requestOf, TRIVIAL_QUERY, type AbusiveCase, type HostileBody, type HostileShape } from './abusive-operations';
 import { startLocalSupergraph, type LocalSupergraph } from './local-supergraph';
 
 /**
@@ -25,9 +27,19 @@ import { startLocalSupergraph, type LocalSupergraph } from './local-supergraph';
  *  (a) sends each case of scripts/abusive-operations.ts N times in a row to
  *      the protected gateway, checks every answer's status and
  *      extensions.code, and prints p50 / p99 / max of the round trip;
+ *  (a') sends each case of the hostile-shape family (scripts/hostile-shapes.ts:
+ *      fragments spread 2^40 and 2^64 times, doubling aliases, merged
+ *      fields, @skip/@include, credential fields in fragments) N times in a
+ *      row over HTTP and over graphql-ws, checks status, code and limit, and
+ *      prints p50 / p99 / max per case; an answered case is timed next to
+ *      its plain equivalent (the subgraphs' share of its time). Verdict: each
+ *      case's p99 under 10 ms;
  *  (b) times a trivial query alone, then while 3 loops keep sending the
  *      15,625-node query, against the protected gateway (they are refused)
- *      and the baseline one (they run), bounded in requests and seconds.
+ *      and the baseline one (they run), then while 3 loops cycle through the
+ *      hostile-shape family (protected gateway only: the baseline would run
+ *      them), bounded in requests and seconds. Verdict: trivial p99 under
+ *      20 ms under the hostile family.
  *
  *   DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres npm run bench:refusals
  *
@@ -38,8 +50,10 @@ import { startLocalSupergraph, type LocalSupergraph } from './local-supergraph';
  * Options: --repeat N sends of each case (200), --trivial N trivial queries
  * per phase (200), --seconds S bound of each phase under load (15),
  * --abusers N concurrent abusive loops (3), --vary 1 makes every document
- * unique (a trailing comment), so the gateway's parse cache never helps (0).
- * Exits 1 if any answer has another status or code than its case expects.
+ * unique (a trailing comment), so the gateway's parse cache never helps (0),
+ * --ws 0 skips the graphql-ws timings of (a') (1).
+ * Exits 1 if any answer has another status or code than its case expects,
+ * or, in the hostile-shape family, another `extensions.limit`.
  */
 interface Options {
   repeat: number;
@@ -47,10 +61,11 @@ interface Options {
   seconds: number;
   abusers: number;
   vary: number;
+  ws: number;
 }
 
 function parseOptions(argv: string[]): Options {
-  const options: Options = { repeat: 200, trivial: 200, seconds: 15, abusers: 3, vary: 0 };
+  const options: Options = { repeat: 200, trivial: 200, seconds: 15, abusers: 3, vary: 0, ws: 1 };
   for (let i = 0; i < argv.length; i += 2) {
     const key = argv[i].replace(/^--/, '') as keyof Options;
     if (!(key in options)) throw new Error(`Unknown option ${argv[i]}`);
@@ -183,20 +198,25 @@ interface Phase {
   seconds: number;
 }
 
-/** Trivial queries in a row (at most `count`, at most `seconds`), with `abusers` loops sending the nested query meanwhile. */
-async function runPhase(label: string, url: string, options: Options, abusers: number): Promise<Phase> {
+const NESTED_LOAD = [requestOf({ name: 'nested', body: { query: ABUSIVE_NESTED_QUERY }, expectedStatus: 400, expectedCode: '' })];
+
+/**
+ * Trivial queries in a row (at most `count`, at most `seconds`), with
+ * `abusers` loops sending `load` meanwhile (each loop cycles through it,
+ * from its own starting point): the 15,625-node query unless told otherwise.
+ */
+async function runPhase(label: string, url: string, options: Options, abusers: number, load: readonly ReturnType<typeof requestOf>[] = NESTED_LOAD): Promise<Phase> {
   const trivialAgent = new Agent({ keepAliveTimeout: 30_000, headersTimeout: ANSWER_TIMEOUT_MS, bodyTimeout: ANSWER_TIMEOUT_MS });
   const abuseAgent = new Agent({ keepAliveTimeout: 30_000, headersTimeout: ANSWER_TIMEOUT_MS, bodyTimeout: ANSWER_TIMEOUT_MS });
   const trivialPayload = requestOf({ name: 'trivial', body: { query: TRIVIAL_QUERY }, expectedStatus: 200, expectedCode: '' });
-  const abusivePayload = requestOf({ name: 'nested', body: { query: ABUSIVE_NESTED_QUERY }, expectedStatus: 400, expectedCode: '' });
   const phase: Phase = { label, trivial: [], trivialSent: 0, abusive: new Map(), abusiveTimes: [], seconds: 0 };
   const started = performance.now();
   const deadline = started + options.seconds * 1000;
   let stop = false;
-  const loops = Array.from({ length: abusers }, async () => {
+  const loops = Array.from({ length: abusers }, async (_, loop) => {
     for (let sent = 0; !stop && sent < MAX_ABUSIVE_PER_LOOP && performance.now() < deadline; sent += 1) {
       try {
-        const answer = await post(abuseAgent, url, abusivePayload);
+        const answer = await post(abuseAgent, url, load[(sent + loop * Math.ceil(load.length / Math.max(1, abusers))) % load.length]);
         const outcome = outcomeOf(answer);
         const key = outcome.code === 'executed' ? `executed (${answer.status})` : `refused ${answer.status} ${outcome.code}${outcome.limit ? ` (${outcome.limit})` : ''}`;
         phase.abusive.set(key, (phase.abusive.get(key) ?? 0) + 1);
@@ -226,6 +246,121 @@ async function runPhase(label: string, url: string, options: Options, abusers: n
   phase.trivial.sort((a, b) => a - b);
   phase.abusiveTimes.sort((a, b) => a - b);
   return phase;
+}
+
+/** One answer of the hostile-shape family, over either transport. */
+interface FamilyAnswer {
+  /** HTTP status; undefined over graphql-ws. */
+  status?: number;
+  code: string;
+  limit?: string;
+  measured?: unknown;
+  ms: number;
+  text: string;
+}
+
+type FamilySender = (body: HostileBody) => Promise<FamilyAnswer>;
+
+function familyOutcome(body: { data?: Record<string, unknown> | null; errors?: readonly { extensions?: Record<string, unknown> }[] } | undefined) {
+  const first = body?.errors?.[0]?.extensions;
+  if (first) return { code: String(first.code ?? '(no code)'), limit: first.limit as string | undefined, measured: first.measured };
+  return { code: body?.data ? ANSWERED : '(no data, no errors)' };
+}
+
+function httpSender(agent: Agent, url: string): FamilySender {
+  return async (body) => {
+    const answer = await post(agent, url, requestOf({ name: '', body, expectedStatus: 0, expectedCode: '' }));
+    let parsed;
+    try {
+      parsed = JSON.parse(answer.text);
+    } catch {
+      return { status: answer.status, code: '(not JSON)', ms: answer.ms, text: answer.text };
+    }
+    return { status: answer.status, ...familyOutcome(parsed), ms: answer.ms, text: answer.text };
+  };
+}
+
+/** Over one graphql-ws connection, one operation at a time: a refusal arrives as the error message's payload. */
+function wsSender(client: Client): FamilySender {
+  return (body) =>
+    new Promise((resolve) => {
+      const started = performance.now();
+      let result: unknown;
+      const timer = setTimeout(() => resolve({ code: '(timed out)', ms: performance.now() - started, text: '' }), ANSWER_TIMEOUT_MS);
+      client.subscribe(
+        { query: body.query, variables: body.variables ?? {} },
+        {
+          next: (value) => (result = value),
+          error: (error) => {
+            clearTimeout(timer);
+            const errors = Array.isArray(error) ? error : [{ message: String((error as Error)?.message ?? error) }];
+            resolve({ ...familyOutcome({ errors }), ms: performance.now() - started, text: JSON.stringify(errors).slice(0, 600) });
+          },
+          complete: () => {
+            clearTimeout(timer);
+            resolve({ ...familyOutcome(result as Parameters<typeof familyOutcome>[0]), ms: performance.now() - started, text: JSON.stringify(result ?? null).slice(0, 600) });
+          },
+        },
+      );
+    });
+}
+
+interface Timed {
+  p50: number;
+  p99: number;
+  max: number;
+}
+
+async function timeBody(send: FamilySender, body: HostileBody, repeat: number, onAnswer: (answer: FamilyAnswer) => void = () => undefined): Promise<Timed> {
+  for (let i = 0; i < WARM_UP_SENDS; i += 1) await send(body);
+  const times: number[] = [];
+  for (let i = 0; i < repeat; i += 1) {
+    const answer = await send(body);
+    times.push(answer.ms);
+    onAnswer(answer);
+  }
+  times.sort((a, b) => a - b);
+  return { p50: percentile(times, 50), p99: percentile(times, 99), max: times[times.length - 1] };
+}
+
+const measuredText = (value: unknown) => (value === undefined ? '' : typeof value === 'number' ? value.toLocaleString('en-US') : String(value));
+
+/** (a'): every case of the hostile-shape family `repeat` times in a row over one transport. */
+async function measureFamily(transport: 'HTTP' | 'graphql-ws', send: FamilySender, options: Options): Promise<{ mismatches: Mismatch[]; slow: string[] }> {
+  const rows: string[][] = [];
+  const mismatches: Mismatch[] = [];
+  const slow: string[] = [];
+  for (const [index, shape] of HOSTILE_SHAPES.entries()) {
+    const expected = `${transport === 'HTTP' ? `${shape.expectedStatus} ` : ''}${shape.expectedCode}${shape.expectedLimit ? ` (${shape.expectedLimit})` : ''}`;
+    const seen = new Map<string, { count: number; body: string }>();
+    let measured: unknown;
+    const timed = await timeBody(send, shape.body, options.repeat, (answer) => {
+      measured = answer.measured;
+      const got = `${transport === 'HTTP' ? `${answer.status} ` : ''}${answer.code}${answer.limit ? ` (${answer.limit})` : ''}`;
+      const entry = seen.get(got);
+      if (entry) entry.count += 1;
+      else seen.set(got, { count: 1, body: answer.text.slice(0, 600) });
+    });
+    for (const [got, { count, body }] of seen) {
+      if (got === expected) continue;
+      mismatches.push({ name: `${transport}: ${shape.name}`, expected, got, count, body });
+      log(`  !! MISMATCH ${transport} ${shape.name}: expected ${expected}, got ${got} (${count}/${options.repeat}): ${body}`);
+    }
+    const plain = shape.plainEquivalent ? await timeBody(send, shape.plainEquivalent, options.repeat) : undefined;
+    if (plain) log(`    its plain equivalent (${shape.plainEquivalent!.query}): p50 ${ms(plain.p50)} ms, p99 ${ms(plain.p99)} ms, max ${ms(plain.max)} ms`);
+    const ok = timed.p99 < 10;
+    if (!ok) slow.push(`${transport} ${shape.family}. ${shape.name}: p99 ${ms(timed.p99)} ms${plain ? ` (its plain equivalent: p99 ${ms(plain.p99)} ms)` : ''}`);
+    const got = [...seen.keys()].join(' | ');
+    log(
+      `  [${index + 1}/${HOSTILE_SHAPES.length}] ${transport} ${shape.family}. ${shape.name}: ${got}${measured !== undefined ? ` measured ${measuredText(measured)}` : ''}; ` +
+        `p50 ${ms(timed.p50)} ms, p99 ${ms(timed.p99)} ms, max ${ms(timed.max)} ms${plain ? `; plain equivalent p99 ${ms(plain.p99)} ms` : ''} -> ${ok ? 'ok' : 'OVER 10 ms'}`,
+    );
+    rows.push([`${shape.family}. ${shape.name}`, got, measuredText(measured), ms(timed.p50), ms(timed.p99), ms(timed.max), plain ? ms(plain.p99) : '', ok ? 'ok' : 'NO']);
+  }
+  log('');
+  for (const line of table(['case', 'answer', 'measured', 'p50 ms', 'p99 ms', 'max ms', 'plain p99 ms', 'p99 < 10 ms'], rows, [3, 4, 5, 6])) log(line);
+  log('');
+  return { mismatches, slow };
 }
 
 async function warmUp(url: string, count: number): Promise<void> {
@@ -340,21 +475,52 @@ async function main(): Promise<void> {
     if (limitNotes.length > 0) for (const note of limitNotes) log(`note: ${note}`);
     log('');
 
+    log(`(a') the hostile-shape family (${HOSTILE_SHAPES.length} cases: scripts/hostile-shapes.ts), each ${options.repeat} times in a row against the protected gateway, over HTTP${options.ws ? ' and over graphql-ws (one connection)' : ''}`);
+    const familyAgent = new Agent({ keepAliveTimeout: 30_000, headersTimeout: ANSWER_TIMEOUT_MS, bodyTimeout: ANSWER_TIMEOUT_MS });
+    const family = [await measureFamily('HTTP', httpSender(familyAgent, protectedUrl), options)];
+    await familyAgent.close();
+    if (options.ws) {
+      const client = createClient({ url: protectedUrl.replace(/^http/, 'ws'), webSocketImpl: WebSocket, retryAttempts: 0, lazy: true, lazyCloseTimeout: 60_000 });
+      try {
+        family.push(await measureFamily('graphql-ws', wsSender(client), options));
+      } finally {
+        await client.dispose();
+      }
+    }
+    const familyMismatches = family.flatMap((result) => result.mismatches);
+    const slowCases = family.flatMap((result) => result.slow);
+    mismatches.push(...familyMismatches);
+    log(`hostile family, every case's p99 under 10 ms: ${slowCases.length === 0 ? 'yes' : `NO (${slowCases.length})`}`);
+    for (const line of slowCases) log(`  over 10 ms: ${line}`);
+    log(`hostile family, every answer as expected (status, code, limit): ${familyMismatches.length === 0 ? 'yes' : `NO (${familyMismatches.length} mismatching answer kinds)`}`);
+    log('');
+
     log(`(b) ${options.trivial} trivial queries (${TRIVIAL_QUERY}) in a row, alone and with ${options.abusers} loops sending the 15,625-node query (each phase at most ${options.seconds} s, abusive loops start ${HEAD_START_MS} ms earlier)`);
     await warmUp(protectedUrl, 100);
     await warmUp(baselineUrl, 100);
     const phases: Phase[] = [];
-    for (const [label, url, abusers] of [
-      ['protected, alone', protectedUrl, 0],
-      ['baseline, alone', baselineUrl, 0],
-      [`protected + ${options.abusers} abusive`, protectedUrl, options.abusers],
-      [`baseline + ${options.abusers} abusive`, baselineUrl, options.abusers],
+    // The hostile family runs against the protected gateway only (the baseline would execute its expensive
+    // cases), and before the baseline's abusive phase, whose subgraph work outlasts it.
+    const familyLoad = HOSTILE_SHAPES.map((shape: HostileShape) => requestOf(shape));
+    // Control: the same loops with every answered case written out plainly (the same subgraph work, no hostile text).
+    const controlLoad = HOSTILE_SHAPES.map((shape: HostileShape) => requestOf(shape.plainEquivalent ? { ...shape, body: shape.plainEquivalent } : shape));
+    const familyLabel = `protected + ${options.abusers} hostile-family`;
+    const controlLabel = `protected + ${options.abusers} family, answered ones plain`;
+    for (const [label, url, abusers, load, note] of [
+      ['protected, alone', protectedUrl, 0, undefined, ''],
+      ['baseline, alone', baselineUrl, 0, undefined, ''],
+      [`protected + ${options.abusers} abusive`, protectedUrl, options.abusers, undefined, ''],
+      [familyLabel, protectedUrl, options.abusers, familyLoad, ` (each loop cycles through the ${HOSTILE_SHAPES.length} cases of (a'))`],
+      [controlLabel, protectedUrl, options.abusers, controlLoad, " (control: the answered cases' subgraph work without their hostile text)"],
+      [`baseline + ${options.abusers} abusive`, baselineUrl, options.abusers, undefined, ''],
     ] as const) {
-      log(`  ${label}`);
-      const phase = await runPhase(label, url, options, abusers);
+      log(`  ${label}${note}`);
+      const phase = await runPhase(label, url, options, abusers, load);
       phases.push(phase);
       log(`    ${phase.trivial.length} trivial queries in ${phase.seconds.toFixed(1)} s: p50 ${ms(percentile(phase.trivial, 50))} ms, p99 ${ms(percentile(phase.trivial, 99))} ms`);
     }
+    const familyPhase = phases.find((phase) => phase.label === familyLabel)!;
+    const controlPhase = phases.find((phase) => phase.label === controlLabel)!;
     log('');
     const rows = phases.map((phase) => {
       const answered = [...phase.abusive.values()].reduce((sum, count) => sum + count, 0);
@@ -370,8 +536,13 @@ async function main(): Promise<void> {
       ];
     });
     for (const line of table(['trivial query', 'done', 'p50 ms', 'p99 ms', 'max ms', 'abusive answered', 'abusive p50 ms', 'how'], rows, [1, 2, 3, 4, 5, 6])) log(line);
-    const executed = phases.find((phase) => phase.executedProducts !== undefined);
+    const executed = phases.find((phase) => phase.executedProducts !== undefined && phase.label.startsWith('baseline'));
     if (executed) log(`the baseline executed the nested query: ${executed.executedProducts} products at the bottom level of one answer`);
+    const familyTrivialP99 = percentile(familyPhase.trivial, 99);
+    log(
+      `trivial query p99 under 20 ms while the hostile family is sent in loops: ${familyTrivialP99 < 20 ? 'yes' : 'NO'} (${ms(familyTrivialP99)} ms; alone ${ms(percentile(phases[0].trivial, 99))} ms; ` +
+        `under the control loops, answered cases written plainly, ${ms(percentile(controlPhase.trivial, 99))} ms)`,
+    );
     log('');
 
     if (mismatches.length > 0) {

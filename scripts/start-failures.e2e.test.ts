@@ -209,6 +209,18 @@ describe('start-up failures', () => {
     ]);
   }, 30_000);
 
+  it('breaker settings under which no breaker could open for one request at a time are refused, one line', async () => {
+    // Failures in a row off, and the rate rule's 5 calls of up to 5 s (gateway) or 2 s (sibling calls) never fit in its 10 s window.
+    const gateway = await run('gateway', 'dist/gateway/main.js', { PORT: String(await freePort()), BREAKER_CONSECUTIVE_FAILURES: '0' });
+    expectConfigLines(gateway, [
+      new RegExp(
+        `^ {2}- ${literal('BREAKER_CONSECUTIVE_FAILURES: 0 (off) leaves only the rate rule to open a breaker, which never opens for a client sending one request at a time: BREAKER_WINDOW_MS (10000) must be longer than BREAKER_VOLUME_THRESHOLD (5) x the longest call timeout (5000 ms, SUBGRAPH_TIMEOUT_MS) = 25000 ms: set BREAKER_CONSECUTIVE_FAILURES to 1 or more, or BREAKER_WINDOW_MS above 25000')}$`,
+      ),
+    ]);
+    const cart = await runWithoutConnecting('cart', { BREAKER_CONSECUTIVE_FAILURES: '0', BREAKER_ERROR_THRESHOLD_PERCENT: '100', BREAKER_WINDOW_MS: '60000' });
+    expectConfigLines(cart, [/^ {2}- BREAKER_CONSECUTIVE_FAILURES: 0 \(off\) leaves only the rate rule to open a breaker, and with BREAKER_ERROR_THRESHOLD_PERCENT at 100 it never opens/]);
+  }, 30_000);
+
   it('orders: its recovery settings are checked at start too', async () => {
     const outcome = await runWithoutConnecting('orders', { ORDER_PENDING_TIMEOUT_MS: '1m' });
     expectConfigLines(outcome, [/^ {2}- ORDER_PENDING_TIMEOUT_MS: must be a whole number of milliseconds of at least 1, got "1m"$/]);

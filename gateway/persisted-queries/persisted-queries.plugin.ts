@@ -79,7 +79,10 @@ export function usePersistedQueries(options: PersistedQueriesPluginOptions): Gat
       const persistedQueryId = extension?.sha256Hash as string | undefined;
       if (persistedQueryId) operation.source = 'apq_miss';
 
-      const verdict = checkOperation({ query: operation.query, persistedQueryId }, { policy: client.apiClient?.policy ?? 'any', mode, manifest: manifests.manifest, introspection });
+      const verdict = checkOperation(
+        { query: operation.query, persistedQueryId },
+        { policy: client.apiClient?.policy ?? 'any', mode, manifest: manifests.manifest, introspectionOnly: () => introspection && operation.analysis()?.introspectionOnly === true },
+      );
       const details = { client: { name: client.name, version: client.version }, policy: client.apiClient?.policy, operationName: operation.operationName, persistedQueryId };
       if (verdict.logged) {
         metrics.safelistViolations.inc({ client_name: labels.client_name, code: verdict.logged.code, enforced: 'false' });

@@ -5,7 +5,7 @@ import { schemaDir } from '../../lib/paths';
 import { ApiKeyRegistry, DEMO_API_CLIENT, DEMO_API_KEY, hashApiKey, parseApiKeyEntries } from './api-keys';
 import { ManifestError, normalizeBody, PersistedQueryManifest, sha256Hex } from './manifest';
 import { persistedQueriesConfig } from './persisted-queries.config';
-import { checkOperation, decide, isIntrospectionOnly } from './safelist';
+import { checkOperation, decide } from './safelist';
 
 const listedBody = 'query Listed($id: ID) {\n  product(id: $id) {\n    ...Card\n  }\n}\n\nfragment Card on Product {\n  id\n  name\n}';
 const listedId = sha256Hex(listedBody);
@@ -17,7 +17,7 @@ const manifestText = JSON.stringify({
 const manifest = PersistedQueryManifest.parse(manifestText);
 const unlisted = '{ categories { id } }';
 const unlistedId = sha256Hex(unlisted);
-const options = { introspection: false };
+const options = { introspectionOnly: () => false };
 
 describe('body normalization', () => {
   it('ignores whitespace, commas, comments and definition order, not field order', () => {
@@ -77,17 +77,16 @@ describe('the safelist decision for one request', () => {
   });
 
   it('lets introspection through the body safelist only where introspection is on', () => {
+    // Whether a body is introspection only is the operation analysis's answer (operation-analysis.test.ts).
     const introspection = '{ __schema { queryType { name } } }';
-    expect(isIntrospectionOnly(introspection)).toBe(true);
-    expect(isIntrospectionOnly('{ __typename categories { id } }')).toBe(false);
-    expect(decide({ query: introspection }, 'safelist', manifest, { introspection: true })).toEqual({ kind: 'pass' });
-    expect(decide({ query: introspection }, 'safelist', manifest, { introspection: false })).toMatchObject({ kind: 'refuse' });
-    expect(decide({ query: introspection }, 'ids', manifest, { introspection: true })).toMatchObject({ kind: 'refuse' });
+    expect(decide({ query: introspection }, 'safelist', manifest, { introspectionOnly: () => true })).toEqual({ kind: 'pass' });
+    expect(decide({ query: introspection }, 'safelist', manifest, { introspectionOnly: () => false })).toMatchObject({ kind: 'refuse' });
+    expect(decide({ query: introspection }, 'ids', manifest, { introspectionOnly: () => true })).toMatchObject({ kind: 'refuse' });
   });
 });
 
 describe('the gateway-wide safelist mode', () => {
-  const context = (mode: 'off' | 'enforce' | 'log', policy: 'any' | 'safelist' | 'ids' = 'any') => ({ mode, policy, manifest, introspection: false });
+  const context = (mode: 'off' | 'enforce' | 'log', policy: 'any' | 'safelist' | 'ids' = 'any') => ({ mode, policy, manifest, introspectionOnly: () => false });
 
   it('off: restricts only clients whose key says so', () => {
     expect(checkOperation({ query: unlisted }, context('off'))).toEqual({ decision: { kind: 'pass' } });

@@ -1,4 +1,3 @@
-import { Kind, parse } from 'graphql';
 import { ErrorCode } from '../../lib/errors';
 import type { SafelistPolicy } from './api-keys';
 import type { ManifestOperation, PersistedQueryManifest } from './manifest';
@@ -46,20 +45,6 @@ const idRequired: Decision = {
   },
 };
 
-/** A document whose operations only ask for __schema, __type or __typename. */
-export function isIntrospectionOnly(query: string): boolean {
-  try {
-    const document = parse(query, { noLocation: true });
-    const operations = document.definitions.filter((d) => d.kind === Kind.OPERATION_DEFINITION);
-    return (
-      operations.length > 0 &&
-      operations.every((operation) => operation.selectionSet.selections.every((s) => s.kind === Kind.FIELD && ['__schema', '__type', '__typename'].includes(s.name.value)))
-    );
-  } catch {
-    return false;
-  }
-}
-
 /**
  * One request under one policy, with Apollo Router's semantics:
  * - an id is looked up in the manifest first, for every client; a listed id
@@ -70,7 +55,16 @@ export function isIntrospectionOnly(query: string): boolean {
  *   must itself be listed, else QUERY_NOT_IN_SAFELIST (and nothing is registered);
  * - a body alone must be listed (`safelist`) or is refused outright (`ids`).
  */
-export function decide(operation: IncomingOperation, policy: SafelistPolicy, manifest: PersistedQueryManifest, options: { introspection: boolean }): Decision {
+export interface SafelistContext {
+  /**
+   * Introspection is served and the operation asks for nothing else
+   * (`__schema`, `__type`, `__typename` at its root, through any fragments):
+   * such a body passes without being listed. Asked only when needed.
+   */
+  introspectionOnly(): boolean;
+}
+
+export function decide(operation: IncomingOperation, policy: SafelistPolicy, manifest: PersistedQueryManifest, options: SafelistContext): Decision {
   const { query, persistedQueryId: id } = operation;
   if (id !== undefined) {
     const listed = manifest.operationById(id);
@@ -89,7 +83,7 @@ export function decide(operation: IncomingOperation, policy: SafelistPolicy, man
   if (policy === 'ids') return idRequired;
   const byBody = manifest.operationByBody(query);
   if (byBody) return { kind: 'manifest', operation: byBody };
-  if (options.introspection && isIntrospectionOnly(query)) return { kind: 'pass' };
+  if (options.introspectionOnly()) return { kind: 'pass' };
   return notInSafelist;
 }
 
@@ -106,7 +100,7 @@ export interface Verdict {
  */
 export function checkOperation(
   operation: IncomingOperation,
-  context: { policy: SafelistPolicy; mode: SafelistMode; manifest: PersistedQueryManifest; introspection: boolean },
+  context: SafelistContext & { policy: SafelistPolicy; mode: SafelistMode; manifest: PersistedQueryManifest },
 ): Verdict {
   const own = decide(operation, context.policy, context.manifest, context);
   if (own.kind === 'refuse' || context.mode === 'off' || STRICTNESS[context.policy] >= STRICTNESS.safelist) return { decision: own };

@@ -1,5 +1,4 @@
 import { context, isTracing, propagation, recordSpanError, SpanKind, trace, tracer, type Span, type SpanContext } from '../../lib/tracing';
-import { CACHE_STATUS_HEADER } from '../response-cache/response-cache.plugin';
 import type { GatewayOperation, OperationResponse } from './operation';
 
 /**
@@ -50,8 +49,9 @@ export async function inAdmissionSpan<T>(operation: GatewayOperation, admit: () 
 export function describeOperation(operation: GatewayOperation): void {
   const span = spans.get(operation);
   if (!span) return;
-  const type = operation.operationType ?? 'operation';
-  const name = operation.operationName ?? operation.definition?.name?.value;
+  const analysis = operation.analyzed;
+  const type = analysis?.operationType ?? 'operation';
+  const name = operation.operationName ?? analysis?.name;
   span.updateName(`${type}${name ? ` ${name}` : ''}`);
   span.setAttributes({
     'graphql.operation.type': type,
@@ -60,6 +60,7 @@ export function describeOperation(operation: GatewayOperation): void {
     ...(operation.client?.version ? { 'graphql.client.version': operation.client.version } : {}),
     ...(operation.client?.apiClient ? { 'gateway.api_client': operation.client.apiClient.name } : {}),
     ...(operation.cost !== undefined ? { 'graphql.operation.cost': operation.cost } : {}),
+    ...(analysis ? { 'graphql.operation.depth': analysis.depth, 'graphql.operation.root_fields': analysis.rootFields.map((field) => field.coordinate) } : {}),
     'gateway.document_source': operation.source,
     'gateway.authenticated': operation.viewer !== null,
   });
@@ -81,7 +82,7 @@ export function endOperationSpan(operation: GatewayOperation, response: Operatio
   if (!span) return;
   spans.delete(operation);
   const errors = response.result.errors ?? [];
-  const cache = operation.responseHeaders[CACHE_STATUS_HEADER];
+  const cache = operation.cacheStatus;
   span.setAttributes({
     'http.response.status_code': response.status ?? 200,
     'gateway.refused': response.refused,

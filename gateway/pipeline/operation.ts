@@ -1,6 +1,8 @@
-import { GraphQLError, type DocumentNode, type FormattedExecutionResult, type OperationDefinitionNode } from 'graphql';
-import type { ErrorCode } from '../../lib/errors';
+import type { DocumentNode, FormattedExecutionResult, OperationDefinitionNode } from 'graphql';
 import type { Viewer } from '../../lib/identity';
+import type { OperationAnalysis, OperationAnalyzer, OperationType } from './operation-analysis';
+
+export type { OperationType } from './operation-analysis';
 
 export type Transport = 'http' | 'ws';
 
@@ -39,7 +41,19 @@ export interface ClientIdentity {
 /** How the document arrived: in full, by manifest id, or by APQ hash (hit, registration, miss). */
 export type DocumentSource = 'query' | 'manifest' | 'apq' | 'apq_register' | 'apq_miss';
 
-export type OperationType = 'query' | 'mutation' | 'subscription';
+/** What the rate limit left of the client's budget, for the response's headers and `extensions.cost`. */
+export interface BudgetFigures {
+  /** Points per window. */
+  points: number;
+  windowSeconds: number;
+  /** Points left in this window. */
+  remaining: number;
+  /** Seconds until the window resets. */
+  resetSeconds: number;
+}
+
+/** What the response cache did: answered from the cache, executed and maybe stored, or not looked up. */
+export type CacheStatus = 'HIT' | 'MISS' | 'BYPASS';
 
 /**
  * The state of one operation as it passes the admission steps; each step
@@ -66,6 +80,10 @@ export class GatewayOperation {
   variables: Record<string, unknown> = {};
   /** Static cost from demand control. */
   cost?: number;
+  /** The rate limit's budget after this operation spent from it. */
+  budget?: BudgetFigures;
+  /** What the response cache did with it. */
+  cacheStatus?: CacheStatus;
   /**
    * The text that is executed, when a step changed it (the response cache
    * adds entity ids to tag what it stores); `query` otherwise.
@@ -75,11 +93,40 @@ export class GatewayOperation {
   admitted = false;
   /** Headers every response to this operation carries (rate-limit budget, cache control of refusals). */
   readonly responseHeaders: Record<string, string> = {};
-  /** Per-step facts that later steps or the response read (rate-limit budget, ...), by step name. */
-  readonly facts = new Map<string, unknown>();
+  /** The last analysis `analysis()` returned: for the steps that only report (log, span), never computed by them. */
+  analyzed?: OperationAnalysis;
 
-  constructor(readonly request: IncomingRequest) {
+  constructor(
+    readonly request: IncomingRequest,
+    private readonly analyzer?: OperationAnalyzer,
+  ) {
     this.transport = request.transport;
+  }
+
+  /**
+   * What the operation executes (./operation-analysis.ts), once a document is
+   * known; undefined before, or when the document has no single operation
+   * to run by that name (validation answers that). Cached per document,
+   * operation name and @skip/@include values, so every step may call it.
+   * Before validation it reads the variables as sent, after it as coerced.
+   * Throws a QUERY_TOO_COMPLEX Refusal for a document beyond its work bound.
+   */
+  analysis(): OperationAnalysis | undefined {
+    if (!this.document || !this.analyzer) return undefined;
+    this.analyzed = this.analyzer.analyze(this.document, this.operationName, this.definition ? this.variables : this.rawVariables);
+    return this.analyzed;
+  }
+
+  /**
+   * The operation to run, or every operation of the document when the
+   * request names none that it can run: validation reads them all, so limits
+   * that protect it measure each.
+   */
+  analysesToLimit(): OperationAnalysis[] {
+    const selected = this.analysis();
+    if (selected) return [selected];
+    if (!this.document || !this.analyzer) return [];
+    return this.analyzer.analyzeEach(this.document, this.rawVariables);
   }
 
   get operationType(): OperationType | undefined {
@@ -104,32 +151,8 @@ export interface OperationResponse {
 /** Runs an admitted operation: Apollo Server over the subgraphs, or a step answering in its place. */
 export type Execute = (operation: GatewayOperation) => Promise<OperationResponse>;
 
-/**
- * A step's "no": the errors the client gets, with the HTTP status (WebSocket
- * clients get the same errors and codes). Thrown by admission steps.
- */
-export class Refusal extends Error {
-  constructor(
-    readonly errors: readonly GraphQLError[],
-    readonly status: number,
-    readonly headers: Record<string, string> = {},
-  ) {
-    super(errors[0]?.message ?? 'refused');
-    this.name = 'Refusal';
-  }
-}
-
-export interface RefusalOptions {
-  status: number;
-  headers?: Record<string, string>;
-  /** More facts for the client under `extensions` (limit, measured value, retry delay ...). */
-  extensions?: Record<string, unknown>;
-}
-
-/** A refusal with one error coded from ErrorCode. */
-export function refusal(code: ErrorCode, message: string, options: RefusalOptions): Refusal {
-  return new Refusal([new GraphQLError(message, { extensions: { ...options.extensions, code } })], options.status, options.headers);
-}
+// A step's "no" lives with the shared refusal helpers; exported here too for the steps that build their own.
+export { Refusal, refusal, type RefusalOptions } from './refusals';
 
 /**
  * One concern of the gateway's edge (limits, identity, persisted queries,

@@ -1,6 +1,7 @@
 import { GraphQLError, type GraphQLFormattedError } from 'graphql';
 import { ErrorCode } from '../../lib/errors';
 import type { Logger } from '../../lib/logger';
+import type { OperationAnalyzer } from './operation-analysis';
 import { describeOperation, endOperationSpan, inAdmissionSpan, inOperationSpan, startOperationSpan } from './operation-span';
 import { GatewayOperation, Refusal, refusal, type Execute, type GatewayPlugin, type IncomingRequest, type OperationResponse } from './operation';
 
@@ -20,6 +21,8 @@ export class AdmissionPipeline {
   constructor(
     readonly plugins: readonly GatewayPlugin[],
     private readonly logger: Logger,
+    /** What every operation's steps read of it (operation.analysis()). */
+    private readonly analyzer: OperationAnalyzer,
   ) {
     this.requestHooks = plugins.filter((plugin) => plugin.onRequest);
     this.responseHooks = plugins.filter((plugin) => plugin.onResponse).reverse();
@@ -45,7 +48,7 @@ export class AdmissionPipeline {
 
   /** Runs the admission steps; a refused operation has already been answered through `respond`. */
   async admit(request: IncomingRequest): Promise<Admission> {
-    const operation = new GatewayOperation(request);
+    const operation = new GatewayOperation(request, this.analyzer);
     startOperationSpan(operation);
     try {
       await inAdmissionSpan(operation, async () => {

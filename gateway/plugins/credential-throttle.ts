@@ -1,18 +1,18 @@
-import { Kind, type FieldNode, type GraphQLSchema } from 'graphql';
 import { getArgumentValues } from 'graphql/execution/values';
 import { Counter } from 'prom-client';
 import { wholeNumber } from '../../lib/config';
-import { ErrorCode } from '../../lib/errors';
 import type { Logger } from '../../lib/logger';
 import type { GatewayMetrics } from '../metrics';
 import type { Budget, BudgetStore } from '../pipeline/budgets';
-import { tooComplex } from './document-limits';
-import { refusal, type GatewayOperation, type GatewayPlugin, type OperationResponse } from '../pipeline/operation';
+import type { GatewayOperation, GatewayPlugin, OperationResponse } from '../pipeline/operation';
+import { throttled, tooComplex } from '../pipeline/refusals';
 
 /**
  * Throttling of the credential mutations (`login`, `register`,
- * `refreshToken`), on top of the cost budget, counted per root field so
- * that aliases (`a: login(...) b: login(...)`) each count:
+ * `refreshToken`), on top of the cost budget, counted per executed root
+ * field (the operation's analysis: fragments merged, aliases each their own
+ * field), so that `a: login(...) b: login(...)` counts two and a login
+ * inside an inline or named fragment counts exactly like a plain one:
  * - at most CREDENTIAL_FIELDS_PER_OPERATION of them in one operation
  *   (QUERY_TOO_COMPLEX, 400): no batch of guesses in one request;
  * - attempts per client IP per minute, for all three together: stops floods
@@ -71,19 +71,13 @@ interface LoginAttempt {
   account: string;
 }
 
-const ATTEMPTS_FACT = 'credential-throttle';
-
-function throttled(message: string, retryAfterSeconds: number, limit: string) {
-  const retryAfter = Math.max(1, retryAfterSeconds);
-  return refusal(ErrorCode.RATE_LIMITED, `${message}; try again in ${retryAfter} s`, { status: 429, headers: { 'retry-after': String(retryAfter) }, extensions: { limit, retryAfterSeconds: retryAfter } });
-}
-
-export function useCredentialThrottle(options: { config: CredentialThrottleConfig; store: BudgetStore; apiSchema: GraphQLSchema; metrics: GatewayMetrics; logger: Logger }): GatewayPlugin {
+export function useCredentialThrottle(options: { config: CredentialThrottleConfig; store: BudgetStore; metrics: GatewayMetrics; logger: Logger }): GatewayPlugin {
   const { config, store, logger } = options;
   const attempts: Budget = store.budget('credentials:ip', config.attemptsPerIp, config.attemptWindowSeconds);
   const accountAndIp: Budget = store.budget('login-failures:account-ip', config.failuresPerAccountAndIp, config.failureWindowSeconds);
   const account: Budget = store.budget('login-failures:account', config.failuresPerAccount, config.failureWindowSeconds);
-  const mutationType = options.apiSchema.getMutationType();
+  /** The logins each admitted operation holds, for its response to settle. */
+  const loginsOf = new WeakMap<GatewayOperation, LoginAttempt[]>();
   const refused = new Counter({
     name: 'graphql_credential_throttled_total',
     help: 'Operations refused by credential throttling, by limit',
@@ -94,10 +88,9 @@ export function useCredentialThrottle(options: { config: CredentialThrottleConfi
   return {
     name: 'credential-throttle',
     async onRequest(operation: GatewayOperation) {
-      const definition = operation.definition;
-      if (!definition || definition.operation !== 'mutation' || !mutationType) return;
-      // Validation allows fragments on Mutation, but credential fields are counted as written at the root.
-      const fields = definition.selectionSet.selections.filter((s): s is FieldNode => s.kind === Kind.FIELD && CREDENTIAL_FIELDS.has(s.name.value));
+      const analysis = operation.analysis();
+      if (analysis?.operationType !== 'mutation') return;
+      const fields = analysis.rootFields.filter((field) => CREDENTIAL_FIELDS.has(field.name) && field.definition);
       if (fields.length === 0) return;
       if (fields.length > config.fieldsPerOperation) {
         refused.inc({ limit: 'fieldsPerOperation' });
@@ -114,9 +107,9 @@ export function useCredentialThrottle(options: { config: CredentialThrottleConfi
 
       const logins: LoginAttempt[] = [];
       for (const field of fields) {
-        if (field.name.value !== 'login') continue;
-        const email = getArgumentValues(mutationType.getFields().login, field, operation.variables).email;
-        if (typeof email === 'string') logins.push({ responseKey: field.alias?.value ?? field.name.value, account: email.trim().toLowerCase() });
+        if (field.name !== 'login') continue;
+        const email = getArgumentValues(field.definition!, field.nodes[0], operation.variables).email;
+        if (typeof email === 'string') logins.push({ responseKey: field.responseKey, account: email.trim().toLowerCase() });
       }
       // Each login is counted as a failure up front and refunded if it succeeds, so a burst of
       // concurrent guesses is counted before any of them has been answered.
@@ -128,11 +121,11 @@ export function useCredentialThrottle(options: { config: CredentialThrottleConfi
           throw throttled('Too many failed sign-in attempts for this account', Math.max(pair.allowed ? 0 : pair.resetSeconds, whole.allowed ? 0 : whole.resetSeconds), 'loginFailures');
         }
       }
-      operation.facts.set(ATTEMPTS_FACT, logins);
+      loginsOf.set(operation, logins);
     },
 
     async onResponse(operation: GatewayOperation, response: OperationResponse) {
-      const logins = operation.facts.get(ATTEMPTS_FACT) as LoginAttempt[] | undefined;
+      const logins = loginsOf.get(operation);
       if (!logins || response.refused) return;
       const ip = operation.client!.ip;
       await Promise.all(

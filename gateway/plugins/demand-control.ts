@@ -1,29 +1,12 @@
-import {
-  getNamedType,
-  getNullableType,
-  GraphQLIncludeDirective,
-  GraphQLSkipDirective,
-  isCompositeType,
-  isListType,
-  Kind,
-  parse,
-  type DirectiveNode,
-  type FieldNode,
-  type FragmentDefinitionNode,
-  type GraphQLCompositeType,
-  type GraphQLField,
-  type GraphQLSchema,
-  type SelectionSetNode,
-  type ValueNode,
-} from 'graphql';
-import { getArgumentValues, getDirectiveValues } from 'graphql/execution/values';
+import { getNamedType, getNullableType, isCompositeType, isListType, Kind, parse, type DirectiveNode, type ValueNode } from 'graphql';
+import { getArgumentValues } from 'graphql/execution/values';
 import { Counter, Histogram } from 'prom-client';
 import { str, wholeNumber } from '../../lib/config';
 import type { Logger } from '../../lib/logger';
 import type { GatewayMetrics } from '../metrics';
 import type { GatewayOperation, GatewayPlugin, OperationResponse } from '../pipeline/operation';
-import { tooComplex } from './document-limits';
-import { RATE_LIMIT_FACT, type RateLimitFact } from './rate-limit';
+import type { AnalyzedField, AnalyzedSelection, OperationAnalysis } from '../pipeline/operation-analysis';
+import { figure, tooComplex } from '../pipeline/refusals';
 
 /**
  * Demand control: a static cost for every operation, from Federation's
@@ -35,14 +18,19 @@ import { RATE_LIMIT_FACT, type RateLimitFact } from './rate-limit';
  *   argument (`first`, as sent or its default), else `@listSize(assumedSize:)`,
  *   else DEMAND_CONTROL_LIST_SIZE; on a connection, `sizedFields` (`nodes`,
  *   `edges`) take the slicing argument's size;
- * - every mutation root field costs 10 more (writes are dearer than reads);
- * - `@skip`/`@include` are evaluated with the request's variables.
+ * - every executed mutation root field costs 10 more (writes are dearer than
+ *   reads), at any fragment depth;
+ * - it is computed over the operation's analysis (fragments merged as they
+ *   execute, `@skip`/`@include` resolved with the request's variables), never
+ *   by expanding the document.
  *
  * `enforce` refuses an operation costing more than DEMAND_CONTROL_MAX_COST
  * with QUERY_TOO_COMPLEX (400) before any subgraph is called; `measure` only
  * logs and counts; `off` computes nothing. A client that sends the header
- * `x-graphql-cost: include` gets `extensions.cost`: the requested cost, the
- * maximum, and its rate-limit budget (Shopify's Admin API is the model).
+ * `x-graphql-cost: include` gets `extensions.cost`: the requested (static)
+ * cost, the actual cost of what came back, the maximum, and its rate-limit
+ * budget (Shopify's Admin API is the model; Apollo Router's measure mode
+ * reports estimated and actual the same way).
  */
 export interface DemandControlConfig {
   mode: 'enforce' | 'measure' | 'off';
@@ -120,83 +108,144 @@ export function readCostDirectives(supergraphSdl: string): CostDirectives {
   return { weights, listSizes };
 }
 
-/** The static cost of the operation `operation.definition` with its coerced variables. */
-export function operationCost(
-  schema: GraphQLSchema,
-  directives: CostDirectives,
-  operation: { document: import('graphql').DocumentNode; definition: import('graphql').OperationDefinitionNode; variables: Record<string, unknown> },
-  defaultListSize: number,
-): number {
-  const fragments = new Map<string, FragmentDefinitionNode>();
-  for (const definition of operation.document.definitions) if (definition.kind === Kind.FRAGMENT_DEFINITION) fragments.set(definition.name.value, definition);
-  const { variables } = operation;
+/** What the cost of a field is computed from: the supergraph's directives and the default list size. */
+export interface CostRules {
+  directives: CostDirectives;
+  /** Size assumed for a list with neither a slicing argument nor @listSize(assumedSize:). */
+  defaultListSize: number;
+}
 
-  const included = (node: { directives?: readonly DirectiveNode[] }): boolean => {
-    if (!node.directives?.length) return true;
-    if (getDirectiveValues(GraphQLSkipDirective, node as FieldNode, variables)?.if === true) return false;
-    return getDirectiveValues(GraphQLIncludeDirective, node as FieldNode, variables)?.if !== false;
-  };
+/** The size a connection gives its `sizedFields` (`nodes`, `edges`). */
+interface Sized {
+  fields: string[];
+  size: number;
+}
 
-  const sliceSize = (field: GraphQLField<unknown, unknown>, node: FieldNode, listSize: ListSize | undefined): number | undefined => {
-    if (!listSize?.slicingArguments?.length) return undefined;
-    const values = getArgumentValues(field, node, variables);
+interface FieldRule {
+  /** The field's own weight (@cost on it or its type, else 1 for an object and 0 for a leaf). */
+  weight: number;
+  isList: boolean;
+  /** The slicing argument's value, where the field has one and it was sent or defaulted. */
+  slice?: number;
+  listSize?: ListSize;
+}
+
+function fieldRule(field: AnalyzedField, rules: CostRules, variables: Record<string, unknown>): FieldRule | undefined {
+  const definition = field.definition;
+  if (!definition || field.name.startsWith('__') || !field.parentType) return undefined;
+  const key = `${field.parentType.name}.${definition.name}`;
+  const named = getNamedType(definition.type);
+  const weight = rules.directives.weights.get(key) ?? rules.directives.weights.get(named.name) ?? (isCompositeType(named) ? 1 : 0);
+  const listSize = rules.directives.listSizes.get(key);
+  let slice: number | undefined;
+  if (listSize?.slicingArguments?.length) {
+    const values = getArgumentValues(definition, field.nodes[0], variables);
     const sizes = listSize.slicingArguments.map((name) => values[name]).filter((value): value is number => typeof value === 'number');
-    return sizes.length > 0 ? Math.max(...sizes) : undefined;
+    if (sizes.length > 0) slice = Math.max(...sizes);
+  }
+  return { weight, isList: isListType(getNullableType(definition.type)), slice, listSize };
+}
+
+/** What a connection field gives the lists below it. */
+function sizedBy(rule: FieldRule, rules: CostRules): Sized | undefined {
+  const { listSize } = rule;
+  return listSize?.sizedFields?.length ? { fields: listSize.sizedFields, size: rule.slice ?? listSize.assumedSize ?? rules.defaultListSize } : undefined;
+}
+
+/** The size assumed for a list field: its parent connection's, its slicing argument's, its @listSize, or the default. */
+function assumedSize(field: AnalyzedField, rule: FieldRule, rules: CostRules, sized: Sized | undefined): number {
+  if (sized?.fields.includes(field.name)) return sized.size;
+  const { listSize } = rule;
+  if (listSize?.sizedFields?.length) return listSize.assumedSize ?? rules.defaultListSize;
+  return rule.slice ?? listSize?.assumedSize ?? rules.defaultListSize;
+}
+
+/** Every executed root field of a mutation weighs MUTATION_ROOT_FIELD_COST more, at any fragment depth. */
+function mutationWeight(analysis: OperationAnalysis): number {
+  if (analysis.operationType !== 'mutation') return 0;
+  return analysis.rootFields.filter((field) => field.definition && !field.name.startsWith('__')).length * MUTATION_ROOT_FIELD_COST;
+}
+
+/**
+ * The static cost of an analysed operation with its coerced variables. Each
+ * merged selection is costed once per size its parent gives it and reused
+ * (the analysis is a DAG), so this is linear in the document too.
+ */
+export function estimatedCost(analysis: OperationAnalysis, rules: CostRules, variables: Record<string, unknown>): number {
+  const costs = new Map<AnalyzedSelection, Map<string, number>>();
+
+  const selectionCost = (selection: AnalyzedSelection, sized: Sized | undefined): number => {
+    const sizeKey = sized ? `${sized.fields.join(',')}:${sized.size}` : '';
+    let bySize = costs.get(selection);
+    const known = bySize?.get(sizeKey);
+    if (known !== undefined) return known;
+    let total = 0;
+    for (const field of selection.fields) total += fieldCost(field, sized);
+    if (!bySize) costs.set(selection, (bySize = new Map()));
+    bySize.set(sizeKey, total);
+    return total;
   };
 
-  /** `sized`: the size a parent connection gives its `sizedFields`. */
-  const selectionCost = (set: SelectionSetNode, parent: GraphQLCompositeType, sized?: { fields: string[]; size: number }): number => {
+  const fieldCost = (field: AnalyzedField, sized: Sized | undefined): number => {
+    const rule = fieldRule(field, rules, variables);
+    if (!rule) return 0;
+    const children = field.selection ? selectionCost(field.selection, sizedBy(rule, rules)) : 0;
+    const own = rule.weight + children;
+    return rule.isList ? assumedSize(field, rule, rules, sized) * own : own;
+  };
+
+  return selectionCost(analysis.selection, undefined) + mutationWeight(analysis);
+}
+
+/**
+ * The cost of what an operation returned, by the same rules with the real
+ * sizes: a list costs what its items cost, an object its weight and what is
+ * below it, a null object its weight (it was asked for). What the static
+ * estimate is held against (`extensions.cost.actualQueryCost`,
+ * schema/operations' storefront suite).
+ */
+export function actualCost(analysis: OperationAnalysis, rules: CostRules, variables: Record<string, unknown>, data: unknown): number {
+  const rulesOf = new Map<AnalyzedField, FieldRule | undefined>();
+  const ruleOf = (field: AnalyzedField) => {
+    if (!rulesOf.has(field)) rulesOf.set(field, fieldRule(field, rules, variables));
+    return rulesOf.get(field);
+  };
+
+  const objectCost = (selection: AnalyzedSelection, value: unknown): number => {
+    if (typeof value !== 'object' || value === null) return 0;
+    const object = value as Record<string, unknown>;
     let total = 0;
-    for (const selection of set.selections) {
-      if (!included(selection)) continue;
-      if (selection.kind === Kind.INLINE_FRAGMENT) {
-        const condition = selection.typeCondition ? (schema.getType(selection.typeCondition.name.value) as GraphQLCompositeType) : parent;
-        total += selectionCost(selection.selectionSet, condition ?? parent, sized);
-      } else if (selection.kind === Kind.FRAGMENT_SPREAD) {
-        const fragment = fragments.get(selection.name.value);
-        if (fragment) total += selectionCost(fragment.selectionSet, (schema.getType(fragment.typeCondition.name.value) as GraphQLCompositeType) ?? parent, sized);
+    for (const field of selection.fields) {
+      // A field of another type condition (or skipped) is not in this object.
+      if (!(field.responseKey in object)) continue;
+      const rule = ruleOf(field);
+      if (!rule) continue;
+      const fieldValue = object[field.responseKey];
+      const item = (itemValue: unknown) => rule.weight + (field.selection ? objectCost(field.selection, itemValue) : 0);
+      if (rule.isList) {
+        if (Array.isArray(fieldValue)) for (const element of fieldValue) total += element === null ? 0 : item(element);
       } else {
-        total += fieldCost(selection, parent, sized);
+        total += item(fieldValue);
       }
     }
     return total;
   };
 
-  const fieldCost = (node: FieldNode, parent: GraphQLCompositeType, sized?: { fields: string[]; size: number }): number => {
-    if (node.name.value.startsWith('__') || !('getFields' in parent)) return 0;
-    const field = parent.getFields()[node.name.value];
-    if (!field) return 0;
-    const key = `${parent.name}.${field.name}`;
-    const named = getNamedType(field.type);
-    const weight = directives.weights.get(key) ?? directives.weights.get(named.name) ?? (isCompositeType(named) ? 1 : 0);
-    const listSize = directives.listSizes.get(key);
-    const slice = sliceSize(field, node, listSize);
-    const childSized = listSize?.sizedFields?.length ? { fields: listSize.sizedFields, size: slice ?? listSize.assumedSize ?? defaultListSize } : undefined;
-    const children = node.selectionSet && isCompositeType(named) ? selectionCost(node.selectionSet, named, childSized) : 0;
-    const own = weight + children;
-    if (!isListType(getNullableType(field.type))) return own;
-    const size = sized?.fields.includes(field.name) ? sized.size : listSize?.sizedFields?.length ? (listSize.assumedSize ?? defaultListSize) : (slice ?? listSize?.assumedSize ?? defaultListSize);
-    return size * own;
-  };
-
-  const root = schema.getRootType(operation.definition.operation);
-  if (!root) return 0;
-  let cost = selectionCost(operation.definition.selectionSet, root);
-  if (operation.definition.operation === 'mutation') {
-    cost += operation.definition.selectionSet.selections.filter((selection) => selection.kind === Kind.FIELD && included(selection)).length * MUTATION_ROOT_FIELD_COST;
-  }
-  return cost;
+  return data === null || data === undefined ? 0 : objectCost(analysis.selection, data) + mutationWeight(analysis);
 }
 
 export interface CostExtension {
+  /** The static estimate, what admission and the rate limit charge. */
   requestedQueryCost: number;
+  /** The same rules over what was returned (list sizes as they came). */
+  actualQueryCost?: number;
   maximumCost: number;
   throttleStatus?: { maximumAvailable: number; currentlyAvailable: number; windowSeconds: number; resetSeconds: number };
 }
 
-export function useDemandControl(options: { config: DemandControlConfig; supergraphSdl: string; apiSchema: GraphQLSchema; metrics: GatewayMetrics; logger: Logger }): GatewayPlugin {
+export function useDemandControl(options: { config: DemandControlConfig; supergraphSdl: string; metrics: GatewayMetrics; logger: Logger }): GatewayPlugin {
   const { config, logger } = options;
-  const directives = readCostDirectives(options.supergraphSdl);
+  const rules: CostRules = { directives: readCostDirectives(options.supergraphSdl), defaultListSize: config.defaultListSize };
   const costs = new Histogram({
     name: 'graphql_operation_cost',
     help: 'Static cost of admitted and refused operations (demand control)',
@@ -214,10 +263,12 @@ export function useDemandControl(options: { config: DemandControlConfig; supergr
   return {
     name: 'demand-control',
     onRequest(operation: GatewayOperation) {
-      if (config.mode === 'off' || !operation.document || !operation.definition) return;
-      const cost = operationCost(options.apiSchema, directives, { document: operation.document, definition: operation.definition, variables: operation.variables }, config.defaultListSize);
+      if (config.mode === 'off') return;
+      const analysis = operation.analysis();
+      if (!analysis) return;
+      const cost = estimatedCost(analysis, rules, operation.variables);
       operation.cost = cost;
-      costs.observe({ operation_type: operation.definition.operation }, cost);
+      costs.observe({ operation_type: analysis.operationType }, cost);
       if (cost <= config.maxCost) return;
       if (config.mode === 'measure') {
         overBudget.inc({ enforced: 'false' });
@@ -225,13 +276,15 @@ export function useDemandControl(options: { config: DemandControlConfig; supergr
         return;
       }
       overBudget.inc({ enforced: 'true' });
-      throw tooComplex('cost', cost, config.maxCost, `The operation's estimated cost is ${cost}; the limit is ${config.maxCost}. Ask for fewer items (first:) or fewer nested lists.`);
+      throw tooComplex('cost', cost, config.maxCost, `The operation's estimated cost is ${figure(cost)}; the limit is ${config.maxCost}. Ask for fewer items (first:) or fewer nested lists.`);
     },
     onResponse(operation: GatewayOperation, response: OperationResponse) {
       if (operation.cost === undefined || operation.request.header(COST_HEADER) !== 'include') return;
-      const budget = operation.facts.get(RATE_LIMIT_FACT) as RateLimitFact | undefined;
+      const { budget } = operation;
+      const analysis = operation.analyzed;
       const cost: CostExtension = {
         requestedQueryCost: operation.cost,
+        actualQueryCost: analysis && !response.refused ? actualCost(analysis, rules, operation.variables, response.result.data) : undefined,
         maximumCost: config.maxCost,
         throttleStatus: budget && {
           maximumAvailable: budget.points,

@@ -3,6 +3,7 @@ import { LRUCache } from 'lru-cache';
 import { wholeNumber } from '../../lib/config';
 import { ErrorCode } from '../../lib/errors';
 import { refusal, type GatewayOperation, type GatewayPlugin } from '../pipeline/operation';
+import { tooComplex } from '../pipeline/refusals';
 
 /**
  * Parse and document limits, the first admission step: a document larger
@@ -76,9 +77,4 @@ export function useDocumentLimits(config: DocumentLimitsConfig): DocumentLimits 
       if (operation.query !== undefined) operation.document = parseWithLimits(operation.query);
     },
   };
-}
-
-/** QUERY_TOO_COMPLEX naming the limit, the measured value and the maximum. */
-export function tooComplex(limit: string, measured: number | string, maximum: number, message: string) {
-  return refusal(ErrorCode.QUERY_TOO_COMPLEX, message, { status: 400, extensions: { limit, measured, maximum } });
 }

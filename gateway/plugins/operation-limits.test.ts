@@ -1,29 +1,47 @@
-import { parse } from 'graphql';
-import { exceededLimit, measureDocument } from './operation-limits';
+import { buildSchema, parse } from 'graphql';
+import { OperationAnalyzer } from '../pipeline/operation-analysis';
+import { exceededLimit, measurementsOf } from './operation-limits';
 
-const measure = (text: string, ignoreIntrospection = false) => measureDocument(parse(text), { ignoreIntrospection });
+const schema = buildSchema(`
+  type Query { a: A  b: String  c: String  d: String  e: String  categories: [T!]! }
+  type A { b: B  x: String }
+  type B { c: C }
+  type C { d: String }
+  type T { id: ID  name: String  children: [T!]! }
+`);
+const analyzer = new OperationAnalyzer(schema);
+const measure = (text: string, ignoreIntrospection = false, variables: Record<string, unknown> = {}) =>
+  measurementsOf(analyzer.analyze(parse(text), undefined, variables)!, { ignoreIntrospection });
 
-describe('measureDocument', () => {
+describe('operation limits measure what executes', () => {
   it('counts depth through fields, inline fragments and fragment spreads', () => {
-    expect(measure('{ a }').depth).toBe(1);
-    expect(measure('{ a { b { c } } }').depth).toBe(3);
-    expect(measure('{ a { ... on T { b { c } } } }').depth).toBe(3);
-    expect(measure('{ a { ...F } } fragment F on T { b { c { d } } }').depth).toBe(4);
+    expect(measure('{ b }').depth).toBe(1);
+    expect(measure('{ a { b { c { d } } } }').depth).toBe(4);
+    expect(measure('{ a { ... on A { b { c { d } } } } }').depth).toBe(4);
+    expect(measure('{ a { ...F } } fragment F on A { b { c { d } } }').depth).toBe(4);
   });
 
-  it('counts aliases once per use of a fragment, without walking it again', () => {
-    const fragment = `fragment F on T { ${Array.from({ length: 10 }, (_, i) => `x${i}: a`).join(' ')} }`;
-    expect(measure(`{ ...F ...F ...F } ${fragment}`).aliases).toBe(30);
+  it('counts aliases once per place a fragment executes, and once for a field merged from several', () => {
+    const fragment = `fragment F on T { ${Array.from({ length: 10 }, (_, i) => `x${i}: name`).join(' ')} }`;
+    // Spread three times in one selection set: executed once.
+    expect(measure(`{ categories { ...F ...F ...F } } ${fragment}`).aliases).toBe(10);
+    // Executed in three places: three times.
+    expect(measure(`{ x: categories { ...F } y: categories { ...F } z: categories { ...F } } ${fragment}`).aliases).toBe(33);
   });
 
-  it('terminates on fragment cycles (validation refuses them later)', () => {
-    expect(measure('{ ...A } fragment A on Query { a { ...B } } fragment B on T { b { ...A } }').depth).toBeGreaterThan(0);
+  it('counts the executed root fields through any fragment nesting, once per response key', () => {
+    expect(measure('{ b c ...F d @include(if: true) @skip(if: false) } fragment F on Query { d e ...G } fragment G on Query { b e }').rootFields).toBe(4);
+    expect(measure('{ x: b y: b ... on Query { z: b ... on Query { x: b } } }').rootFields).toBe(3);
   });
 
-  it('counts root fields through fragments, and the most directives on one field', () => {
-    const measured = measure('{ a b ...F c @include(if: true) @skip(if: false) } fragment F on Query { d e }');
-    expect(measured.rootFields).toBe(5);
-    expect(measured.directivesPerField).toBe(2);
+  it('leaves skipped fields out, with the variables sent', () => {
+    expect(measure('query($deep: Boolean!) { b a @include(if: $deep) { b { c { d } } } }', false, { deep: false }).depth).toBe(1);
+    expect(measure('query($deep: Boolean!) { b a @include(if: $deep) { b { c { d } } } }', false, { deep: true }).depth).toBe(4);
+  });
+
+  it('counts the most directives on one node, and the most selections merged into one field', () => {
+    expect(measure('{ b @include(if: true) @skip(if: false) }').directivesPerField).toBe(2);
+    expect(measure(`{ ${'a { x } '.repeat(12)} }`).mergedFields).toBe(12);
   });
 
   it('leaves introspection out of depth when asked', () => {
@@ -33,9 +51,10 @@ describe('measureDocument', () => {
   });
 
   it('names the first exceeded limit', () => {
-    const config = { mode: 'enforce' as const, maxDepth: 2, maxAliases: 1, maxRootFields: 5, maxDirectivesPerField: 1 };
-    expect(exceededLimit(measure('{ a { b { c } } }'), config)).toEqual({ limit: 'depth', what: 'depth', measured: 3, maximum: 2 });
-    expect(exceededLimit(measure('{ x: a y: b }'), config)).toMatchObject({ limit: 'aliases', measured: 2 });
-    expect(exceededLimit(measure('{ a }'), config)).toBeUndefined();
+    const config = { mode: 'enforce' as const, maxDepth: 2, maxAliases: 1, maxRootFields: 5, maxDirectivesPerField: 1, maxMergedFields: 3, maxPlannedSelections: 100 };
+    expect(exceededLimit(measure('{ a { b { c { d } } } }'), config)).toEqual({ limit: 'depth', what: 'depth', measured: 4, maximum: 2 });
+    expect(exceededLimit(measure('{ x: b y: c }'), config)).toMatchObject({ limit: 'aliases', measured: 2 });
+    expect(exceededLimit(measure('{ b b b b }'), config)).toMatchObject({ limit: 'mergedFields', measured: 4 });
+    expect(exceededLimit(measure('{ b }'), config)).toBeUndefined();
   });
 });

@@ -1,19 +1,28 @@
-import { Kind, type DocumentNode, type FragmentDefinitionNode, type SelectionSetNode } from 'graphql';
 import { str, wholeNumber } from '../../lib/config';
 import type { Logger } from '../../lib/logger';
+import type { OperationAnalysis } from '../pipeline/operation-analysis';
 import type { GatewayOperation, GatewayPlugin } from '../pipeline/operation';
-import { tooComplex } from './document-limits';
+import { figure, tooComplex } from '../pipeline/refusals';
 
 /**
- * Structural limits on a parsed document, checked before schema validation
- * (whose overlapping-fields rule is quadratic in aliases) and before any
- * subgraph is called: depth, aliases, root fields, directives per field.
+ * Structural limits on what an operation executes, checked before schema
+ * validation (whose overlapping-fields rule compares every pair of fields
+ * merged into one), before the query planner (whose work grows with the
+ * selections it cannot merge) and before any subgraph is called: depth,
+ * aliases, root fields, directives on one node, field nodes merged into one
+ * field, and selections to plan.
+ *
+ * Every figure is read from the operation's analysis
+ * (gateway/pipeline/operation-analysis.ts): the executed shape, fragments
+ * merged as graphql-js merges them, `@skip`/`@include` resolved. A document
+ * that spreads one fragment twice at each of 64 levels but executes two root
+ * fields has two root fields here; one whose executed shape really doubles
+ * at each level has that many aliases and that depth, counted without
+ * expanding it.
  *
  * Written here rather than taken from @escape.tech/graphql-armor: armor's
  * rules report a message without the measured value, walk fragments once per
- * spread (exponential on nested spreads) and have no root-field limit; one
- * pass over the document with fragments measured once gives every figure at
- * once, structured, for the error and for `measure` mode.
+ * spread (exponential on nested spreads) and have no root-field limit.
  */
 export interface OperationLimitsConfig {
   /** `enforce` refuses; `measure` serves, logs and counts what would be refused. */
@@ -22,14 +31,18 @@ export interface OperationLimitsConfig {
   maxAliases: number;
   maxRootFields: number;
   maxDirectivesPerField: number;
+  maxMergedFields: number;
+  maxPlannedSelections: number;
 }
 
 export const operationLimitsEnv = {
   OPERATION_LIMITS_MODE: str({ choices: ['enforce', 'measure', 'off'], default: 'enforce', desc: 'enforce, measure (log only) or off' }),
-  LIMIT_DEPTH: wholeNumber('levels')({ default: 10, desc: 'deepest field nesting an operation may have' }),
-  LIMIT_ALIASES: wholeNumber('aliases')({ default: 30, desc: 'most aliased fields a document may have (fragments counted per use)' }),
-  LIMIT_ROOT_FIELDS: wholeNumber('fields')({ default: 20, desc: 'most top-level fields an operation may select' }),
+  LIMIT_DEPTH: wholeNumber('levels')({ default: 10, desc: 'deepest field nesting an operation may execute' }),
+  LIMIT_ALIASES: wholeNumber('aliases')({ default: 30, desc: 'most aliased fields an operation may execute (a fragment counted per place it executes)' }),
+  LIMIT_ROOT_FIELDS: wholeNumber('fields')({ default: 20, desc: 'most top-level fields an operation may execute' }),
   LIMIT_DIRECTIVES_PER_FIELD: wholeNumber('directives')({ default: 4, desc: 'most directives on one field or fragment' }),
+  LIMIT_MERGED_FIELDS: wholeNumber('fields')({ default: 50, desc: 'most field nodes one executed field may merge (the same response key selected again and again)' }),
+  LIMIT_PLANNED_SELECTIONS: wholeNumber('selections')({ default: 1_000, desc: 'most selections the query planner may expand an operation into (fragments it cannot merge counted per place)' }),
 };
 
 export function operationLimitsConfig(values: {
@@ -38,6 +51,8 @@ export function operationLimitsConfig(values: {
   LIMIT_ALIASES: number;
   LIMIT_ROOT_FIELDS: number;
   LIMIT_DIRECTIVES_PER_FIELD: number;
+  LIMIT_MERGED_FIELDS: number;
+  LIMIT_PLANNED_SELECTIONS: number;
 }): OperationLimitsConfig {
   return {
     mode: values.OPERATION_LIMITS_MODE as OperationLimitsConfig['mode'],
@@ -45,90 +60,35 @@ export function operationLimitsConfig(values: {
     maxAliases: values.LIMIT_ALIASES,
     maxRootFields: values.LIMIT_ROOT_FIELDS,
     maxDirectivesPerField: values.LIMIT_DIRECTIVES_PER_FIELD,
+    maxMergedFields: values.LIMIT_MERGED_FIELDS,
+    maxPlannedSelections: values.LIMIT_PLANNED_SELECTIONS,
   };
 }
 
-export interface DocumentMeasurements {
+/** The figures the limits read, from one analysis. */
+export interface OperationMeasurements {
   depth: number;
   aliases: number;
   rootFields: number;
   directivesPerField: number;
-}
-
-interface Measured {
-  depth: number;
-  aliases: number;
-  directives: number;
+  mergedFields: number;
+  plannedSelections: number;
 }
 
 /**
- * Measures a whole document (every operation in it). Fragments are measured
- * once each and reused per spread; a fragment cycle (refused later by
- * validation) counts as depth 0 where it closes, so this always terminates.
- * Introspection fields (`__schema`, `__type`) are not counted towards depth
- * when `ignoreIntrospection` is set: development tools send deep
- * introspection queries, and production turns introspection off anyway.
+ * An analysis's figures. Introspection (`__schema`, `__type`) does not count
+ * towards depth when `ignoreIntrospection` is set: development tools send
+ * deep introspection queries, and production turns introspection off anyway.
  */
-export function measureDocument(document: DocumentNode, options: { ignoreIntrospection: boolean }): DocumentMeasurements {
-  const fragments = new Map<string, FragmentDefinitionNode>();
-  for (const definition of document.definitions) if (definition.kind === Kind.FRAGMENT_DEFINITION) fragments.set(definition.name.value, definition);
-  const fragmentMeasures = new Map<string, Measured>();
-  const inProgress = new Set<string>();
-
-  const fragment = (name: string): Measured => {
-    const known = fragmentMeasures.get(name);
-    if (known) return known;
-    const definition = fragments.get(name);
-    if (!definition || inProgress.has(name)) return { depth: 0, aliases: 0, directives: 0 };
-    inProgress.add(name);
-    const measured = selectionSet(definition.selectionSet);
-    inProgress.delete(name);
-    fragmentMeasures.set(name, measured);
-    return measured;
+export function measurementsOf(analysis: OperationAnalysis, options: { ignoreIntrospection: boolean }): OperationMeasurements {
+  return {
+    depth: options.ignoreIntrospection ? analysis.depthOutsideIntrospection : analysis.depth,
+    aliases: analysis.aliasCount,
+    rootFields: analysis.rootFields.length,
+    directivesPerField: analysis.mostDirectivesOnOneNode,
+    mergedFields: analysis.mostMergedNodes,
+    plannedSelections: analysis.plannedSelections,
   };
-
-  const selectionSet = (set: SelectionSetNode): Measured => {
-    let depth = 0;
-    let aliases = 0;
-    let directives = 0;
-    for (const selection of set.selections) {
-      directives = Math.max(directives, selection.directives?.length ?? 0);
-      if (selection.kind === Kind.FIELD) {
-        if (selection.alias) aliases += 1;
-        if (options.ignoreIntrospection && (selection.name.value === '__schema' || selection.name.value === '__type')) continue;
-        const inner = selection.selectionSet ? selectionSet(selection.selectionSet) : { depth: 0, aliases: 0, directives: 0 };
-        depth = Math.max(depth, inner.depth + 1);
-        aliases += inner.aliases;
-        directives = Math.max(directives, inner.directives);
-      } else {
-        const inner = selection.kind === Kind.INLINE_FRAGMENT ? selectionSet(selection.selectionSet) : fragment(selection.name.value);
-        depth = Math.max(depth, inner.depth);
-        aliases += inner.aliases;
-        directives = Math.max(directives, inner.directives);
-      }
-    }
-    return { depth, aliases, directives };
-  };
-
-  const rootFieldsOf = (set: SelectionSetNode, seen: Set<string>): number =>
-    set.selections.reduce((count, selection) => {
-      if (selection.kind === Kind.FIELD) return count + 1;
-      if (selection.kind === Kind.INLINE_FRAGMENT) return count + rootFieldsOf(selection.selectionSet, seen);
-      const definition = fragments.get(selection.name.value);
-      if (!definition || seen.has(selection.name.value)) return count;
-      return count + rootFieldsOf(definition.selectionSet, new Set([...seen, selection.name.value]));
-    }, 0);
-
-  const result: DocumentMeasurements = { depth: 0, aliases: 0, rootFields: 0, directivesPerField: 0 };
-  for (const definition of document.definitions) {
-    if (definition.kind !== Kind.OPERATION_DEFINITION) continue;
-    const measured = selectionSet(definition.selectionSet);
-    result.depth = Math.max(result.depth, measured.depth);
-    result.aliases += measured.aliases;
-    result.directivesPerField = Math.max(result.directivesPerField, measured.directives, definition.directives?.length ?? 0);
-    result.rootFields = Math.max(result.rootFields, rootFieldsOf(definition.selectionSet, new Set()));
-  }
-  return result;
 }
 
 const LIMITS = [
@@ -136,10 +96,12 @@ const LIMITS = [
   { key: 'aliases', max: 'maxAliases', what: 'aliases' },
   { key: 'rootFields', max: 'maxRootFields', what: 'root fields' },
   { key: 'directivesPerField', max: 'maxDirectivesPerField', what: 'directives on one field' },
+  { key: 'mergedFields', max: 'maxMergedFields', what: 'selections merged into one field' },
+  { key: 'plannedSelections', max: 'maxPlannedSelections', what: 'selections to plan' },
 ] as const;
 
 /** The first limit a measurement exceeds, if any. */
-export function exceededLimit(measured: DocumentMeasurements, config: OperationLimitsConfig) {
+export function exceededLimit(measured: OperationMeasurements, config: OperationLimitsConfig) {
   for (const limit of LIMITS) {
     if (measured[limit.key] > config[limit.max]) return { limit: limit.key, what: limit.what, measured: measured[limit.key], maximum: config[limit.max] };
   }
@@ -147,25 +109,21 @@ export function exceededLimit(measured: DocumentMeasurements, config: OperationL
 }
 
 export function useOperationLimits(config: OperationLimitsConfig, options: { introspection: boolean; logger: Logger }): GatewayPlugin {
-  const measurements = new WeakMap<DocumentNode, DocumentMeasurements>();
   return {
     name: 'operation-limits',
     onRequest(operation: GatewayOperation) {
-      if (config.mode === 'off' || !operation.document) return;
-      const { document } = operation;
-      let measured = measurements.get(document);
-      if (!measured) {
-        measured = measureDocument(document, { ignoreIntrospection: options.introspection });
-        measurements.set(document, measured);
+      if (config.mode === 'off') return;
+      for (const analysis of operation.analysesToLimit()) {
+        const exceeded = exceededLimit(measurementsOf(analysis, { ignoreIntrospection: options.introspection }), config);
+        if (!exceeded) continue;
+        const measured = figure(exceeded.measured);
+        const message = `The operation's ${exceeded.what} is ${typeof measured === 'number' ? measured.toLocaleString('en-US') : measured}; the limit is ${exceeded.maximum}`;
+        if (config.mode === 'measure') {
+          options.logger.warn({ limit: exceeded.limit, measured, maximum: exceeded.maximum, client: operation.client?.name }, 'operation over a limit served (OPERATION_LIMITS_MODE=measure)');
+          return;
+        }
+        throw tooComplex(exceeded.limit, measured, exceeded.maximum, message);
       }
-      const exceeded = exceededLimit(measured, config);
-      if (!exceeded) return;
-      const message = `The operation's ${exceeded.what} is ${exceeded.measured}; the limit is ${exceeded.maximum}`;
-      if (config.mode === 'measure') {
-        options.logger.warn({ limit: exceeded.limit, measured: exceeded.measured, maximum: exceeded.maximum, client: operation.client?.name }, 'operation over a limit served (OPERATION_LIMITS_MODE=measure)');
-        return;
-      }
-      throw tooComplex(exceeded.limit, exceeded.measured, exceeded.maximum, message);
     },
   };
 }

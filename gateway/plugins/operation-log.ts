@@ -1,10 +1,8 @@
-import { Kind } from 'graphql';
 import { Counter, Histogram } from 'prom-client';
 import { ErrorCode } from '../../lib/errors';
 import type { Logger } from '../../lib/logger';
 import type { GatewayMetrics } from '../metrics';
 import type { GatewayOperation, GatewayPlugin, OperationResponse } from '../pipeline/operation';
-import { CACHE_STATUS_HEADER } from '../response-cache/response-cache.plugin';
 
 const KNOWN_CODES = new Set<string>(Object.values(ErrorCode));
 
@@ -14,17 +12,9 @@ function codeLabel(code: unknown): string {
   return typeof code === 'string' && KNOWN_CODES.has(code) ? code : 'other';
 }
 
-/** The operation's name: of the operation resolved, else as sent, else of the document's only operation (refused before resolution). */
+/** The operation's name: of the operation analysed (the one to run), else as sent. */
 function nameOf(operation: GatewayOperation): string | undefined {
-  if (operation.definition) return operation.definition.name?.value;
-  if (operation.operationName !== undefined) return operation.operationName;
-  let name: string | undefined;
-  for (const definition of operation.document?.definitions ?? []) {
-    if (definition.kind !== Kind.OPERATION_DEFINITION) continue;
-    if (name !== undefined) return undefined;
-    name = definition.name?.value ?? '';
-  }
-  return name || undefined;
+  return operation.analyzed ? operation.analyzed.name : operation.operationName;
 }
 
 /**
@@ -74,7 +64,7 @@ export function useOperationLog(options: { logger: Logger; metrics: GatewayMetri
       const labels = metrics.clientLabels(client.name, client.version);
       const operationName = nameOf(operation);
       const nameLabel = metrics.operationNameLabel(operationName);
-      const operationType = operation.operationType ?? 'unknown';
+      const operationType = operation.analyzed?.operationType ?? 'unknown';
       const responseErrors = response.result.errors;
       const outcome = response.refused ? 'refused' : responseErrors?.length ? 'error' : 'success';
       const milliseconds = operation.elapsedMs();
@@ -99,7 +89,7 @@ export function useOperationLog(options: { logger: Logger; metrics: GatewayMetri
           errorCodes,
           limit: response.refused ? responseErrors?.[0]?.extensions?.limit : undefined,
           cost: operation.cost,
-          cache: operation.responseHeaders[CACHE_STATUS_HEADER],
+          cache: operation.cacheStatus,
           durationMs: Math.round(milliseconds * 10) / 10,
         },
         'graphql operation',

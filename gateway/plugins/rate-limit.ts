@@ -3,8 +3,8 @@ import { str, wholeNumber } from '../../lib/config';
 import { ErrorCode } from '../../lib/errors';
 import type { Logger } from '../../lib/logger';
 import type { GatewayMetrics } from '../metrics';
-import type { Budget, BudgetState, BudgetStore } from '../pipeline/budgets';
-import { refusal, type GatewayOperation, type GatewayPlugin } from '../pipeline/operation';
+import type { Budget, BudgetStore } from '../pipeline/budgets';
+import { refusal, type BudgetFigures, type GatewayOperation, type GatewayPlugin } from '../pipeline/operation';
 
 /**
  * Rate limits in cost points: each client has a budget of points per window,
@@ -50,13 +50,6 @@ export function rateLimitConfig(values: {
   };
 }
 
-/** Where the budget state of an operation is kept for other plugins (demand control's extension). */
-export const RATE_LIMIT_FACT = 'rate-limit';
-export interface RateLimitFact extends BudgetState {
-  points: number;
-  windowSeconds: number;
-}
-
 const POLICY = 'cost';
 
 function budgetOf(operation: GatewayOperation, budgets: { apiKey: Budget; user: Budget; ip: Budget }): { budget: Budget; key: string; kind: string } | undefined {
@@ -67,7 +60,7 @@ function budgetOf(operation: GatewayOperation, budgets: { apiKey: Budget; user: 
   return { budget: budgets.ip, key: client.ip, kind: 'ip' };
 }
 
-function setHeaders(operation: GatewayOperation, fact: RateLimitFact): void {
+function setHeaders(operation: GatewayOperation, fact: BudgetFigures): void {
   operation.responseHeaders['ratelimit-policy'] = `"${POLICY}";q=${fact.points};w=${fact.windowSeconds}`;
   operation.responseHeaders.ratelimit = `"${POLICY}";r=${fact.remaining};t=${fact.resetSeconds}`;
 }
@@ -92,9 +85,9 @@ export function useRateLimit(options: { config: RateLimitConfig; store: BudgetSt
       if (config.mode === 'off') return;
       const target = budgetOf(operation, budgets)!;
       const state = await target.budget.spend(target.key, Math.max(1, operation.cost ?? 1));
-      const fact: RateLimitFact = { ...state, points: target.budget.points, windowSeconds: target.budget.windowSeconds };
-      operation.facts.set(RATE_LIMIT_FACT, fact);
-      setHeaders(operation, fact);
+      // On the operation for the response: its headers, and demand control's `extensions.cost`.
+      operation.budget = { remaining: state.remaining, resetSeconds: state.resetSeconds, points: target.budget.points, windowSeconds: target.budget.windowSeconds };
+      setHeaders(operation, operation.budget);
       if (state.allowed) return;
       if (config.mode === 'measure') {
         limited.inc({ client_kind: target.kind, enforced: 'false' });
@@ -111,11 +104,11 @@ export function useRateLimit(options: { config: RateLimitConfig; store: BudgetSt
     },
     async onResponse(operation: GatewayOperation) {
       // Refused before spending: still tell the client where its budget stands.
-      if (config.mode === 'off' || operation.facts.has(RATE_LIMIT_FACT)) return;
+      if (config.mode === 'off' || operation.budget) return;
       const target = budgetOf(operation, budgets);
       if (!target) return;
       const state = await target.budget.peek(target.key);
-      setHeaders(operation, { ...state, points: target.budget.points, windowSeconds: target.budget.windowSeconds });
+      setHeaders(operation, { remaining: state.remaining, resetSeconds: state.resetSeconds, points: target.budget.points, windowSeconds: target.budget.windowSeconds });
     },
   };
 }

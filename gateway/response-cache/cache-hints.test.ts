@@ -1,19 +1,20 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { Supergraph } from '@apollo/federation-internals';
-import { Kind, parse, type OperationDefinitionNode } from 'graphql';
+import { parse } from 'graphql';
 import { schemaDir } from '../../lib/paths';
+import { OperationAnalyzer } from '../pipeline/operation-analysis';
 import { ENTITY_ID, planCaching, readCacheHints, takeEntityTags } from './cache-hints';
 
 /** Cache plans from the hints the subgraphs declare, read from the committed supergraph. */
 const supergraphSdl = readFileSync(path.join(schemaDir(), 'supergraph.graphql'), 'utf8');
 const apiSchema = Supergraph.build(supergraphSdl).apiSchema().toGraphQLJSSchema();
 const hints = readCacheHints(supergraphSdl);
+const analyzer = new OperationAnalyzer(apiSchema);
 
-function plan(query: string) {
+function plan(query: string, variables: Record<string, unknown> = {}) {
   const document = parse(query);
-  const definition = document.definitions.find((node): node is OperationDefinitionNode => node.kind === Kind.OPERATION_DEFINITION)!;
-  return planCaching(apiSchema, hints, document, definition);
+  return planCaching(hints, analyzer.analyze(document, undefined, variables)!, document, apiSchema);
 }
 
 describe('cache hints', () => {
@@ -34,6 +35,13 @@ describe('cache hints', () => {
     expect(JSON.stringify(data)).not.toContain(ENTITY_ID);
     // Not found: dropped when any product is created.
     expect(takeEntityTags({ product: null }, page)).toEqual(['Product']);
+  });
+
+  it('plans what executes: a private field behind @include(if: false) leaves the answer public', () => {
+    const query = `query($me: Boolean!) { categories { id name } me @include(if: $me) { id } }`;
+    expect(plan(query, { me: false })).toMatchObject({ scope: 'PUBLIC' });
+    expect(plan(query, { me: false }).maxAge).toBeGreaterThan(0);
+    expect(plan(query, { me: true })).toMatchObject({ scope: 'PRIVATE', maxAge: 0 });
   });
 
   it('tags lists by the type they list, through fragments and connections', () => {

@@ -13,14 +13,12 @@ import {
   type DirectiveNode,
   type DocumentNode,
   type FieldNode,
-  type FragmentDefinitionNode,
   type GraphQLCompositeType,
   type GraphQLField,
   type GraphQLSchema,
-  type OperationDefinitionNode,
   type SelectionNode,
-  type SelectionSetNode,
 } from 'graphql';
+import type { AnalyzedSelection, OperationAnalysis } from '../pipeline/operation-analysis';
 
 /**
  * Cache hints are declared where the data is owned: each subgraph puts
@@ -138,27 +136,29 @@ export interface CachePlan {
 const notCacheable = (reason: string): CachePlan => ({ maxAge: 0, scope: 'PUBLIC', onlyWithInvalidation: false, reason, typeTags: [], shape: {}, executedQuery: '' });
 
 /**
- * The cache plan of the operation `definition` of `document`. Every field is
- * counted whatever its @skip/@include (a response can only be less than
- * that), fragments included.
+ * The cache plan of an analysed operation (fragments merged, `@skip`/`@include`
+ * resolved: a plan belongs to one analysis). `document` is the analysis's
+ * document, which the plan's executed text is made from.
  */
-export function planCaching(schema: GraphQLSchema, hints: CacheHints, document: DocumentNode, definition: OperationDefinitionNode): CachePlan {
-  if (definition.operation === 'subscription') return notCacheable('a subscription is never cached');
-  const fragments = new Map<string, FragmentDefinitionNode>();
-  for (const node of document.definitions) if (node.kind === Kind.FRAGMENT_DEFINITION) fragments.set(node.name.value, node);
+export function planCaching(hints: CacheHints, analysis: OperationAnalysis, document: DocumentNode, schema: GraphQLSchema): CachePlan {
+  if (analysis.operationType === 'subscription') return notCacheable('a subscription is never cached');
 
   let maxAge = Number.POSITIVE_INFINITY;
   let scope = 'PUBLIC' as CachePlan['scope'];
   let onlyWithInvalidation = false;
   let reason: string | undefined;
   const typeTags = new Set<string>();
+  // The analysis is a DAG: each merged selection is planned once per parent bound and its shape shared.
+  const shapes = new Map<AnalyzedSelection, Map<number, ResponseShape>>();
 
-  const walk = (selectionSet: SelectionSetNode, type: GraphQLCompositeType, parentMaxAge: number, isRoot: boolean, shape: ResponseShape) => {
-    const children = shape.children ?? new Map<string, ResponseShape>();
-    shape.children = children;
-    for (const { field, parentType } of selectedFields(selectionSet, type, schema, fragments)) {
-      const name = field.name.value;
-      const responseKey = field.alias?.value ?? name;
+  const walk = (selection: AnalyzedSelection, parentMaxAge: number, isRoot: boolean): ResponseShape => {
+    const known = shapes.get(selection)?.get(parentMaxAge);
+    if (known) return known;
+    const shape: ResponseShape = { children: new Map() };
+    if (!shapes.has(selection)) shapes.set(selection, new Map());
+    shapes.get(selection)!.set(parentMaxAge, shape);
+    for (const field of selection.fields) {
+      const { name, responseKey, definition, parentType } = field;
       if (responseKey === ENTITY_ID || responseKey === ENTITY_TYPE) {
         reason = `the operation uses the response key ${responseKey}, which the cache needs for itself`;
         continue;
@@ -168,37 +168,34 @@ export function planCaching(schema: GraphQLSchema, hints: CacheHints, document: 
         reason = 'introspection is not cached';
         continue;
       }
-      const definition: GraphQLField<unknown, unknown> | undefined = 'getFields' in parentType ? parentType.getFields()[name] : undefined;
-      if (!definition) continue;
+      if (!definition || !parentType) continue;
       const returned = getNamedType(definition.type);
       const policy = fieldCachePolicy(hints, parentType.name, definition, parentMaxAge, isRoot);
       if (policy.scope === 'PRIVATE') scope = 'PRIVATE';
       if (policy.onlyWithInvalidation) onlyWithInvalidation = true;
-      const fieldMaxAge = policy.maxAge;
-      maxAge = Math.min(maxAge, fieldMaxAge);
+      maxAge = Math.min(maxAge, policy.maxAge);
 
       const listed = listedEntity(definition, hints);
       if (listed) typeTags.add(listed);
-      if (!isCompositeType(returned) || !field.selectionSet) continue;
-      const child = children.get(responseKey) ?? {};
-      children.set(responseKey, child);
+      if (!isCompositeType(returned) || !field.selection) continue;
+      const below = walk(field.selection, policy.maxAge, false);
+      // Fields of one response key on several types (fragments on a union's members) share a child.
+      const child = shape.children!.get(responseKey) ?? { ...below };
       if (hints.entities.has(returned.name)) {
         child.entity = returned.name;
         if (!isNonNullType(definition.type)) child.nullableEntity = returned.name;
       } else if (isAbstractType(returned)) {
         child.abstract = true;
       }
-      walk(field.selectionSet, returned, fieldMaxAge, false, child);
+      shape.children!.set(responseKey, child);
     }
+    return shape;
   };
 
-  const root = definition.operation === 'mutation' ? schema.getMutationType() : schema.getQueryType();
-  if (!root) return notCacheable(`the schema has no ${definition.operation} type`);
-  const shape: ResponseShape = {};
   // Root fields have no parent: without a hint of their own or their type they are not cacheable, and `inheritMaxAge` adds no bound.
-  walk(definition.selectionSet, root, Number.POSITIVE_INFINITY, true, shape);
+  const shape = walk(analysis.selection, Number.POSITIVE_INFINITY, true);
   if (reason) return notCacheable(reason);
-  if (definition.operation === 'mutation') {
+  if (analysis.operationType === 'mutation') {
     // Never kept; its answer's entities are dropped on this replica at once (see useResponseCache).
     return { maxAge: 0, scope, onlyWithInvalidation, reason: 'a mutation is never cached', typeTags: [], shape, executedQuery: print(withEntityIds(schema, hints, document)) };
   }
@@ -238,28 +235,6 @@ export function fieldCachePolicy(hints: CacheHints, parentTypeName: string, fiel
     scope: fieldHint?.scope === 'PRIVATE' || typeHint?.scope === 'PRIVATE' ? 'PRIVATE' : 'PUBLIC',
     onlyWithInvalidation: Boolean(fieldHint?.onlyWithInvalidation || typeHint?.onlyWithInvalidation),
   };
-}
-
-interface SelectedField {
-  field: FieldNode;
-  parentType: GraphQLCompositeType;
-}
-
-/** The fields of a selection set with the type each is selected on, through inline fragments and fragment spreads. */
-function selectedFields(selectionSet: SelectionSetNode, type: GraphQLCompositeType, schema: GraphQLSchema, fragments: Map<string, FragmentDefinitionNode>, seen = new Set<string>()): SelectedField[] {
-  const fields: SelectedField[] = [];
-  for (const selection of selectionSet.selections) {
-    if (selection.kind === Kind.FIELD) {
-      fields.push({ field: selection, parentType: type });
-      continue;
-    }
-    const fragment = selection.kind === Kind.INLINE_FRAGMENT ? selection : fragments.get(selection.name.value);
-    if (!fragment || (selection.kind === Kind.FRAGMENT_SPREAD && seen.has(selection.name.value))) continue;
-    if (selection.kind === Kind.FRAGMENT_SPREAD) seen.add(selection.name.value);
-    const condition = fragment.typeCondition ? schema.getType(fragment.typeCondition.name.value) : type;
-    fields.push(...selectedFields(fragment.selectionSet, isCompositeType(condition) ? condition : type, schema, fragments, seen));
-  }
-  return fields;
 }
 
 /** The entity type a field lists: `[Product!]!`, or a connection whose `nodes` are a list of one. */

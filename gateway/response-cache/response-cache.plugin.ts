@@ -1,6 +1,5 @@
 import { createHash } from 'node:crypto';
 import type { GraphQLSchema } from 'graphql';
-import { LRUCache } from 'lru-cache';
 import { Counter, Gauge, Histogram } from 'prom-client';
 import { bool, wholeNumber } from '../../lib/config';
 import type { EventBus } from '../../lib/event-bus';
@@ -9,6 +8,7 @@ import type { Logger } from '../../lib/logger';
 import { connectFailFastRedis } from '../fail-fast-redis';
 import type { GatewayMetrics } from '../metrics';
 import type { Execute, GatewayOperation, GatewayPlugin, OperationResponse } from '../pipeline/operation';
+import type { OperationAnalysis } from '../pipeline/operation-analysis';
 import { planCaching, readCacheHints, takeEntityTags, type CachePlan } from './cache-hints';
 import { ResponseCacheStore } from './response-cache.store';
 
@@ -85,14 +85,13 @@ export interface ResponseCache extends GatewayPlugin {
   close(): Promise<void>;
 }
 
-const PLANS_KEPT = 1_000;
-
 export async function useResponseCache(options: ResponseCacheOptions): Promise<ResponseCache> {
   const { config, events, logger } = options;
   const hints = readCacheHints(options.supergraphSdl);
   // A new supergraph may change what a document returns: its responses never meet the old one's.
   const schemaVersion = createHash('sha256').update(options.supergraphSdl).digest('hex').slice(0, 12);
-  const plans = new LRUCache<string, CachePlan>({ max: PLANS_KEPT });
+  // One plan per analysis (which is cached per document, operation and @skip/@include values).
+  const plans = new WeakMap<OperationAnalysis, CachePlan>();
   const registers = [options.metrics.registry];
 
   const lookups = new Counter({
@@ -178,12 +177,13 @@ export async function useResponseCache(options: ResponseCacheOptions): Promise<R
     });
   }
 
-  const planOf = (operation: GatewayOperation): CachePlan => {
-    const key = `${operation.operationName ?? ''}\u0000${operation.query}`;
-    let plan = plans.get(key);
+  const planOf = (operation: GatewayOperation): CachePlan | undefined => {
+    const analysis = operation.analysis();
+    if (!analysis || !operation.document) return undefined;
+    let plan = plans.get(analysis);
     if (!plan) {
-      plan = planCaching(options.apiSchema, hints, operation.document!, operation.definition!);
-      plans.set(key, plan);
+      plan = planCaching(hints, analysis, operation.document, options.apiSchema);
+      plans.set(analysis, plan);
     }
     return plan;
   };
@@ -227,7 +227,7 @@ export async function useResponseCache(options: ResponseCacheOptions): Promise<R
    */
   const executeMutation = async (operation: GatewayOperation, next: Execute): Promise<OperationResponse> => {
     const plan = planOf(operation);
-    if (!plan.executedQuery) return next(operation);
+    if (!plan?.executedQuery) return next(operation);
     operation.executedQuery = plan.executedQuery;
     const response = await next(operation);
     const tags = takeEntityTags(response.result.data, plan);
@@ -241,9 +241,9 @@ export async function useResponseCache(options: ResponseCacheOptions): Promise<R
       if (operation.operationType === 'mutation') return executeMutation(operation, next);
       if (operation.operationType !== 'query') return next(operation);
       const plan = planOf(operation);
-      if (bypassReason(plan) !== undefined) {
+      if (!plan || bypassReason(plan) !== undefined) {
         lookups.inc({ result: 'bypass', tier: 'none' });
-        operation.responseHeaders[CACHE_STATUS_HEADER] = 'BYPASS';
+        operation.cacheStatus = operation.responseHeaders[CACHE_STATUS_HEADER] = 'BYPASS';
         return next(operation);
       }
       const key = cacheKey(operation);
@@ -251,12 +251,12 @@ export async function useResponseCache(options: ResponseCacheOptions): Promise<R
       const found = await store.get(key, snapshot);
       if (found) {
         lookups.inc({ result: 'hit', tier: found.tier });
-        operation.responseHeaders[CACHE_STATUS_HEADER] = 'HIT';
+        operation.cacheStatus = operation.responseHeaders[CACHE_STATUS_HEADER] = 'HIT';
         operation.responseHeaders.age = String(Math.floor((Date.now() - found.entry.storedAt) / 1000));
         // A copy: response hooks may add extensions (cost) to what they are given.
         return { result: { ...found.entry.result }, refused: false };
       }
-      operation.responseHeaders[CACHE_STATUS_HEADER] = 'MISS';
+      operation.cacheStatus = operation.responseHeaders[CACHE_STATUS_HEADER] = 'MISS';
       // After an invalidation many requests miss the same key at once: one executes, the others wait for its answer.
       const running = inFlight.get(key);
       lookups.inc({ result: running ? 'coalesced' : 'miss', tier: 'none' });
@@ -289,7 +289,7 @@ export async function useResponseCache(options: ResponseCacheOptions): Promise<R
 
   plugin.onResponse = (operation: GatewayOperation, response: OperationResponse) => {
     if (response.refused || operation.responseHeaders['cache-control']) return;
-    const plan = operation.operationType === 'query' && operation.document && operation.definition ? planOf(operation) : undefined;
+    const plan = operation.operationType === 'query' ? planOf(operation) : undefined;
     const shareable = plan && plan.maxAge > 0 && plan.scope === 'PUBLIC' && !response.result.errors?.length;
     // Public answers may be kept by browsers and CDNs only if they ask again each time: they cannot hear change events.
     operation.responseHeaders['cache-control'] = shareable ? 'public, max-age=0, must-revalidate' : plan?.scope === 'PRIVATE' ? 'private, no-store' : 'no-store';

@@ -12,12 +12,17 @@ export class CartCostResolver {
   private readonly costService = new CartCostService();
 
   // The same for everyone and changed only by redeploying with other settings.
+  // Demand control (docs/demand-control.md): the shop's methods, 2 by default
+  // (CART_SHIPPING_METHODS); a shop offers a handful (economy, standard, express, next day, pickup), so 5.
+  @Directive('@listSize(assumedSize: 5)')
   @Directive('@cacheControl(maxAge: 300)')
   @Query(() => [ShippingMethod], { description: 'Every shipping method the shop offers (which ones ship a given cart where: Cart.shippingRates)' })
   shippingMethods(@Ctx() ctx: CartContext): ShippingMethod[] {
     return this.costService.shippingMethods(ctx);
   }
 
+  // Demand control (docs/demand-control.md): a cart holds one code at a time, a hard bound for now.
+  @Directive('@listSize(assumedSize: 1)')
   @FieldResolver(() => [CartDiscountCode], { description: 'The discount codes applied to the cart (at most one for now), and whether each takes anything off now' })
   async discountCodes(@Root() cart: Cart, @Ctx() ctx: CartContext): Promise<CartDiscountCode[]> {
     return this.costService.discountCodes(ctx, cart);
@@ -31,6 +36,8 @@ export class CartCostResolver {
     return this.costService.cost(ctx, cart, args.countryCode, args.shippingMethodId);
   }
 
+  // Demand control (docs/demand-control.md): at most one rate per shipping method, so the size of Query.shippingMethods (5).
+  @Directive('@listSize(assumedSize: 5)')
   @FieldResolver(() => [ShippingRate], { description: 'The shipping methods that ship this cart to the country, with their prices, cheapest first' })
   async shippingRates(
     @Root() cart: Cart,

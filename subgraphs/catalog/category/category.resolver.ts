@@ -55,6 +55,7 @@ export class CategoryResolver {
     return category.parent ? ctx.loaders.categoryById.load(category.parent.id) : null;
   }
 
+  // Demand control: one level of navigation, about ten (see categories above).
   @Directive('@listSize(assumedSize: 10)')
   @FieldResolver(() => [Category], { description: 'Direct subcategories, by name' })
   async children(@Root() category: Category, @Ctx() ctx: CatalogContext): Promise<Category[]> {

@@ -32,7 +32,8 @@ export class ProductOption {
   @Property({ length: 50 })
   name!: string;
 
-  // Demand control: at most 20 values per option (product-option.validation.ts).
+  // Demand control (docs/demand-control.md): at most 20 values per option (a hard bound, product-option.validation.ts).
+  // Strings cost nothing, so the size changes no estimate; it is here so every list says how long it is.
   @Directive('@listSize(assumedSize: 20)')
   @Field(() => [String], { description: 'Its values in display order, e.g. ["S", "M", "L"]' })
   @Property({ type: ArrayType, columnType: 'text[]', fieldName: 'values' })

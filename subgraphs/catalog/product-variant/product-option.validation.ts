@@ -64,6 +64,19 @@ export function normalizeOptions(input: readonly { name: string; values: readonl
   return options;
 }
 
+/**
+ * `Product.variants(first:)`: absent (or null) is every variant; otherwise a
+ * whole number from 0 to the most variants a product can have, refused like
+ * a page's `first` (lib/connection.ts pageSize).
+ */
+export function variantsSliceSize(first: number | null | undefined): number | undefined {
+  if (first == null) return undefined;
+  if (!Number.isInteger(first) || first < 0 || first > OPTION_LIMITS.variants) {
+    throw badUserInput(`"first" must be an integer from 0 to ${OPTION_LIMITS.variants}`, { argumentName: 'first', max: OPTION_LIMITS.variants });
+  }
+  return first;
+}
+
 export function checkWeightGrams(value: number, argumentName: string): number {
   if (!Number.isSafeInteger(value) || value < 0 || value > OPTION_LIMITS.weightGrams) {
     throw badUserInput(`weightGrams must be a whole number of grams of at least 0, got ${value}`, { argumentName });

@@ -148,6 +148,21 @@ describe('product options and variants', () => {
       expect(view.price.amount).toBe(view.variants[0].price.amount);
     });
 
+    it('keeps the first n variants with variants(first:), all of them without it, and refuses n outside 0..100', async () => {
+      const FIRST = 'query First($id: ID, $first: Int) { product(id: $id) { variants(first: $first) { id } } }';
+      const ids = demo.variants.filter((v) => v.productId === jacket.id).map((v) => v.id);
+      const first = (n: number | null) => catalog.query<{ product: { variants: { id: string }[] } }>(FIRST, { id: jacket.id, first: n });
+      expect((await first(3)).data!.product.variants.map((v) => v.id)).toEqual(ids.slice(0, 3));
+      expect((await first(0)).data!.product.variants).toEqual([]);
+      expect((await first(100)).data!.product.variants.map((v) => v.id)).toEqual(ids);
+      expect((await first(null)).data!.product.variants.map((v) => v.id)).toEqual(ids);
+      for (const n of [-1, 101]) {
+        const refused = await first(n);
+        expect(codes(refused)).toEqual(['BAD_USER_INPUT']);
+        expect(refused.errors![0].extensions).toMatchObject({ argumentName: 'first', max: 100 });
+      }
+    });
+
     it('gives a product without options one default variant with its id and SKU', async () => {
       const view = await product(plain.id);
       expect(view.options).toEqual([]);

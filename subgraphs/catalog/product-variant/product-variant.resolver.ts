@@ -35,7 +35,7 @@ export class ProductVariantResolver {
     return money(variant.priceAmount, variant.currency);
   }
 
-  // Demand control: one per option of the product, at most 3.
+  // Demand control (docs/demand-control.md): one per option of the product, at most 3 (a hard bound that is also the typical size of apparel).
   @Directive('@listSize(assumedSize: 3)')
   @FieldResolver(() => [SelectedOption], { description: "The variant's value of each of the product's options, in the options' order; empty for a product without options" })
   async selectedOptions(@Root() variant: ProductVariant, @Ctx() ctx: CatalogContext): Promise<SelectedOption[]> {

@@ -10,8 +10,10 @@ export class ProductFacetResolver {
   private readonly searchService = new ProductSearchService();
 
   /*
-   * Demand control (docs/demand-control.md): a few option facets plus
-   * availability and price, hence 10. It weighs 10: one statement counting
+   * Demand control (docs/demand-control.md): one facet per option name among
+   * the matches plus availability and price. A shop's products share a
+   * handful of option names (size, colour, fit, width, material; the demo
+   * has 4), so 10 is a typical upper size. It weighs 10: one statement counting
    * every product of the filter's base set and their option rows, dearer than
    * the page itself.
    *

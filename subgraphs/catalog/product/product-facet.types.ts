@@ -54,8 +54,15 @@ export class ProductFacet {
   @Field(() => ProductFacetType, { description: 'How it filters' })
   type!: ProductFacetType;
 
-  /** Demand control: an option has at most 20 values; availability 2 and price 5. */
-  @Directive('@listSize(assumedSize: 20)')
+  /**
+   * Demand control (docs/demand-control.md): availability has 2 values and
+   * price 5 buckets; an option's facet has the values of the matching
+   * products, a size run (6 for S-XXL, about 10 shoe sizes) or a colour
+   * palette (up to a dozen). 12 is that typical upper size; nothing bounds
+   * the union over many products, and 20 (one product's limit) priced every
+   * facet as the largest.
+   */
+  @Directive('@listSize(assumedSize: 12)')
   @Field(() => [ProductFacetValue], {
     description: 'Its values: an option\'s in display order (alphabetical where unknown), only those with a count above 0; availability and price buckets always all',
   })

@@ -26,8 +26,8 @@ export class ProductVariantStockResolver {
     return this.productStockService.variantAvailableQuantity(ctx, variant.id);
   }
 
-  /** Demand control (docs/demand-control.md): at most one level per warehouse, so the bound of Query.warehouses (20). */
-  @Directive('@listSize(assumedSize: 20)')
+  /** Demand control (docs/demand-control.md): at most one level per warehouse, so the size of Query.warehouses (10). */
+  @Directive('@listSize(assumedSize: 10)')
   @Directive('@cacheControl(scope: PRIVATE)')
   @Authorized(Role.ADMIN)
   @FieldResolver(() => [StockLevel], { description: 'Stock of this variant per warehouse, by warehouse code. ADMIN only.' })

@@ -10,10 +10,11 @@ export class WarehouseResolver {
 
   /*
    * Demand control (docs/demand-control.md): the demo shop ships from 3
-   * fulfilment centres; a shop with a regional network has a dozen or two.
-   * Product.stockLevels (one per warehouse) uses the same bound.
+   * fulfilment centres, one per continent; a shop of its size ships from a
+   * handful, and 10 is a network with a centre in every region.
+   * ProductVariant.stockLevels (one per warehouse) uses the same size.
    */
-  @Directive('@listSize(assumedSize: 20)')
+  @Directive('@listSize(assumedSize: 10)')
   @Directive('@cacheControl(scope: PRIVATE)')
   @Authorized(Role.ADMIN)
   @Query(() => [Warehouse], { description: 'All warehouses, by code. ADMIN only.' })
