@@ -50,11 +50,17 @@ export function subscribe<T = any>(client: Client, query: string, variables: Rec
     next: (timeoutMs = 5_000) => {
       if (taken < results.length) return Promise.resolve(results[taken++]);
       return new Promise((resolve, reject) => {
-        const timer = setTimeout(() => reject(new Error(`no subscription result within ${timeoutMs} ms`)), timeoutMs);
-        waiters.push((result) => {
+        const waiter = (result: FormattedExecutionResult<T, unknown>) => {
           clearTimeout(timer);
           resolve(result);
-        });
+        };
+        // A waiter that timed out leaves the queue: a later result goes to the next caller, not to nobody.
+        const timer = setTimeout(() => {
+          const index = waiters.indexOf(waiter);
+          if (index >= 0) waiters.splice(index, 1);
+          reject(new Error(`no subscription result within ${timeoutMs} ms`));
+        }, timeoutMs);
+        waiters.push(waiter);
       });
     },
   };

@@ -282,7 +282,7 @@ describe('inventory subgraph', () => {
     expect(compact).toContain('input StockLineInput @inaccessible { productId: ID! quantity: Int! variantId: ID }');
     expect(compact).toContain('type StockChange { product: Product! availableQuantity: Int! inStock: Boolean! changedAt: DateTimeISO! variantIds: [ID!]! }');
     expect(compact).toContain('variant: ProductVariant!');
-    expect(compact).toContain('type ProductVariant @key(fields: "id") { id: ID! inStock: Boolean! @cacheControl(maxAge: 60, onlyWithInvalidation: true) availableQuantity: Int! @cacheControl(maxAge: 60, onlyWithInvalidation: true) stockLevels: [StockLevel!]! @listSize(assumedSize: 20) @cacheControl(scope: PRIVATE) }');
+    expect(compact).toContain('type ProductVariant @key(fields: "id") { id: ID! inStock: Boolean! @cacheControl(maxAge: 60, onlyWithInvalidation: true) availableQuantity: Int! @cacheControl(maxAge: 60, onlyWithInvalidation: true) stockLevels: [StockLevel!]! @listSize(assumedSize: 10) @cacheControl(scope: PRIVATE) }');
     expect(compact).toContain('union _Entity = Product | ProductVariant');
   });
 
