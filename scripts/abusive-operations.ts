@@ -11,17 +11,8 @@
  * one limit in particular.
  */
 import { ErrorCode } from '../lib/errors';
-export interface AbusiveCase {
-  name: string;
-  /** Sent as JSON (POST /graphql). */
-  body?: Record<string, unknown>;
-  /** Sent as it stands, with the content type of `headers`. */
-  raw?: string;
-  headers?: Record<string, string>;
-  expectedStatus: number;
-  expectedCode: string;
-  expectedLimit?: string;
-}
+import type { AbusiveCase } from './hostile-shapes';
+export type { AbusiveCase } from './hostile-shapes';
 
 const JSON_HEADERS = { 'content-type': 'application/json' } as const;
 

@@ -26,7 +26,19 @@
  * `Mutation.register`, `Mutation.refreshToken`.
  */
 import { ErrorCode } from '../lib/errors';
-import type { AbusiveCase } from './abusive-operations';
+
+/** One abusive POST to /graphql and the answer the gateway must give it (scripts/abusive-operations.ts holds the plain ones). */
+export interface AbusiveCase {
+  name: string;
+  /** Sent as JSON (POST /graphql). */
+  body?: Record<string, unknown>;
+  /** Sent as it stands, with the content type of `headers`. */
+  raw?: string;
+  headers?: Record<string, string>;
+  expectedStatus: number;
+  expectedCode: string;
+  expectedLimit?: string;
+}
 
 /** `expectedCode` of a case the gateway answers: data and no errors (what bench-refusals calls `executed`). */
 export const ANSWERED = 'executed';
