@@ -212,6 +212,21 @@ describe('CircuitBreakers', () => {
       breakers.shutdown();
     });
 
+    it('counts calls that failed together as one: a burst of slow calls timing out at once does not open it', async () => {
+      const { breakers } = setup(quiet);
+      // Five calls in flight together, all timing out at the same moment (a crowd on one slow operation).
+      const burst = Array.from({ length: 5 }, () => failure(breakers.call('catalog', 800, () => new Promise<never>(() => undefined))));
+      jest.advanceTimersByTime(800);
+      expect((await Promise.all(burst)).map((error) => error.reason)).toEqual(Array(5).fill('timeout'));
+      expect(breakers.state('catalog')).toBe('closed');
+      // The burst was one failure in a row: two more, one after the other, make three.
+      await timeout(breakers);
+      expect(breakers.state('catalog')).toBe('closed');
+      await timeout(breakers);
+      expect(breakers.state('catalog')).toBe('open');
+      breakers.shutdown();
+    });
+
     it('a success between failures starts the count again; an answer with GraphQL errors is a success', async () => {
       const { breakers } = setup(quiet);
       const graphqlErrors = () => Promise.resolve({ errors: [{ message: 'Product not found', extensions: { code: 'NOT_FOUND' } }] });

@@ -187,15 +187,24 @@ export class CircuitBreakers {
     // counts: 'failure' is a call that failed or timed out (withTimeout rejects), 'success' one
     // that got an answer (GraphQL errors included). Calls refused while open emit 'reject', and
     // calls past the request's deadline never reach the breaker (call()), so neither counts.
+    //
+    // In a row means one after another: a failure counts only when its call started after the
+    // last counted failure had ended. Calls that were in flight together and fail together (a burst
+    // of slow calls timing out at once) are one failure here, so a handful of slow requests cannot
+    // close a busy subgraph to everyone; busy traffic is the rate rule's to judge.
     let failuresInARow = 0;
-    breaker.on('success', () => {
+    let lastCountedFailureEnd = Number.NEGATIVE_INFINITY;
+    const resetCount = () => {
       failuresInARow = 0;
-    });
-    breaker.on('close', () => {
-      failuresInARow = 0;
-    });
+      lastCountedFailureEnd = Number.NEGATIVE_INFINITY;
+    };
+    breaker.on('success', resetCount);
+    breaker.on('close', resetCount);
     if (settings.consecutiveFailures > 0) {
-      breaker.on('failure', () => {
+      breaker.on('failure', (_error: unknown, latencyMs: number) => {
+        const now = Date.now();
+        if (now - (latencyMs ?? 0) < lastCountedFailureEnd) return;
+        lastCountedFailureEnd = now;
         failuresInARow += 1;
         // Only a closed breaker needs opening: half-open, opossum reopens it on any failure itself.
         if (failuresInARow < settings.consecutiveFailures || !breaker.closed) return;
