@@ -131,6 +131,16 @@ describe('operation analysis', () => {
     expect(conditional.plannedSelections).toBeGreaterThan(2 ** 40);
   });
 
+  it('shares one work bound between the operations of a document measured together', () => {
+    const fragments = doublingAliases(30).slice(doublingAliases(30).indexOf('fragment'));
+    const operations = Array.from({ length: 20 }, (_, i) => `query Q${i} { products(first: 2) { ...P30 } }`).join(' ');
+    const document = parse(`${operations} ${fragments}`);
+    const tight = new OperationAnalyzer(schema, { stepsPerNode: 0, stepsFloor: 400 });
+    // One of them fits the bound, all twenty together do not.
+    expect(tight.analyze(document, 'Q0', {})!.depth).toBe(2 + 30);
+    expect(() => tight.analyzeEach(document, {})).toThrow(Refusal);
+  });
+
   it('refuses a document whose merges exceed the work bound, as QUERY_TOO_COMPLEX', () => {
     const tight = new OperationAnalyzer(schema, { stepsPerNode: 0, stepsFloor: 50 });
     expect(() => tight.analyze(parse(doublingAliases(30)), undefined, {})).toThrow(Refusal);

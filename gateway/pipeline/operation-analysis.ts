@@ -158,21 +158,32 @@ export class OperationAnalyzer {
   analyze(document: DocumentNode, operationName: string | undefined, variables: Record<string, unknown>): OperationAnalysis | undefined {
     const facts = this.factsOf(document);
     const definition = operationName === undefined ? (facts.operations.length === 1 ? facts.operations[0] : undefined) : facts.operations.find((candidate) => candidate.name?.value === operationName);
-    return definition ? this.analyzeDefinition(facts, definition, variables) : undefined;
+    return definition ? this.analyzeDefinition(facts, definition, variables, this.budgetFor(facts)) : undefined;
   }
 
-  /** Every operation of the document (limits apply to each when the request names none that can run: validation reads them all). */
+  /**
+   * Every operation of the document (limits apply to each when the request
+   * names none that can run: validation reads them all). They share one work
+   * bound: a document of 300 operations spreading the same fragments costs
+   * no more than one.
+   */
   analyzeEach(document: DocumentNode, variables: Record<string, unknown>): OperationAnalysis[] {
     const facts = this.factsOf(document);
-    return facts.operations.map((definition) => this.analyzeDefinition(facts, definition, variables));
+    const budget = this.budgetFor(facts);
+    return facts.operations.map((definition) => this.analyzeDefinition(facts, definition, variables, budget));
   }
 
-  private analyzeDefinition(facts: DocumentFacts, definition: OperationDefinitionNode, variables: Record<string, unknown>): OperationAnalysis {
+  /** The work one request may spend analysing this document. */
+  private budgetFor(facts: DocumentFacts): WorkBudget {
+    return { steps: 0, maxSteps: this.stepsFloor + this.stepsPerNode * facts.selectionNodes };
+  }
+
+  private analyzeDefinition(facts: DocumentFacts, definition: OperationDefinitionNode, variables: Record<string, unknown>, budget: WorkBudget): OperationAnalysis {
     const conditions = conditionValues(definition, facts.conditionVariables, variables);
     const key = `${facts.operations.indexOf(definition)}\u0000${conditions.key}`;
     const known = facts.analyses.get(key);
     if (known) return known;
-    const analysis = analyzeOperation(this.schema, facts, definition, conditions.values, this.stepsFloor + this.stepsPerNode * facts.selectionNodes);
+    const analysis = analyzeOperation(this.schema, facts, definition, conditions.values, budget);
     if (facts.analyses.size >= ANALYSES_PER_DOCUMENT) facts.analyses.delete(facts.analyses.keys().next().value!);
     facts.analyses.set(key, analysis);
     return analysis;
@@ -256,6 +267,12 @@ function tooManySteps(maxSteps: number) {
   });
 }
 
+/** Selections collected so far, and the most a request may collect. */
+interface WorkBudget {
+  steps: number;
+  maxSteps: number;
+}
+
 interface FieldGroup {
   responseKey: string;
   name: string;
@@ -276,9 +293,12 @@ function idOf(set: SelectionSetNode): number {
   return id;
 }
 
-function analyzeOperation(schema: GraphQLSchema, facts: DocumentFacts, definition: OperationDefinitionNode, conditions: Map<string, boolean>, maxSteps: number): OperationAnalysis {
+function analyzeOperation(schema: GraphQLSchema, facts: DocumentFacts, definition: OperationDefinitionNode, conditions: Map<string, boolean>, budget: WorkBudget): OperationAnalysis {
   const selections = new Map<string, AnalyzedSelection | null>();
-  let steps = 0;
+  const step = () => {
+    budget.steps += 1;
+    if (budget.steps > budget.maxSteps) throw tooManySteps(budget.maxSteps);
+  };
   let mostDirectives = definition.directives?.length ?? 0;
 
   const narrow = (parent: GraphQLCompositeType | undefined, condition: string | undefined): GraphQLCompositeType | undefined => {
@@ -311,8 +331,7 @@ function analyzeOperation(schema: GraphQLSchema, facts: DocumentFacts, definitio
     const visitedFragments = new Set<string>();
     const collect = (set: SelectionSetNode, parentType: GraphQLCompositeType | undefined) => {
       for (const selection of set.selections) {
-        steps += 1;
-        if (steps > maxSteps) throw tooManySteps(maxSteps);
+        step();
         mostDirectives = Math.max(mostDirectives, selection.directives?.length ?? 0);
         if (!isIncluded(selection.directives, conditions)) continue;
         if (selection.kind === Kind.FIELD) {
@@ -394,8 +413,7 @@ function analyzeOperation(schema: GraphQLSchema, facts: DocumentFacts, definitio
     };
     for (const set of unique) {
       for (const selection of set.selections) {
-        steps += 1;
-        if (steps > maxSteps) throw tooManySteps(maxSteps);
+        step();
         const directives = selection.directives?.length ? selection.directives.map((directive) => print(directive)).join(' ') : '';
         if (selection.kind === Kind.FIELD) add(`field ${selection.alias?.value ?? selection.name.value} ${directives}`, selection.selectionSet);
         else if (selection.kind === Kind.INLINE_FRAGMENT) add(`on ${selection.typeCondition?.name.value ?? ''} ${directives}`, selection.selectionSet);
