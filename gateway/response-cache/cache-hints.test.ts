@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { Supergraph } from '@apollo/federation-internals';
-import { parse } from 'graphql';
+import { buildSchema, parse } from 'graphql';
 import { schemaDir } from '../../lib/paths';
 import { OperationAnalyzer } from '../pipeline/operation-analysis';
 import { ENTITY_ID, planCaching, readCacheHints, takeEntityTags } from './cache-hints';
@@ -72,5 +72,29 @@ describe('cache hints', () => {
         expect({ field: `${typeName}.${field.name}`, maxAge: result.maxAge, scope: result.scope }).toEqual({ field: `${typeName}.${field.name}`, maxAge: 60, scope: 'PUBLIC' });
       }
     }
+  });
+});
+
+describe('cache plans over abstract types', () => {
+  // The public schema has no union today; a small one shows what a union's members selecting one response key do.
+  const sdl = `
+    directive @cacheControl(maxAge: Int, scope: String, inheritMaxAge: Boolean, onlyWithInvalidation: Boolean) on FIELD_DEFINITION | OBJECT
+    directive @join__type(key: String) repeatable on OBJECT
+    type Query { search: [Hit!]! @cacheControl(maxAge: 30) }
+    union Hit = Article | Video
+    type Article @cacheControl(maxAge: 30) { id: ID!  related: Author }
+    type Video @cacheControl(maxAge: 30) { id: ID!  related: Channel }
+    type Author @join__type(key: "id") @cacheControl(maxAge: 30) { id: ID!  name: String }
+    type Channel @cacheControl(maxAge: 30) { id: ID!  owner: Author }
+  `;
+  const schema = buildSchema(sdl);
+  const unionHints = readCacheHints(sdl);
+  const unionAnalyzer = new OperationAnalyzer(schema);
+
+  it('tags the entities below either member when both select one response key', () => {
+    const document = parse('{ search { ... on Article { related { name } } ... on Video { related { owner { name } } } } }');
+    const unionPlan = planCaching(unionHints, unionAnalyzer.analyze(document, undefined, {})!, document, schema);
+    const data = { search: [{ related: { _cacheEntityId: 'a1', name: 'Ann' } }, { related: { owner: { _cacheEntityId: 'a2', name: 'Bo' } } }] };
+    expect(takeEntityTags(data, unionPlan).sort()).toEqual(['Author:a1', 'Author:a2']);
   });
 });

@@ -179,8 +179,10 @@ export function planCaching(hints: CacheHints, analysis: OperationAnalysis, docu
       if (listed) typeTags.add(listed);
       if (!isCompositeType(returned) || !field.selection) continue;
       const below = walk(field.selection, policy.maxAge, false);
-      // Fields of one response key on several types (fragments on a union's members) share a child.
-      const child = shape.children!.get(responseKey) ?? { ...below };
+      // Fields of one response key on several types (fragments on a union's members) share one child
+      // holding what is below either: an entity under any of them must tag the response.
+      const known = shape.children!.get(responseKey);
+      const child = known ? mergeShapes(known, below) : { ...below };
       if (hints.entities.has(returned.name)) {
         child.entity = returned.name;
         if (!isNonNullType(definition.type)) child.nullableEntity = returned.name;
@@ -204,6 +206,22 @@ export function planCaching(hints: CacheHints, analysis: OperationAnalysis, docu
   if (maxAge > 0 && scope === 'PUBLIC') plan.executedQuery = print(withEntityIds(schema, hints, document));
   else plan.reason = scope === 'PRIVATE' ? 'it holds data about the viewer (PRIVATE)' : 'a field in it has no cache hint (maxAge 0)';
   return plan;
+}
+
+/** One shape for two fields of the same response key: the union of what is below them. */
+function mergeShapes(a: ResponseShape, b: ResponseShape): ResponseShape {
+  if (a === b) return { ...a };
+  const children = new Map(a.children);
+  for (const [key, shape] of b.children ?? []) {
+    const known = children.get(key);
+    children.set(key, known ? mergeShapes(known, shape) : shape);
+  }
+  return {
+    entity: a.entity ?? b.entity,
+    abstract: a.abstract || b.abstract || undefined,
+    nullableEntity: a.nullableEntity ?? b.nullableEntity,
+    children,
+  };
 }
 
 /** What one field contributes to a response's policy. */
