@@ -3,7 +3,7 @@ import { str, wholeNumber } from '../../lib/config';
 import { ErrorCode } from '../../lib/errors';
 import type { Logger } from '../../lib/logger';
 import type { GatewayMetrics } from '../metrics';
-import type { Budget, BudgetStore } from '../pipeline/budgets';
+import type { Budget, BudgetState, BudgetStore } from '../pipeline/budgets';
 import { refusal, type BudgetFigures, type GatewayOperation, type GatewayPlugin } from '../pipeline/operation';
 
 /**
@@ -60,6 +60,10 @@ function budgetOf(operation: GatewayOperation, budgets: { apiKey: Budget; user: 
   return { budget: budgets.ip, key: client.ip, kind: 'ip' };
 }
 
+function figuresOf(budget: Budget, state: BudgetState): BudgetFigures {
+  return { points: budget.points, windowSeconds: budget.windowSeconds, remaining: state.remaining, resetSeconds: state.resetSeconds };
+}
+
 function setHeaders(operation: GatewayOperation, fact: BudgetFigures): void {
   operation.responseHeaders['ratelimit-policy'] = `"${POLICY}";q=${fact.points};w=${fact.windowSeconds}`;
   operation.responseHeaders.ratelimit = `"${POLICY}";r=${fact.remaining};t=${fact.resetSeconds}`;
@@ -86,7 +90,7 @@ export function useRateLimit(options: { config: RateLimitConfig; store: BudgetSt
       const target = budgetOf(operation, budgets)!;
       const state = await target.budget.spend(target.key, Math.max(1, operation.cost ?? 1));
       // On the operation for the response: its headers, and demand control's `extensions.cost`.
-      operation.budget = { remaining: state.remaining, resetSeconds: state.resetSeconds, points: target.budget.points, windowSeconds: target.budget.windowSeconds };
+      operation.budget = figuresOf(target.budget, state);
       setHeaders(operation, operation.budget);
       if (state.allowed) return;
       if (config.mode === 'measure') {
@@ -108,7 +112,7 @@ export function useRateLimit(options: { config: RateLimitConfig; store: BudgetSt
       const target = budgetOf(operation, budgets);
       if (!target) return;
       const state = await target.budget.peek(target.key);
-      setHeaders(operation, { remaining: state.remaining, resetSeconds: state.resetSeconds, points: target.budget.points, windowSeconds: target.budget.windowSeconds });
+      setHeaders(operation, figuresOf(target.budget, state));
     },
   };
 }

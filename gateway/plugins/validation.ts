@@ -1,4 +1,4 @@
-import { getOperationAST, GraphQLError, NoSchemaIntrospectionCustomRule, specifiedRules, validate, type DocumentNode, type GraphQLSchema } from 'graphql';
+import { GraphQLError, NoSchemaIntrospectionCustomRule, specifiedRules, validate, type DocumentNode, type GraphQLSchema } from 'graphql';
 import { getVariableValues } from 'graphql/execution/values';
 import { ErrorCode } from '../../lib/errors';
 import { refusal, Refusal, type GatewayOperation, type GatewayPlugin } from '../pipeline/operation';
@@ -40,7 +40,8 @@ export function useValidation(options: { apiSchema: GraphQLSchema; introspection
         );
       }
 
-      const definition = getOperationAST(document, operation.operationName);
+      // The operation to run is the one the analysis resolved (by name, or the document's only one).
+      const definition = operation.analysis()?.definition;
       if (!definition) {
         const message = operation.operationName
           ? `Unknown operation named "${operation.operationName}".`
