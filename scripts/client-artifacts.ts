@@ -49,8 +49,8 @@ export function readCanonicalDocuments(): CanonicalDocument[] {
     });
 }
 
-/** Names of the fragments a definition spreads, directly or through other fragments. */
-function fragmentClosure(definition: DefinitionNode, fragments: Map<string, FragmentDefinitionNode>): FragmentDefinitionNode[] {
+/** The fragments a definition spreads, directly or through other fragments. */
+export function fragmentClosure(definition: DefinitionNode, fragments: Map<string, FragmentDefinitionNode>): FragmentDefinitionNode[] {
   const seen = new Map<string, FragmentDefinitionNode>();
   const pending: DefinitionNode[] = [definition];
   while (pending.length > 0) {
