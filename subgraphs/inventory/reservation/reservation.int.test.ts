@@ -54,10 +54,15 @@ describe('stock reservations', () => {
   }
 
   /** onHand/reserved per warehouse code, and availability over all. */
+  /** The product's stock levels and availability; the availability product_stock keeps must always be their sum. */
   async function stockOf(productId: string) {
-    const levels = await inventory.orm.em.fork().find(StockLevel, { productId }, { populate: ['warehouse'] });
+    const em = inventory.orm.em.fork();
+    const levels = await em.find(StockLevel, { productId }, { populate: ['warehouse'] });
     const byCode = Object.fromEntries(levels.map((l) => [l.warehouse.code, { onHand: l.onHand, reserved: l.reserved }]));
-    return { levels: byCode, available: levels.reduce((sum, l) => sum + l.onHand - l.reserved, 0) };
+    const available = levels.reduce((sum, l) => sum + l.onHand - l.reserved, 0);
+    const [summary] = await em.getConnection().execute<{ available: number }[]>('select available from product_stock where product_id = ?', [productId]);
+    expect(summary?.available).toBe(available);
+    return { levels: byCode, available };
   }
 
   async function reservationOf(orderId: string) {
@@ -390,8 +395,11 @@ describe('stock reservations', () => {
       const one = await measure([{ productId: products[0], quantity: 1 }]);
       const three = await measure(products.map((productId) => ({ productId, quantity: 1 })));
       expect(three).toBe(one);
-      // begin, claim the order, lock stock, then one insert each for outbox, lines, movements, one batched update, commit
-      expect(one).toBe(8);
+      // begin, claim the order, lock the variants' stock levels, one batched update of them, one insert each for lines and
+      // movements, one update of the products' availability, the outbox insert, commit
+      expect(one).toBe(9);
+      // Only the requested variants are locked, never a whole product.
+      expect(counter.statements.some((sql) => /for update/i.test(sql) && /where variant_id in/i.test(sql) && /order by variant_id, warehouse_id/i.test(sql))).toBe(true);
       expect(counter.statements.some((sql) => /for update/i.test(sql) && /order by .*variant_id.*warehouse_id/i.test(sql))).toBe(true);
     } finally {
       counter.detach();

@@ -4,8 +4,7 @@ import type { EntityManager } from '../../../lib/database';
 import { badUserInput, ErrorCode, graphQLError } from '../../../lib/errors';
 import { isUuid } from '../../../lib/uuid';
 import type { InventoryContext } from '../inventory.context';
-import { available, lockStockLevels, StockLedger, type MovementSource } from '../stock/stock-ledger';
-import type { StockLevel } from '../stock/stock-level.entity';
+import { available, lockLevels, lockVariants, StockLedger, type LevelRow, type MovementSource } from '../stock/stock-ledger';
 import { StockMovementKind } from '../stock/stock-movement.entity';
 import { Warehouse } from '../warehouse/warehouse.entity';
 import { ReservationLine } from './reservation-line.entity';
@@ -51,16 +50,6 @@ export function requestedQuantities(lines: readonly StockLineInput[]): Map<strin
   return requested;
 }
 
-function groupByVariant(levels: readonly StockLevel[]): Map<string, StockLevel[]> {
-  const groups = new Map<string, StockLevel[]>();
-  for (const level of levels) {
-    const group = groups.get(level.variantId);
-    if (group) group.push(level);
-    else groups.set(level.variantId, [level]);
-  }
-  return groups;
-}
-
 /** The reservation of an order, locked for the rest of the transaction; null when there is none. */
 async function lockReservation(tx: EntityManager, orderId: string): Promise<Reservation | null> {
   return tx.findOne(Reservation, { orderId }, { lockMode: LockMode.PESSIMISTIC_WRITE, refresh: true });
@@ -69,28 +58,33 @@ async function lockReservation(tx: EntityManager, orderId: string): Promise<Rese
 /**
  * Ends a locked ACTIVE or COMMITTED reservation: an ACTIVE one stops holding
  * its units (RELEASED), a COMMITTED one puts its sold units back on hand
- * (RESTOCKED). Stock levels are locked in the global order first.
+ * (RESTOCKED). Only the stock levels of its lines are locked.
  */
 export async function giveBackReservation(tx: EntityManager, reservation: Reservation, source: Omit<MovementSource, 'orderId'>, now: Date): Promise<void> {
   const wasActive = reservation.status === ReservationStatus.ACTIVE;
   if (!wasActive && reservation.status !== ReservationStatus.COMMITTED) return;
-  const lines = await tx.find(ReservationLine, { reservation }, { orderBy: { variantId: 'asc', warehouse: 'asc' } });
-  const levels = await lockStockLevels(tx, lines.map((line) => line.productId));
-  const ledger = new StockLedger(tx, levels, { ...source, orderId: reservation.orderId });
-  for (const line of lines) {
-    const level = levelOf(levels, line);
+  const ledger = new StockLedger(tx, { ...source, orderId: reservation.orderId });
+  for (const { line, level } of await lockLinesLevels(tx, reservation)) {
     if (wasActive) ledger.move(level, StockMovementKind.RELEASE, 0, -line.quantity);
     else ledger.move(level, StockMovementKind.RESTOCK, line.quantity, 0);
   }
   reservation.status = wasActive ? ReservationStatus.RELEASED : ReservationStatus.RESTOCKED;
-  ledger.recordEvents(now);
+  await ledger.commit(now);
 }
 
-function levelOf(levels: readonly StockLevel[], line: ReservationLine): StockLevel {
-  const level = levels.find((l) => l.variantId === line.variantId && l.warehouse.id === line.warehouse.id);
-  // Stock levels are never deleted, and the check constraints keep reserved within onHand.
-  if (!level) throw new Error(`Reservation line ${line.id} points at a missing stock level (variant ${line.variantId} of ${line.productId} in ${line.warehouse.id})`);
-  return level;
+/** A reservation's lines, each with its stock level, locked (in one statement, in the lock order). */
+async function lockLinesLevels(tx: EntityManager, reservation: Reservation): Promise<{ line: ReservationLine; level: LevelRow }[]> {
+  const lines = await tx.find(ReservationLine, { reservation }, { orderBy: { variantId: 'asc', warehouse: 'asc' } });
+  const levels = await lockLevels(
+    tx,
+    lines.map((line) => ({ variantId: line.variantId, warehouseId: line.warehouse.id })),
+  );
+  return lines.map((line) => {
+    const level = levels.find((l) => l.variantId === line.variantId && l.warehouseId === line.warehouse.id);
+    // Stock levels are never deleted, and the check constraints keep reserved within onHand.
+    if (!level) throw new Error(`Reservation line ${line.id} points at a missing stock level (variant ${line.variantId} of ${line.productId} in ${line.warehouse.id})`);
+    return { line, level };
+  });
 }
 
 /** "product P" for a default variant, else "variant V of product P". */
@@ -100,8 +94,9 @@ function describeVariant(variantId: string, productId: string): string {
 
 /**
  * Takes the requested units for a reservation in the transaction: locks the
- * products' stock levels (in the global order), then every variant comes
- * from its warehouses, most available first, or nothing does: a shortage is
+ * requested variants' stock levels (in one statement, in the lock order: the
+ * rest of each product is not locked), then every variant comes from its
+ * warehouses, most available first, or nothing does: a shortage is
  * OUT_OF_STOCK (extensions.productIds: the products of the short variants;
  * extensions.variantIds: the short variants; both in the order of the
  * lines), thrown inside the transaction so whatever it wrote before rolls
@@ -109,10 +104,8 @@ function describeVariant(variantId: string, productId: string): string {
  * names (a variant stocked under another product is not there).
  */
 async function holdLines(tx: EntityManager, reservationId: string, requested: ReadonlyMap<string, RequestedStock>, source: MovementSource, now: Date): Promise<void> {
-  const variantIds = [...requested.keys()].sort();
-  const levels = await lockStockLevels(tx, [...requested.values()].map((line) => line.productId));
-  const byVariant = groupByVariant(levels);
-  const levelsOf = (variantId: string) => (byVariant.get(variantId) ?? []).filter((level) => level.productId === requested.get(variantId)!.productId);
+  const levels = await lockVariants(tx, [...requested.keys()]);
+  const levelsOf = (variantId: string) => levels.filter((level) => level.variantId === variantId && level.productId === requested.get(variantId)!.productId);
   const availableOf = (variantId: string) => levelsOf(variantId).reduce((sum, level) => sum + available(level), 0);
   // In the order of the lines, as before variants.
   const short = [...requested.keys()].filter((variantId) => availableOf(variantId) < requested.get(variantId)!.quantity);
@@ -124,29 +117,30 @@ async function holdLines(tx: EntityManager, reservationId: string, requested: Re
     });
   }
   const reservation = tx.getReference(Reservation, reservationId);
-  const ledger = new StockLedger(tx, levels, source);
-  for (const variantId of variantIds) {
+  const ledger = new StockLedger(tx, source);
+  for (const variantId of [...requested.keys()].sort()) {
     const { productId, quantity: wanted } = requested.get(variantId)!;
     let remaining = wanted;
     // Most available first keeps an order in as few warehouses as possible.
-    const candidates = [...levelsOf(variantId)].sort((a, b) => available(b) - available(a) || a.warehouse.id.localeCompare(b.warehouse.id));
+    const candidates = levelsOf(variantId).sort((a, b) => available(b) - available(a) || a.warehouseId.localeCompare(b.warehouseId));
     for (const level of candidates) {
       if (remaining === 0) break;
       const quantity = Math.min(remaining, available(level));
       if (quantity <= 0) continue;
       ledger.move(level, StockMovementKind.RESERVE, 0, quantity);
-      tx.create(ReservationLine, { reservation, productId, variantId, warehouse: tx.getReference(Warehouse, level.warehouse.id), quantity });
+      tx.create(ReservationLine, { reservation, productId, variantId, warehouse: tx.getReference(Warehouse, level.warehouseId), quantity });
       remaining -= quantity;
     }
   }
-  ledger.recordEvents(now);
+  await ledger.commit(now);
 }
 
 /**
  * The stock side of checkout. Every operation runs in one transaction that
- * locks the order's reservation row, then the stock levels of its products
- * in (variant_id, warehouse_id) order, so concurrent checkouts never oversell
- * and never deadlock; stock is taken and given back per variant; every
+ * holds the order's reservation row, then locks only the stock levels it
+ * changes, in (variant_id, warehouse_id) order (see stock/stock-ledger.ts),
+ * so concurrent checkouts never oversell, never deadlock and never wait for
+ * a whole product; stock is taken and given back per variant; every
  * operation is idempotent per order id.
  */
 export class ReservationService {
@@ -233,12 +227,10 @@ export class ReservationService {
         });
       }
       // An ACTIVE reservation still holds its units even past expiresAt (the sweeper has not run), so committing it cannot oversell.
-      const lines = await tx.find(ReservationLine, { reservation }, { orderBy: { variantId: 'asc', warehouse: 'asc' } });
-      const levels = await lockStockLevels(tx, lines.map((line) => line.productId));
-      const ledger = new StockLedger(tx, levels, { actorId: ctx.viewer?.id ?? null, orderId: reservation.orderId, reason: null });
-      for (const line of lines) ledger.move(levelOf(levels, line), StockMovementKind.COMMIT, -line.quantity, -line.quantity);
+      const ledger = new StockLedger(tx, { actorId: ctx.viewer?.id ?? null, orderId: reservation.orderId, reason: null });
+      for (const { line, level } of await lockLinesLevels(tx, reservation)) ledger.move(level, StockMovementKind.COMMIT, -line.quantity, -line.quantity);
       reservation.status = ReservationStatus.COMMITTED;
-      ledger.recordEvents(now);
+      await ledger.commit(now);
       return true;
     });
   }

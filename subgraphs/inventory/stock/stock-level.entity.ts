@@ -8,8 +8,8 @@ import { Warehouse } from '../warehouse/warehouse.entity';
  * `productId` are catalog's ids: there is no product table here (database per
  * service), so no foreign key. A product's default variant has the product's
  * id, so its rows have variantId = productId (as every row stocked before
- * variants existed). productId is kept on every row for product-wide sums and
- * for locking all of a product's stock at once (lockStockLevels).
+ * variants existed). productId is kept on every row for product-wide sums
+ * (product_stock keeps them up to date: see stock/stock-ledger.ts).
  * The checks make overselling impossible at the database level, whatever a
  * concurrent writer does: stock can only be reserved while it is on hand.
  */

@@ -3,7 +3,7 @@ import { badUserInput, notFound } from '../../../lib/errors';
 import { isUuid } from '../../../lib/uuid';
 import type { InventoryContext } from '../inventory.context';
 import { Warehouse } from '../warehouse/warehouse.entity';
-import { lockStockLevels, StockLedger } from './stock-ledger';
+import { lockLevels, StockLedger } from './stock-ledger';
 import { StockLevel } from './stock-level.entity';
 import type { AdjustStockArgs } from './stock-level.inputs';
 import { StockMovementKind } from './stock-movement.entity';
@@ -14,7 +14,7 @@ const MAX_INTEGER = 2_147_483_647;
 export class StockLevelService {
   /**
    * Changes onHand of one stock level (of a variant: the product's default
-   * variant unless variantId names another) under the product's stock locks,
+   * variant unless variantId names another), holding that stock level alone,
    * with its movement and STOCK_CHANGED event in the same transaction.
    * Product and variant ids are catalog's and not checked here: stocking a
    * product or variant before (or without) catalog knowing it is allowed; a
@@ -37,8 +37,8 @@ export class StockLevelService {
     await this.ensureStockLevel(ctx, productId, variantId, warehouse, args.delta);
     const now = new Date();
     return ctx.em.transactional(async (tx) => {
-      const levels = await lockStockLevels(tx, [productId]);
-      const level = levels.find((l) => l.variantId === variantId && l.warehouse.id === warehouse.id)!;
+      // ensureStockLevel made it; stock levels are never deleted.
+      const [level] = await lockLevels(tx, [{ variantId, warehouseId: warehouse.id }]);
       const onHand = level.onHand + args.delta;
       if (onHand < level.reserved) {
         throw badUserInput(
@@ -47,18 +47,18 @@ export class StockLevelService {
         );
       }
       if (onHand > MAX_INTEGER) throw badUserInput(`A stock level holds at most ${MAX_INTEGER} units`, { argumentName: 'delta' });
-      const ledger = new StockLedger(tx, levels, { actorId: ctx.viewer?.id ?? null, orderId: null, reason });
+      const ledger = new StockLedger(tx, { actorId: ctx.viewer?.id ?? null, orderId: null, reason });
       ledger.move(level, StockMovementKind.ADJUSTMENT, args.delta, 0);
-      ledger.recordEvents(now);
-      return level;
+      await ledger.commit(now);
+      return tx.findOneOrFail(StockLevel, { id: level.id }, { refresh: true });
     });
   }
 
   /**
    * A variant stocked in a new warehouse gets its (empty) stock level in its
-   * own committed statement before the locking transaction: rows inserted
-   * inside it would be invisible to concurrent lockers, whose availability
-   * sums would then miss them. An empty level changes no figure. Rows never
+   * own committed statement before the changing transaction (stock_level's
+   * trigger gives its product a product_stock row, if it has none, in the
+   * same statement). An empty level changes no figure. Rows never
    * move between products, so a variant's product is settled by its first row.
    */
   private async ensureStockLevel(ctx: InventoryContext, productId: string, variantId: string, warehouse: Warehouse, delta: number): Promise<void> {
