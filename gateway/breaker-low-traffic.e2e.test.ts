@@ -52,7 +52,7 @@ describe('circuit breaker: one sequential client and a frozen subgraph', () => {
   const gatewayUrl = () => `http://127.0.0.1:${deployment.ports.gateway}`;
   const stock = () => postGraphQL(`${gatewayUrl()}/graphql`, STOCK, { id: product.id });
   const metrics = async () => (await fetch(`${gatewayUrl()}/metrics`)).text();
-  const inventoryGauge = async () => /subgraph_circuit_breaker_state\{subgraph="inventory",state="([a-z-]+)"\} 1/.exec(await metrics())?.[1];
+  const inventoryGauge = async () => /subgraph_circuit_breaker_state\{subgraph="inventory",scope="queries",state="([a-z-]+)"\} 1/.exec(await metrics())?.[1];
   const codes = (result: GraphQLResult) => (result.errors ?? []).map((error) => error.extensions?.code);
 
   async function ready(): Promise<{ status: number; breakers: Record<string, string> }> {
@@ -119,9 +119,9 @@ describe('circuit breaker: one sequential client and a frozen subgraph', () => {
     // The breaker says so: gauge, counters, /ready and one warning naming the rule.
     expect(await inventoryGauge()).toBe('open');
     const text = await metrics();
-    expect(text).toContain('subgraph_circuit_breaker_transitions_total{subgraph="inventory",state="open"} 1');
-    expect(text).toContain('subgraph_call_failures_total{subgraph="inventory",reason="timeout"} 5');
-    expect(text).toContain('subgraph_call_failures_total{subgraph="inventory",reason="circuit-open"} 1');
+    expect(text).toContain('subgraph_circuit_breaker_transitions_total{subgraph="inventory",scope="queries",state="open"} 1');
+    expect(text).toContain('subgraph_call_failures_total{subgraph="inventory",scope="queries",reason="timeout"} 5');
+    expect(text).toContain('subgraph_call_failures_total{subgraph="inventory",scope="queries",reason="circuit-open"} 1');
     const whileFrozen = await ready();
     expect(whileFrozen.status).toBe(503);
     expect(whileFrozen.breakers).toEqual({ users: 'closed', catalog: 'closed', inventory: 'open', cart: 'closed', orders: 'closed' });

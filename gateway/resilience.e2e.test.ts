@@ -138,8 +138,8 @@ describe('resilience: a subgraph killed or frozen under load', () => {
     await sleep(1_500);
 
     // The breaker opened and says so: the counter, the gauge, /ready and a log line.
-    expect(await metrics()).toMatch(/subgraph_circuit_breaker_transitions_total\{subgraph="catalog",state="open"\} [1-9]/);
-    await eventually(async () => (await metrics()).includes('subgraph_circuit_breaker_state{subgraph="catalog",state="open"} 1'), 3_000, 'the gauge shows catalog open');
+    expect(await metrics()).toMatch(/subgraph_circuit_breaker_transitions_total\{subgraph="catalog",scope="queries",state="open"\} [1-9]/);
+    await eventually(async () => (await metrics()).includes('subgraph_circuit_breaker_state{subgraph="catalog",scope="queries",state="open"} 1'), 3_000, 'the gauge shows catalog open');
     const whileDown = await eventually(async () => {
       const answer = await ready();
       return answer.body.breakers?.catalog === 'open' && answer;
@@ -193,7 +193,7 @@ describe('resilience: a subgraph killed or frozen under load', () => {
     expect(service('gateway').child.pid).toBe(gatewayPid);
     // Sibling calls have breakers of their own, on each subgraph's /metrics.
     expect(await (await fetch(`http://127.0.0.1:${deployment.ports.cart}/metrics`)).text()).toContain(
-      'subgraph_circuit_breaker_state{caller="cart",subgraph="catalog",state="closed"} 1',
+      'subgraph_circuit_breaker_state{caller="cart",subgraph="catalog",scope="queries",state="closed"} 1',
     );
   }, 30_000);
 

@@ -6,8 +6,8 @@ import { Kind, OperationTypeNode, parse, type DocumentNode, type FragmentDefinit
 import { LRUCache } from 'lru-cache';
 import { Counter, Histogram, type Registry } from 'prom-client';
 import { Agent, Response } from 'undici';
-import { CircuitBreakers, SubgraphCallError } from '../lib/circuit-breaker';
-import { internalHeaders } from '../lib/identity';
+import { breakerScopeOf, CircuitBreakers, QUERIES_SCOPE, SubgraphCallError } from '../lib/circuit-breaker';
+import { internalHeaders, REQUEST_START_HEADER } from '../lib/identity';
 import { callSubgraph, jsonObject, type SubgraphAnswer } from '../lib/subgraph-client';
 import { recordSpanError, trace } from '../lib/tracing';
 import type { Logger } from '../lib/logger';
@@ -22,7 +22,10 @@ export interface SubgraphDataSourceOptions {
   name: string;
   url: string;
   internalSecret: string;
+  /** Connections to the subgraph for query fetches (64). */
   connections?: number;
+  /** Connections of its own for mutation fetches (256): a crowd of slow checkouts never takes the queries' sockets. */
+  mutationConnections?: number;
   /** Longest wait for one fetch. */
   timeoutMs: number;
   /** Longest a whole gateway request may take (from `context.operation.startedAt`); no fetch waits past it. */
@@ -45,6 +48,8 @@ interface FetchScope {
   shareKey?: string;
   /** Set when it joined another fetch's call. */
   joined: boolean;
+  /** Its breaker's scope (breakerScopeOf): `queries`, or the mutation's. */
+  breakerScope: string;
 }
 
 /**
@@ -62,6 +67,8 @@ interface FetchScope {
 export class SubgraphDataSource extends RemoteGraphQLDataSource<GatewayContext> {
   readonly name: string;
   private readonly dispatcher: Agent;
+  /** Mutations' own connections (a bulkhead): queries never wait behind a crowd of them. */
+  private readonly mutationDispatcher: Agent;
   private readonly internalSecret: string;
   private readonly timeoutMs: number;
   private readonly requestDeadlineMs: number;
@@ -83,6 +90,7 @@ export class SubgraphDataSource extends RemoteGraphQLDataSource<GatewayContext> 
     this.fetcher = ((url: string, init: { method?: string; headers?: Record<string, string>; body?: string }) => this.fetchOnce(url, init)) as unknown as Fetcher;
     this.name = options.name;
     this.dispatcher = new Agent({ keepAliveTimeout: 30_000, connections: options.connections ?? 64 });
+    this.mutationDispatcher = new Agent({ keepAliveTimeout: 30_000, connections: options.mutationConnections ?? 256 });
     this.internalSecret = options.internalSecret;
     this.timeoutMs = options.timeoutMs;
     this.requestDeadlineMs = options.requestDeadlineMs;
@@ -94,12 +102,17 @@ export class SubgraphDataSource extends RemoteGraphQLDataSource<GatewayContext> 
   }
 
   override willSendRequest({ request, context }: GraphQLDataSourceProcessOptions<GatewayContext>): void {
-    const headers = internalHeaders(this.internalSecret, context?.viewer ?? null);
+    const headers = internalHeaders(this.internalSecret, context?.viewer ?? null, context?.operation?.receivedAt);
     for (const [name, value] of Object.entries(headers)) request.http?.headers.set(name, value);
   }
 
   override async process(options: GraphQLDataSourceProcessOptions<GatewayContext>): Promise<GatewayGraphQLResponse> {
-    const scope: FetchScope = { timeoutMs: this.timeoutFor(options.context as GatewayContext | undefined), shareKey: this.shareKey(options), joined: false };
+    const scope: FetchScope = {
+      timeoutMs: this.timeoutFor(options.context as GatewayContext | undefined),
+      shareKey: this.shareKey(options),
+      joined: false,
+      breakerScope: this.breakerScope(options),
+    };
     try {
       return await this.fetchScope.run(scope, () => super.process(options));
     } catch (error) {
@@ -139,6 +152,12 @@ export class SubgraphDataSource extends RemoteGraphQLDataSource<GatewayContext> 
     return `${operationName ?? ''}\n${canonicalJson(variables ?? {})}\n${canonicalJson(extensions ?? {})}\n${query}`;
   }
 
+  /** The fetch's breaker scope: its own document's operation (a mutation's root fields), whatever the client's operation. */
+  private breakerScope(options: GraphQLDataSourceProcessOptions<GatewayContext>): string {
+    const document = ('document' in options ? options.document : undefined) ?? this.parsed(options.request.query);
+    return document ? breakerScopeOf(document) : QUERIES_SCOPE;
+  }
+
   /**
    * One fetch: the subgraph's answer (a JSON GraphQL response), or a
    * SubgraphCallError, which process() turns into errors at the fields. An
@@ -164,7 +183,7 @@ export class SubgraphDataSource extends RemoteGraphQLDataSource<GatewayContext> 
     let body: Record<string, unknown> | undefined;
     // Past its deadline, a fetch fails at once (breakers.call) and joins nothing.
     if (!this.inFlight || scope?.shareKey === undefined || timeoutMs <= 0) {
-      exchange = await this.exchange(url, init, timeoutMs);
+      exchange = await this.exchange(url, init, timeoutMs, scope?.breakerScope ?? QUERIES_SCOPE);
       body = exchange.body;
     } else {
       const key = `${headersKey(init.headers)}\n${scope.shareKey}`;
@@ -180,7 +199,7 @@ export class SubgraphDataSource extends RemoteGraphQLDataSource<GatewayContext> 
         // Its own copy: parsing the shared text is about twice as fast as structuredClone of the parsed body.
         body = exchange.body === undefined ? undefined : jsonObject(exchange.text);
       } else {
-        exchange = await this.inFlight.lead(key, timeoutMs, timeoutMs >= this.timeoutMs, () => this.exchange(url, init, timeoutMs));
+        exchange = await this.inFlight.lead(key, timeoutMs, timeoutMs >= this.timeoutMs, () => this.exchange(url, init, timeoutMs, QUERIES_SCOPE));
         body = exchange.body;
       }
     }
@@ -200,13 +219,14 @@ export class SubgraphDataSource extends RemoteGraphQLDataSource<GatewayContext> 
     throw new SubgraphCallError(this.name, 'unreachable', { detail: `HTTP ${exchange.status}` });
   }
 
-  /** One HTTP call, body included, under the subgraph's timeout and breaker. */
-  private exchange(url: string, init: FetchInit, timeoutMs: number): Promise<SubgraphAnswer> {
-    return callSubgraph(this.breakers, this.name, timeoutMs, { url, headers: init.headers, body: init.body, dispatcher: this.dispatcher });
+  /** One HTTP call, body included, under the subgraph's timeout and the scope's breaker, on the scope's connections. */
+  private exchange(url: string, init: FetchInit, timeoutMs: number, breakerScope: string): Promise<SubgraphAnswer> {
+    const dispatcher = breakerScope === QUERIES_SCOPE ? this.dispatcher : this.mutationDispatcher;
+    return callSubgraph(this.breakers, this.name, timeoutMs, { url, headers: init.headers, body: init.body, dispatcher, scope: breakerScope });
   }
 
   async close(): Promise<void> {
-    await this.dispatcher.close();
+    await Promise.all([this.dispatcher.close(), this.mutationDispatcher.close()]);
   }
 
   /** The subgraph's timeout, cut to what is left of the request's deadline. */
@@ -296,6 +316,8 @@ function responseNames(selectionSet: SelectionSetNode, fragments: Map<string, Fr
 function headersKey(headers: Record<string, string> | undefined): string {
   if (!headers) return '';
   return Object.entries(headers)
+    // When each request arrived differs, and does not change what an identical query answers.
+    .filter(([name]) => name.toLowerCase() !== REQUEST_START_HEADER)
     .map(([name, value]) => `${name.toLowerCase()}:${value}`)
     .sort()
     .join('\n');

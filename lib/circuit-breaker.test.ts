@@ -1,6 +1,7 @@
 import pino from 'pino';
 import { Registry } from 'prom-client';
-import { CircuitBreakers, SubgraphCallError } from './circuit-breaker';
+import { parse } from 'graphql';
+import { breakerScopeOf, breakerScopeOfText, CircuitBreakers, QUERIES_SCOPE, SubgraphCallError } from './circuit-breaker';
 import { ErrorCode } from './errors';
 import type { BreakerSettings } from './resilience';
 
@@ -79,8 +80,8 @@ describe('CircuitBreakers', () => {
     const failures = await registry.getSingleMetric('subgraph_call_failures_total')!.get();
     expect(failures.values).toEqual(
       expect.arrayContaining([
-        expect.objectContaining({ labels: { subgraph: 'catalog', reason: 'unreachable' }, value: 4 }),
-        expect.objectContaining({ labels: { subgraph: 'catalog', reason: 'circuit-open' }, value: 1 }),
+        expect.objectContaining({ labels: { subgraph: 'catalog', scope: 'queries', reason: 'unreachable' }, value: 4 }),
+        expect.objectContaining({ labels: { subgraph: 'catalog', scope: 'queries', reason: 'circuit-open' }, value: 1 }),
       ]),
     );
     // Another subgraph's breaker is its own.
@@ -174,13 +175,62 @@ describe('CircuitBreakers', () => {
     const orders = new CircuitBreakers({ settings, services: ['catalog'], registry, caller: 'orders' });
     for (let i = 0; i < 4; i++) await failure(orders.call('catalog', 1_000, refused));
     expect(await registry.getSingleMetricAsString('subgraph_circuit_breaker_state')).toEqual(
-      expect.stringContaining('subgraph_circuit_breaker_state{caller="cart",subgraph="catalog",state="closed"} 1'),
+      expect.stringContaining('subgraph_circuit_breaker_state{caller="cart",subgraph="catalog",scope="queries",state="closed"} 1'),
     );
     expect(await registry.getSingleMetricAsString('subgraph_circuit_breaker_state')).toEqual(
-      expect.stringContaining('subgraph_circuit_breaker_state{caller="orders",subgraph="catalog",state="open"} 1'),
+      expect.stringContaining('subgraph_circuit_breaker_state{caller="orders",subgraph="catalog",scope="queries",state="open"} 1'),
     );
     cart.shutdown();
     orders.shutdown();
+  });
+
+  describe('scopes: one operation\'s trouble stays its own', () => {
+    it('gives each mutation (by root fields) a breaker of its own; queries share the subgraph\'s', () => {
+      expect(breakerScopeOf(parse('{ order(id: 1) { id } }'))).toBe(QUERIES_SCOPE);
+      expect(breakerScopeOf(parse('query($r: [_Any!]!) { _entities(representations: $r) { __typename } }'))).toBe(QUERIES_SCOPE);
+      expect(breakerScopeOf(parse('mutation { checkout(input: {}) { id } }'))).toBe('mutation checkout');
+      expect(breakerScopeOf(parse('mutation { b: cancelOrder(id: 1) { id } checkout(input: {}) { id } c: checkout(input: {}) { id } }'))).toBe('mutation cancelOrder checkout');
+      expect(breakerScopeOfText('mutation R($o: ID!) { reserveStock(orderId: $o, lines: []) }')).toBe('mutation reserveStock');
+      expect(breakerScopeOfText('not graphql {')).toBe(QUERIES_SCOPE);
+    });
+
+    it('opens a mutation\'s breaker without touching the queries\' or another mutation\'s', async () => {
+      const { breakers, registry } = setup();
+      for (let i = 0; i < 4; i++) await failure(breakers.call('orders', 1_000, refused, 'mutation checkout'));
+      expect(breakers.state('orders', 'mutation checkout')).toBe('open');
+      expect(breakers.state('orders')).toBe('closed');
+      expect(breakers.state('orders', 'mutation cancelOrder')).toBe('closed');
+      await expect(breakers.call('orders', 1_000, answered)).resolves.toBe('answer');
+      await expect(breakers.call('orders', 1_000, answered, 'mutation cancelOrder')).resolves.toBe('answer');
+      expect((await failure(breakers.call('orders', 1_000, answered, 'mutation checkout'))).reason).toBe('circuit-open');
+      expect(breakers.states()).toMatchObject({ orders: 'closed', 'orders mutation checkout': 'open', 'orders mutation cancelOrder': 'closed' });
+      expect(await registry.getSingleMetricAsString('subgraph_circuit_breaker_state')).toContain(
+        'subgraph_circuit_breaker_state{subgraph="orders",scope="mutation checkout",state="open"} 1',
+      );
+      breakers.shutdown();
+    });
+
+    it('does not count a timeout while the subgraph answered other calls (slow, not down), but does when nothing answered', async () => {
+      const { breakers } = setup(quiet);
+      const hang = () => new Promise<never>(() => undefined);
+      // Three slow checkouts in a row, each while the subgraph answers a query: it is alive.
+      for (let i = 0; i < 3; i++) {
+        const slow = failure(breakers.call('orders', 800, hang, 'mutation checkout'));
+        jest.advanceTimersByTime(400);
+        await breakers.call('orders', 800, answered);
+        jest.advanceTimersByTime(400);
+        expect((await slow).reason).toBe('timeout');
+      }
+      expect(breakers.state('orders', 'mutation checkout')).toBe('closed');
+      // Three timeouts with no answer from the subgraph at all: it is down for this operation.
+      for (let i = 0; i < 3; i++) {
+        const stuck = failure(breakers.call('orders', 800, hang, 'mutation checkout'));
+        jest.advanceTimersByTime(800);
+        await stuck;
+      }
+      expect(breakers.state('orders', 'mutation checkout')).toBe('open');
+      breakers.shutdown();
+    });
   });
 
   describe('failures in a row open it whatever the rate (consecutiveFailures)', () => {

@@ -1,4 +1,4 @@
-import { GraphQLError } from 'graphql';
+import { GraphQLError, Kind, OperationTypeNode, parse, type DocumentNode } from 'graphql';
 import CircuitBreaker from 'opossum';
 import { Counter, Gauge, type Registry } from 'prom-client';
 import { ErrorCode } from './errors';
@@ -69,12 +69,48 @@ export interface CircuitBreakersOptions {
 
 type Run = () => Promise<unknown>;
 
+/** The scope of every query (and entity) fetch of a subgraph: its breaker is the subgraph's. */
+export const QUERIES_SCOPE = 'queries';
+
+/**
+ * Which breaker (and, at the gateway, which connection pool) a call to a
+ * subgraph belongs to: every query shares the subgraph's `queries` breaker;
+ * a mutation has one of its own per root field set (`mutation checkout`), so
+ * one operation's trouble (checkout under a flash sale) never fails fast the
+ * subgraph's queries or its other mutations.
+ */
+export function breakerScopeOf(document: DocumentNode): string {
+  const operations = document.definitions.filter((definition) => definition.kind === Kind.OPERATION_DEFINITION);
+  if (operations.length !== 1 || operations[0].operation !== OperationTypeNode.MUTATION) return QUERIES_SCOPE;
+  const fields = new Set<string>();
+  for (const selection of operations[0].selectionSet.selections) if (selection.kind === Kind.FIELD) fields.add(selection.name.value);
+  return fields.size === 0 ? QUERIES_SCOPE : `mutation ${[...fields].sort().join(' ')}`;
+}
+
+/** breakerScopeOf for a document's text (the sibling clients' fixed operations), parsed once per text. */
+const scopesOfText = new Map<string, string>();
+export function breakerScopeOfText(query: string): string {
+  let scope = scopesOfText.get(query);
+  if (scope === undefined) {
+    try {
+      scope = breakerScopeOf(parse(query, { noLocation: true }));
+    } catch {
+      scope = QUERIES_SCOPE;
+    }
+    // The texts are the callers' constants: a bound only guards against a caller that builds them.
+    if (scopesOfText.size < 1_000) scopesOfText.set(query, scope);
+  }
+  return scope;
+}
+
 const STATES: readonly BreakerState[] = ['closed', 'open', 'half-open'];
 
 /**
- * One circuit breaker per subgraph (opossum), shared by everything in a
- * process that calls that subgraph: the gateway's data sources, or a
- * service's sibling clients. `call` runs one call under the service's timeout
+ * Circuit breakers (opossum) per subgraph and scope, shared by everything in
+ * a process that calls that subgraph: the gateway's data sources, or a
+ * service's sibling clients. A subgraph's queries share one breaker; each
+ * mutation has its own (breakerScopeOf), so a crowd of slow checkouts cannot
+ * fail fast the subgraph's queries or its other mutations. `call` runs one call under the service's timeout
  * and breaker: a timeout or a transport failure counts as a failure; after
  * enough of them (BreakerSettings) the breaker opens and calls fail at once
  * with SUBGRAPH_UNAVAILABLE without being sent; after the reset timeout one
@@ -89,7 +125,12 @@ const STATES: readonly BreakerState[] = ['closed', 'open', 'half-open'];
  * lib/resilience.ts).
  */
 export class CircuitBreakers {
+  /** By `service` for the queries scope, `service scope` for the others. */
   private readonly breakers = new Map<string, CircuitBreaker<[Run], unknown>>();
+  /** When each service last answered a call (any scope): a service that answers others is alive, however slow one call is. */
+  private readonly lastAnswerAt = new Map<string, number>();
+  /** Timeouts of calls during which their service answered others: not counted against its breaker. */
+  private readonly slowButAlive = new WeakSet<object>();
   private readonly metrics?: ReturnType<typeof breakerMetrics>;
   private readonly callerLabel: { caller?: string };
 
@@ -99,13 +140,13 @@ export class CircuitBreakers {
     for (const service of options.services ?? []) this.breakerFor(service);
   }
 
-  /** Every breaker's state, by service. */
+  /** Every breaker's state: by service for its queries, `service scope` for a mutation's. */
   states(): Record<string, BreakerState> {
-    return Object.fromEntries([...this.breakers].map(([service, breaker]) => [service, stateOf(breaker)]));
+    return Object.fromEntries([...this.breakers].map(([key, breaker]) => [key, stateOf(breaker)]));
   }
 
-  state(service: string): BreakerState {
-    return stateOf(this.breakerFor(service));
+  state(service: string, scope: string = QUERIES_SCOPE): BreakerState {
+    return stateOf(this.breakerFor(service, scope));
   }
 
   /**
@@ -114,15 +155,28 @@ export class CircuitBreakers {
    * even if the action ignores it) under the service's breaker. Rejects with
    * a SubgraphCallError when there is no answer; an action's own
    * SubgraphCallError (a 5xx it saw, say) passes through as the failure.
+   * `scope` picks the breaker (breakerScopeOf). A call that times out while
+   * its service answered other calls is slow, not down: it fails, but does
+   * not count against the breaker (opossum's errorFilter).
    */
-  async call<T>(service: string, timeoutMs: number, action: (signal: AbortSignal) => Promise<T>): Promise<T> {
+  async call<T>(service: string, timeoutMs: number, action: (signal: AbortSignal) => Promise<T>, scope: string = QUERIES_SCOPE): Promise<T> {
     if (timeoutMs <= 0) {
-      this.metrics?.failures.inc({ ...this.callerLabel, subgraph: service, reason: 'deadline' });
+      this.metrics?.failures.inc({ ...this.callerLabel, subgraph: service, scope, reason: 'deadline' });
       throw new SubgraphCallError(service, 'deadline');
     }
-    const breaker = this.breakerFor(service);
+    const breaker = this.breakerFor(service, scope);
+    const startedAt = Date.now();
     try {
-      return (await breaker.fire(() => withTimeout(service, timeoutMs, action))) as T;
+      return (await breaker.fire(async () => {
+        try {
+          const answer = await withTimeout(service, timeoutMs, action);
+          this.lastAnswerAt.set(service, Date.now());
+          return answer;
+        } catch (error) {
+          if (error instanceof SubgraphCallError && error.reason === 'timeout' && (this.lastAnswerAt.get(service) ?? 0) > startedAt) this.slowButAlive.add(error);
+          throw error;
+        }
+      })) as T;
     } catch (error) {
       const failure =
         error instanceof SubgraphCallError
@@ -130,7 +184,7 @@ export class CircuitBreakers {
           : CircuitBreaker.isOurError(error as Error)
             ? new SubgraphCallError(service, 'circuit-open')
             : new SubgraphCallError(service, 'unreachable', { detail: error });
-      this.metrics?.failures.inc({ ...this.callerLabel, subgraph: service, reason: failure.reason });
+      this.metrics?.failures.inc({ ...this.callerLabel, subgraph: service, scope, reason: failure.reason });
       throw failure;
     }
   }
@@ -140,12 +194,16 @@ export class CircuitBreakers {
     for (const breaker of this.breakers.values()) breaker.shutdown();
   }
 
-  private breakerFor(service: string): CircuitBreaker<[Run], unknown> {
-    const existing = this.breakers.get(service);
+  private breakerFor(service: string, scope: string = QUERIES_SCOPE): CircuitBreaker<[Run], unknown> {
+    const key = scope === QUERIES_SCOPE ? service : `${service} ${scope}`;
+    const existing = this.breakers.get(key);
     if (existing) return existing;
     const { settings } = this.options;
+    const name = key;
     const breaker = new CircuitBreaker<[Run], unknown>((run) => run(), {
-      name: service,
+      name,
+      // Slow but alive (see call): failed for the caller, not for the breaker.
+      errorFilter: (error: unknown) => typeof error === 'object' && error !== null && this.slowButAlive.has(error),
       timeout: false, // each call has its own timeout (withTimeout), which aborts the request
       errorThresholdPercentage: settings.errorThresholdPercentage,
       volumeThreshold: settings.volumeThreshold,
@@ -155,28 +213,29 @@ export class CircuitBreakers {
       rollingPercentilesEnabled: false,
       enableSnapshots: false,
     });
-    this.breakers.set(service, breaker);
+    this.breakers.set(key, breaker);
+    const labels = { subgraph: service, scope };
     let current: BreakerState = 'closed';
     // Which rule opened it, for the log line (set just before our own open()).
     let openedBy: 'error-rate' | 'consecutive-failures' = 'error-rate';
     const changeTo = (next: BreakerState) => {
       const previous = current;
       current = next;
-      this.publish(service, next);
-      this.metrics?.transitions.inc({ ...this.callerLabel, subgraph: service, state: next });
-      const facts = { subgraph: service, from: previous, to: next };
+      this.publish(labels, next);
+      this.metrics?.transitions.inc({ ...this.callerLabel, ...labels, state: next });
+      const facts = { ...labels, from: previous, to: next };
       if (next === 'open') {
         // A failed half-open probe reopens it whichever rule opened it first.
         const rule = previous === 'half-open' ? 'failed-probe' : openedBy;
         openedBy = 'error-rate';
         this.options.logger?.warn(
           { ...facts, rule, resetTimeoutMs: settings.resetTimeoutMs },
-          `circuit breaker of ${service} opened: calls fail fast for ${settings.resetTimeoutMs} ms`,
+          `circuit breaker of ${name} opened: calls fail fast for ${settings.resetTimeoutMs} ms`,
         );
       } else if (next === 'half-open') {
-        this.options.logger?.info(facts, `circuit breaker of ${service} half-open: one probe call goes through`);
+        this.options.logger?.info(facts, `circuit breaker of ${name} half-open: one probe call goes through`);
       } else {
-        this.options.logger?.info(facts, `circuit breaker of ${service} closed: calls go through again`);
+        this.options.logger?.info(facts, `circuit breaker of ${name} closed: calls go through again`);
       }
     };
     breaker.on('open', () => changeTo('open'));
@@ -216,12 +275,12 @@ export class CircuitBreakers {
         breaker.open();
       });
     }
-    this.publish(service, 'closed');
+    this.publish(labels, 'closed');
     return breaker;
   }
 
-  private publish(service: string, state: BreakerState): void {
-    for (const candidate of STATES) this.metrics?.state.set({ ...this.callerLabel, subgraph: service, state: candidate }, candidate === state ? 1 : 0);
+  private publish(labels: { subgraph: string; scope: string }, state: BreakerState): void {
+    for (const candidate of STATES) this.metrics?.state.set({ ...this.callerLabel, ...labels, state: candidate }, candidate === state ? 1 : 0);
   }
 }
 
@@ -257,7 +316,7 @@ async function withTimeout<T>(service: string, timeoutMs: number, action: (signa
   }
 }
 
-type BreakerLabel = 'caller' | 'subgraph' | 'state' | 'reason';
+type BreakerLabel = 'caller' | 'subgraph' | 'scope' | 'state' | 'reason';
 
 function breakerMetrics(registry: Registry, withCaller: boolean) {
   const existing = <M>(name: string) => registry.getSingleMetric(name) as M | undefined;
@@ -267,8 +326,8 @@ function breakerMetrics(registry: Registry, withCaller: boolean) {
       existing<Gauge<BreakerLabel>>('subgraph_circuit_breaker_state') ??
       new Gauge<BreakerLabel>({
         name: 'subgraph_circuit_breaker_state',
-        help: 'Circuit breaker of each subgraph: 1 for its current state (closed, open, half-open), 0 for the others',
-        labelNames: labels('subgraph', 'state'),
+        help: 'Circuit breaker of each subgraph and scope (queries, or one mutation): 1 for its current state (closed, open, half-open), 0 for the others',
+        labelNames: labels('subgraph', 'scope', 'state'),
         registers: [registry],
       }),
     transitions:
@@ -276,7 +335,7 @@ function breakerMetrics(registry: Registry, withCaller: boolean) {
       new Counter<BreakerLabel>({
         name: 'subgraph_circuit_breaker_transitions_total',
         help: 'State changes of the circuit breaker of each subgraph, by the state entered',
-        labelNames: labels('subgraph', 'state'),
+        labelNames: labels('subgraph', 'scope', 'state'),
         registers: [registry],
       }),
     failures:
@@ -284,7 +343,7 @@ function breakerMetrics(registry: Registry, withCaller: boolean) {
       new Counter<BreakerLabel>({
         name: 'subgraph_call_failures_total',
         help: 'Calls to a subgraph without an answer, by reason (timeout, deadline, unreachable, circuit-open)',
-        labelNames: labels('subgraph', 'reason'),
+        labelNames: labels('subgraph', 'scope', 'reason'),
         registers: [registry],
       }),
   };

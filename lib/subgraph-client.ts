@@ -2,7 +2,7 @@ import DataLoader from 'dataloader';
 import { GraphQLError, type GraphQLFormattedError } from 'graphql';
 import type { Registry } from 'prom-client';
 import { Agent, fetch, type Headers } from 'undici';
-import { CircuitBreakers, SubgraphCallError } from './circuit-breaker';
+import { breakerScopeOfText, CircuitBreakers, SubgraphCallError } from './circuit-breaker';
 import { internalHeaders, type Viewer } from './identity';
 import type { Logger } from './logger';
 import { defaultResilienceConfig, siblingTimeoutMs, type ResilienceConfig } from './resilience';
@@ -28,6 +28,8 @@ export interface SubgraphCall {
   headers?: Record<string, string>;
   body?: string;
   dispatcher: Agent;
+  /** The breaker the call counts with (breakerScopeOf): the subgraph's queries' unless it is a mutation. */
+  scope?: string;
 }
 
 /**
@@ -61,7 +63,7 @@ function send(breakers: CircuitBreakers, service: string, timeoutMs: number, cal
     const body = response.headers.get('content-type')?.includes('json') ? jsonObject(text) : undefined;
     if (response.ok && !body) throw new SubgraphCallError(service, 'unreachable', { detail: `HTTP ${response.status} without a JSON body` });
     return { status: response.status, headers: response.headers, text, body };
-  });
+  }, call.scope);
 }
 
 /** `text` parsed when it is a JSON object; undefined otherwise. */
@@ -110,6 +112,7 @@ export class SubgraphClient {
       headers: { 'content-type': 'application/json', ...internalHeaders(this.internalSecret, viewer) },
       body: JSON.stringify({ query, variables }),
       dispatcher: this.dispatcher,
+      scope: breakerScopeOfText(query),
     });
     // Not a GraphQL answer at all (a refusal's text page): the callee cannot serve us.
     if (!answer.body) throw new SubgraphCallError(this.serviceName, 'unreachable', { detail: `HTTP ${answer.status} without a JSON body` });
