@@ -12,22 +12,10 @@ import { runMain } from '../lib/entry-point';
 import { freePort } from '../lib/http';
 import { Role } from '../lib/identity';
 import { repoRoot, schemaDir } from '../lib/paths';
-import { SUBGRAPH_NAMES } from '../lib/subgraph-names';
 import { createAgent, percentile, runLoad, send, type LoadResult, type Target } from './bench/load';
 import { startOtlpReceiver, type OtlpReceiver } from './bench/otlp-receiver';
-import {
-  CLOCK_TICKS,
-  cpuMsOfCommand,
-  cpuMsOfTrees,
-  exitCodeOf,
-  processTree,
-  redisServerInstalled,
-  startNodeService,
-  startRedisServer,
-  startService,
-  waitUntil,
-  type Service,
-} from './processes';
+import { cleanUpOnSignals, SplitDeployment } from './bench/split-deployment';
+import { CLOCK_TICKS, cpuMsOfCommand, cpuMsOfTrees, processTree, startService, waitUntil, type Service } from './processes';
 import {
   listPage,
   MIX_WEIGHTS,
@@ -198,8 +186,7 @@ async function main(): Promise<void> {
     process.exit(2);
   }
 
-  const services: Service[] = [];
-  let redis: Service | undefined;
+  const deployment = new SplitDeployment();
   let hive: Service | undefined;
   let tempDir: string | undefined;
   let pg: Client | undefined;
@@ -212,18 +199,11 @@ async function main(): Promise<void> {
       await pg?.end().catch(() => undefined);
       await hive?.stop().catch(() => undefined);
       // The gateways first, then the subgraphs, then Redis.
-      await Promise.all(services.filter((service) => service.name.startsWith('gateway')).map((service) => service.stop().catch(() => undefined)));
-      await Promise.all(services.map((service) => service.stop().catch(() => undefined)));
-      await redis?.stop().catch(() => undefined);
+      await deployment.stop();
       await otlp?.close().catch(() => undefined);
       if (tempDir) rmSync(tempDir, { recursive: true, force: true });
     })());
-  const onSignal = () => {
-    log('interrupted: stopping every process this benchmark started');
-    void cleanUp().finally(() => process.exit(130));
-  };
-  process.once('SIGINT', onSignal);
-  process.once('SIGTERM', onSignal);
+  cleanUpOnSignals(cleanUp, log);
 
   try {
     const internalSecret = options.target ? (process.env.INTERNAL_SECRET ?? 'development-internal-secret') : randomBytes(32).toString('hex');
@@ -239,63 +219,34 @@ async function main(): Promise<void> {
       ourGateways.push({ name: 'ours', url: options.target, pids: [] });
       log(`our gateway: ${options.target} (running; its CPU is not measured)`);
     } else {
-      let redisUrl = process.env.REDIS_URL;
-      if (redisUrl) {
-        log(`Redis: ${redisUrl.replace(/\/\/([^:@/]*):[^@/]*@/, '//$1:***@')} (REDIS_URL)`);
-      } else {
-        if (!redisServerInstalled()) {
-          log('REDIS_URL is not set and no redis-server binary is on PATH: the subgraphs that publish events need Redis when run as separate processes; set REDIS_URL or install redis-server');
-          process.exit(2);
-        }
-        const port = await freePort();
-        redis = startRedisServer(port);
-        redisUrl = `redis://${HOST}:${port}`;
-        log(`Redis: private redis-server on ${HOST}:${port} (REDIS_URL not set)`);
-      }
-      for (const name of SUBGRAPH_NAMES) subgraphPorts[name] = await freePort();
-      if (options.tracing === 'on') {
-        otlp = await startOtlpReceiver(HOST, await freePort());
-        log(`tracing: every service exports every trace (OTEL_TRACES_SAMPLER=always_on) to an OTLP receiver in this process, ${otlp.url}/v1/traces`);
-      }
-      const env: Record<string, string> = {
-        NODE_ENV: 'production',
-        ...(otlp ? { OTEL_EXPORTER_OTLP_ENDPOINT: otlp.url, OTEL_TRACES_SAMPLER: 'always_on' } : {}),
-        DATABASE_URL: serverUrl!,
-        DATABASE_NAME_PREFIX: DATABASE_PREFIX,
-        REDIS_URL: redisUrl,
-        INTERNAL_SECRET: internalSecret,
-        JWT_SECRET: jwtSecret,
-        HOST,
-        ...Object.fromEntries(SUBGRAPH_NAMES.map((name) => [`${name.toUpperCase()}_URL`, `http://${HOST}:${subgraphPorts[name]}/graphql`])),
-      };
-      log(`database: ${serverUrl!.replace(/\/\/([^:@/]*):[^@/]*@/, '//$1:***@')} (DATABASE_URL), databases ${DATABASE_PREFIX}_<subgraph>`);
-      const startedAt = Date.now();
-      log('  seeding (dist/scripts/seed.js: create, migrate, demo data; idempotent)');
-      const seed = startNodeService('seed', 'dist/scripts/seed.js', env);
-      const seeded = await exitCodeOf(seed, 120_000);
-      if (seeded !== 0) throw new Error(`seeding failed (exit ${seeded}):\n${seed.output()}`);
-      const healthy = (port: number) => async () => (await fetch(`http://${HOST}:${port}/health`)).ok;
-      await Promise.all(
-        SUBGRAPH_NAMES.map(async (name) => {
-          const service = startNodeService(name, `dist/subgraphs/${name}/main.js`, { ...env, PORT: String(subgraphPorts[name]) });
-          services.push(service);
-          await waitUntil(service, 'healthy', healthy(subgraphPorts[name]), 30_000);
-        }),
-      );
-      log(`  subgraphs up: ${SUBGRAPH_NAMES.map((name) => `${name} :${subgraphPorts[name]}`).join(', ')}`);
+      await deployment.startSubgraphs({
+        serverUrl: serverUrl!,
+        databasePrefix: DATABASE_PREFIX,
+        internalSecret,
+        jwtSecret,
+        host: HOST,
+        log,
+        extraEnv: async (): Promise<Record<string, string>> => {
+          if (options.tracing !== 'on') return {};
+          otlp = await startOtlpReceiver(HOST, await freePort());
+          log(`tracing: every service exports every trace (OTEL_TRACES_SAMPLER=always_on) to an OTLP receiver in this process, ${otlp.url}/v1/traces`);
+          return { OTEL_EXPORTER_OTLP_ENDPOINT: otlp.url, OTEL_TRACES_SAMPLER: 'always_on' };
+        },
+      });
+      Object.assign(subgraphPorts, deployment.subgraphPorts);
       const variants: ('off' | 'on')[] = options.cache === 'both' ? ['off', 'on'] : [options.cache];
       for (const cache of variants) {
-        const port = await freePort();
         const name = variants.length > 1 ? `ours, cache ${cache}` : 'ours';
-        const gateway = startNodeService(`gateway-cache-${cache}`, 'dist/gateway/main.js', { ...env, PORT: String(port), RATE_LIMIT_MODE: 'off', RESPONSE_CACHE: String(cache === 'on') });
-        services.push(gateway);
-        await waitUntil(gateway, 'healthy', healthy(port), 30_000);
-        ourGateways.push({ name, url: `http://${HOST}:${port}/graphql`, pids: [gateway.child.pid!] });
-        log(`${name}: http://${HOST}:${port}/graphql (dist/gateway/main.js, NODE_ENV=production, RATE_LIMIT_MODE=off, RESPONSE_CACHE=${cache === 'on'})`);
+        const gateway = await deployment.startGateway({
+          service: `gateway-cache-${cache}`,
+          env: { RESPONSE_CACHE: String(cache === 'on') },
+          describe: (url) => `${name}: ${url} (dist/gateway/main.js, NODE_ENV=production, RATE_LIMIT_MODE=off, RESPONSE_CACHE=${cache === 'on'})`,
+        });
+        ourGateways.push({ name, url: gateway.url, pids: [gateway.service.child.pid!] });
       }
-      subgraphPids = services.filter((service) => !service.name.startsWith('gateway')).map((service) => service.child.pid!);
-      for (const service of services) if (!service.name.startsWith('gateway')) subgraphPidByName[service.name] = service.child.pid!;
-      log(`  all up in ${((Date.now() - startedAt) / 1000).toFixed(1)} s`);
+      subgraphPids = deployment.subgraphServices().map((service) => service.child.pid!);
+      for (const service of deployment.subgraphServices()) subgraphPidByName[service.name] = service.child.pid!;
+      log(`  all up in ${((Date.now() - deployment.seedStartedAt) / 1000).toFixed(1)} s`);
     }
 
     const headers = { 'content-type': 'application/json', 'x-internal-secret': internalSecret };
