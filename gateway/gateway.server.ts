@@ -41,6 +41,7 @@ import { useDocumentLimits } from './plugins/document-limits';
 import { useOperationLimits } from './plugins/operation-limits';
 import { useOperationLog } from './plugins/operation-log';
 import { useRateLimit } from './plugins/rate-limit';
+import { useRetryAfter } from './plugins/retry-after';
 import { useValidation } from './plugins/validation';
 import { useResponseCache } from './response-cache/response-cache.plugin';
 import { SubgraphDataSource } from './subgraph-data-source';
@@ -134,6 +135,7 @@ export async function createGateway(config: GatewayConfig, logger: Logger, deps:
   const pipeline = new AdmissionPipeline(
     [
       useOperationLog({ logger, metrics, accessLog: config.accessLog }),
+      useRetryAfter(),
       documentLimits,
       useClientIdentity({ config: config.clientIdentity, apiKeys: persistedQueries.apiKeys, metrics, logger }),
       usePersistedQueries({

@@ -41,6 +41,8 @@ export const ErrorCode = {
   // Discount codes (cart applies them, checkout redeems them).
   DISCOUNT_CODE_INVALID: 'DISCOUNT_CODE_INVALID',
   DISCOUNT_CODE_LIMIT_REACHED: 'DISCOUNT_CODE_LIMIT_REACHED',
+  // Checkout's admission: too many buyers of one product at once (Retry-After says when to come back).
+  CHECKOUT_BUSY: 'CHECKOUT_BUSY',
 } as const;
 
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];

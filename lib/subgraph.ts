@@ -15,7 +15,7 @@ import { ErrorCode } from './errors';
 import { buildFederatedSchema, type SchemaSpec } from './federation-schema';
 import { errorFormatter } from './format-error';
 import { listen, type ListeningServer } from './http';
-import { forwardedViewer, hasInternalCredential, INTERNAL_SECRET_HEADER, VIEWER_HEADER, type Viewer } from './identity';
+import { forwardedRequestStart, forwardedViewer, hasInternalCredential, INTERNAL_SECRET_HEADER, VIEWER_HEADER, type Viewer } from './identity';
 import { createLogger, type Logger } from './logger';
 import type { BackgroundTask } from './periodic-task';
 import { stopOnSignals } from './entry-point';
@@ -57,6 +57,8 @@ export interface SubgraphContext<Loaders = unknown, Config = unknown> {
   events: EventBus;
   /** The time (ISO 8601) of the event a subscription is resolving, set before each event. */
   eventTime?: string;
+  /** When the client's request reached the gateway (ms since epoch; forwarded, else when this subgraph received it): where time budgets start. */
+  requestStartedAt: number;
 }
 
 /** Process-wide settings a resolver or service may need. */
@@ -158,9 +160,9 @@ export async function createSubgraphServer<Loaders, Config>(definition: Subgraph
   const formatError = errorFormatter(log, settings.production);
   collectProcessMetrics(register);
   const metrics = new SubgraphMetrics(definition.name, { orm: deps.orm, outbox: definition.publishesEvents === true });
-  const contextFor = (viewer: Viewer | null): SubgraphContext<Loaders, Config> => {
+  const contextFor = (viewer: Viewer | null, requestStartedAt = Date.now()): SubgraphContext<Loaders, Config> => {
     const em = deps.orm.em.fork();
-    return { em, viewer, loaders: definition.createLoaders(em, { viewer, clients: deps.clients }), log, clients: deps.clients, settings, config, events: deps.events };
+    return { em, viewer, loaders: definition.createLoaders(em, { viewer, clients: deps.clients }), log, clients: deps.clients, settings, config, events: deps.events, requestStartedAt };
   };
   const apollo = new ApolloServer<SubgraphContext<Loaders, Config>>({
     schema,
@@ -228,7 +230,7 @@ export async function createSubgraphServer<Loaders, Config>(definition: Subgraph
     express.json({ limit: '2mb' }),
     graphqlOperationSpan(definition.name),
     expressMiddleware(apollo, {
-      context: async ({ req }) => contextFor(forwardedViewer(req.headers)),
+      context: async ({ req }) => contextFor(forwardedViewer(req.headers), forwardedRequestStart(req.headers)),
     }),
   );
 

@@ -55,6 +55,8 @@ export interface TestSubgraphOptions {
   events?: EventBus;
   /** Start on the database another test subgraph of this worker uses, as a second replica would (default: a fresh one). */
   sharedDatabase?: boolean;
+  /** Settings of the subgraph's own (its definition's `env`), as the environment would give them. */
+  env?: Record<string, string>;
 }
 
 export async function startTestSubgraph(definition: SubgraphDefinition<any, any>, options: TestSubgraphOptions = {}): Promise<TestSubgraph> {
@@ -68,7 +70,7 @@ export async function startTestSubgraph(definition: SubgraphDefinition<any, any>
     internalSecret: TEST_INTERNAL_SECRET,
     production: options.production ?? false,
     // Users signs access tokens with the key the tests verify them with.
-    env: { ...process.env, JWT_SECRET: TEST_JWT_SECRET },
+    env: { ...process.env, JWT_SECRET: TEST_JWT_SECRET, ...options.env },
     subgraphUrls: options.subgraphUrls,
     backgroundTasks: options.backgroundTasks ?? false,
     logger,

@@ -62,6 +62,8 @@ export type CacheStatus = 'HIT' | 'MISS' | 'BYPASS';
  */
 export class GatewayOperation {
   readonly startedAt = process.hrtime.bigint();
+  /** The same moment as a wall-clock time (ms since epoch), forwarded to subgraphs (REQUEST_START_HEADER) so their time budgets start where the client's did. */
+  readonly receivedAt = Date.now();
   readonly transport: Transport;
   /** The request's GraphQL fields once checked for shape. */
   operationName?: string;

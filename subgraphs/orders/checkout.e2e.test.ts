@@ -127,7 +127,15 @@ describe('checkout through the gateway', () => {
    * which is slowness, not what these tests look at. The services of this
    * suite read these when they start.
    */
-  const PATIENT_TIMEOUTS = { SUBGRAPH_TIMEOUT_MS: '20000', SIBLING_TIMEOUT_MS: '15000', REQUEST_DEADLINE_MS: '25000' };
+  const PATIENT_TIMEOUTS = {
+    SUBGRAPH_TIMEOUT_MS: '20000',
+    SIBLING_TIMEOUT_MS: '15000',
+    REQUEST_DEADLINE_MS: '25000',
+    // Checkout's own budgets likewise (its admission and answer times are flash-sale.e2e.test.ts's subject).
+    CHECKOUT_QUEUE_WAIT_MS: '15000',
+    CHECKOUT_ANSWER_MS: '15000',
+    CHECKOUT_PLACE_BY_MS: '18000',
+  };
   const savedEnv = Object.fromEntries(Object.keys(PATIENT_TIMEOUTS).map((name) => [name, process.env[name]]));
 
   beforeAll(async () => {

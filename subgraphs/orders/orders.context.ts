@@ -1,7 +1,8 @@
 import type { SubgraphContext } from '../../lib/subgraph';
+import type { OrdersConfig } from './orders.config';
 import type { OrdersLoaders } from './orders.loaders';
 
-export type OrdersContext = SubgraphContext<OrdersLoaders>;
+export type OrdersContext = SubgraphContext<OrdersLoaders, OrdersConfig>;
 
 /**
  * What the checkout saga and its recovery need: a request provides it, and so

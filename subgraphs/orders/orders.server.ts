@@ -11,7 +11,8 @@ import { PostalAddress } from '../../lib/address';
 import { OutboxEvent } from '../../lib/outbox';
 import { Payment, PaymentRefund } from './payment/payment.entity';
 import { DiscountRedemption } from './discount/discount-redemption.entity';
-import { orderRecoverySettings, startOrderRecovery, type OrderRecoveryConfig } from './recovery/order-recovery';
+import { startOrderRecovery } from './recovery/order-recovery';
+import { ordersSettings, type OrdersConfig } from './orders.config';
 import type { OrdersContext } from './orders.context';
 import { createOrdersLoaders, type OrdersLoaders } from './orders.loaders';
 import { seedOrders } from './orders.seed';
@@ -20,9 +21,9 @@ import { UserOrders } from './user/user.type';
 
 const orderService = new OrderService();
 
-export const ordersSubgraph: SubgraphDefinition<OrdersLoaders, OrderRecoveryConfig> = {
+export const ordersSubgraph: SubgraphDefinition<OrdersLoaders, OrdersConfig> = {
   name: 'orders',
-  env: orderRecoverySettings,
+  env: ordersSettings,
   database: { name: 'orders', entities: [Order, OrderItem, OrderStatusEvent, PostalAddress, Payment, PaymentRefund, DiscountRedemption, OutboxEvent], migrations: ordersMigrations },
   resolvers: [OrderResolver, OrderItemResolver, UserOrdersResolver],
   referenceResolvers: {

@@ -120,7 +120,7 @@ export class CheckoutSteps {
    * DISCOUNT_CODE_LIMIT_REACHED, writing nothing, when the quote's code has
    * been used as often as it may.
    */
-  async place(em: EntityManager, placing: PlaceOrder): Promise<Order> {
+  async place(em: EntityManager, placing: PlaceOrder, beforeCommit?: () => void): Promise<Order> {
     const { quote } = placing;
     const method = quote.shippingMethod;
     return em.transactional(async (tx) => {
@@ -164,6 +164,8 @@ export class CheckoutSteps {
         await this.discounts.redeem(tx, quote.discount, { order, userId: placing.userId, amount: quote.discounts, currency: quote.currency });
       }
       this.statuses.recordPlaced(tx, order);
+      // Last before the commit: may still refuse (throwing rolls everything back).
+      beforeCommit?.();
       return order;
     });
   }

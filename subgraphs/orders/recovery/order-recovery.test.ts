@@ -1,5 +1,5 @@
 import { ConfigError, readEnv } from '../../../lib/config';
-import { orderRecoveryEnv } from './order-recovery';
+import { orderRecoveryEnv } from './order-recovery.config';
 
 describe('orders recovery configuration', () => {
   it('runs every 30 s and settles PENDING orders after a minute by default', () => {

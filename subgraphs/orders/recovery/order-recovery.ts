@@ -1,4 +1,3 @@
-import { envSettings, milliseconds } from '../../../lib/config';
 import { quietWhileStopping, startPeriodicTask, type BackgroundTask } from '../../../lib/periodic-task';
 import type { BackgroundTaskContext } from '../../../lib/subgraph';
 import { CheckoutSteps } from '../checkout/checkout-steps';
@@ -7,26 +6,8 @@ import { SOLD_STATUSES } from '../order-status/order-status.machine';
 import { Order } from '../order/order.entity';
 import { OrderRefundStatus } from '../order/order-refund';
 import type { OrdersWorkContext } from '../orders.context';
-
-/** How often recovery runs, and how old a PENDING order must be before recovery settles it. */
-export const orderRecoveryEnv = {
-  ORDER_RECOVERY_INTERVAL_MS: milliseconds({ default: 30_000, desc: 'how often orders recovery runs' }),
-  ORDER_PENDING_TIMEOUT_MS: milliseconds({ default: 60_000, desc: 'age after which a PENDING order (or an unfinished follow-up) is recovered' }),
-};
-
-export interface OrderRecoveryConfig {
-  /** How often recovery runs. */
-  intervalMs: number;
-  /** Age after which a PENDING order (or an unfinished follow-up) is recovered. */
-  pendingTimeoutMs: number;
-}
-
-function orderRecoveryConfig(values: { ORDER_RECOVERY_INTERVAL_MS: number; ORDER_PENDING_TIMEOUT_MS: number }): OrderRecoveryConfig {
-  return { intervalMs: values.ORDER_RECOVERY_INTERVAL_MS, pendingTimeoutMs: values.ORDER_PENDING_TIMEOUT_MS };
-}
-
-/** Declared by the orders subgraph: read and validated at start with the common settings. */
-export const orderRecoverySettings = envSettings(orderRecoveryEnv, orderRecoveryConfig);
+import type { OrdersConfig } from '../orders.config';
+import { checkoutDrain } from '../checkout/checkout-runtime';
 
 export interface OrderRecoveryOptions {
   /**
@@ -143,8 +124,8 @@ export class OrderRecovery {
 }
 
 /** Recovery as a background task of the orders service, with the settings read at start. */
-export function startOrderRecovery(context: BackgroundTaskContext<OrderRecoveryConfig>): BackgroundTask[] {
-  const { config } = context;
+export function startOrderRecovery(context: BackgroundTaskContext<OrdersConfig>): BackgroundTask[] {
+  const config = context.config.recovery;
   const recovery = new OrderRecovery();
   const log = context.logger.child({ task: 'order-recovery' });
   const task = startPeriodicTask(
@@ -157,5 +138,6 @@ export function startOrderRecovery(context: BackgroundTaskContext<OrderRecoveryC
     },
     log,
   );
-  return [task];
+  // Stopped with the other tasks, before the database closes: checkouts answered PENDING finish first.
+  return [task, checkoutDrain(context.config.checkout)];
 }
