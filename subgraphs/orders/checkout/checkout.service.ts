@@ -140,6 +140,8 @@ export class CheckoutService {
       admitBy,
     );
     try {
+      // The buyer may have been answered while it waited: then the turn goes to the next one at once.
+      attempt.assertGoingOn();
       return await this.placeAndPay(ctx, viewer, input, attempt, turns);
     } finally {
       turns.leave();
