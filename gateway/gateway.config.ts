@@ -10,6 +10,7 @@ import { explorerConfig, explorerEnv, type ExplorerConfig } from './explorer';
 import { webSocketConfig, webSocketEnv, type WebSocketConfig } from './subscriptions/websocket.config';
 import { clientIdentityConfig, clientIdentityEnv, type ClientIdentityConfig } from './plugins/client-identity';
 import { credentialThrottleConfig, credentialThrottleEnv, type CredentialThrottleConfig } from './plugins/credential-throttle';
+import { discountCodeThrottleConfig, discountCodeThrottleEnv, type DiscountCodeThrottleConfig } from './plugins/discount-code-throttle';
 import { demandControlConfig, demandControlEnv, type DemandControlConfig } from './plugins/demand-control';
 import { documentLimitsConfig, documentLimitsEnv, type DocumentLimitsConfig } from './plugins/document-limits';
 import { operationLimitsConfig, operationLimitsEnv, type OperationLimitsConfig } from './plugins/operation-limits';
@@ -52,6 +53,8 @@ export interface GatewayConfig {
   demandControl: DemandControlConfig;
   rateLimit: RateLimitConfig;
   credentialThrottle: CredentialThrottleConfig;
+  /** Failed applyDiscountCode attempts per IP and per cart. */
+  discountCodeThrottle: DiscountCodeThrottleConfig;
   /** Timeouts, the request deadline and circuit breakers of the calls to subgraphs. */
   resilience: ResilienceConfig;
   /** Identical query fetches in flight at once (same subgraph, query, variables and viewer) share one call. */
@@ -80,6 +83,7 @@ export function readGatewayConfig(env: NodeJS.ProcessEnv = process.env): Gateway
       ...demandControlEnv,
       ...rateLimitEnv,
       ...credentialThrottleEnv,
+      ...discountCodeThrottleEnv,
       ...resilienceEnv,
       ...responseCacheEnv,
       ...metricsEnv,
@@ -118,6 +122,7 @@ export function readGatewayConfig(env: NodeJS.ProcessEnv = process.env): Gateway
     demandControl: demandControlConfig(values),
     rateLimit: rateLimitConfig(values),
     credentialThrottle: credentialThrottleConfig(values),
+    discountCodeThrottle: discountCodeThrottleConfig(values),
     resilience: resilienceConfig(values, 'gateway'),
     subgraphDeduplication: values.SUBGRAPH_DEDUPLICATION,
     responseCache: responseCacheConfig(values),

@@ -36,12 +36,13 @@ import { AdmissionPipeline } from './pipeline/pipeline';
 import { useAuthentication } from './plugins/authentication';
 import { clientAddressResolver, useClientIdentity } from './plugins/client-identity';
 import { useCredentialThrottle } from './plugins/credential-throttle';
+import { useDiscountCodeThrottle } from './plugins/discount-code-throttle';
 import { useDemandControl } from './plugins/demand-control';
 import { useDocumentLimits } from './plugins/document-limits';
 import { useOperationLimits } from './plugins/operation-limits';
 import { useOperationLog } from './plugins/operation-log';
 import { useRateLimit } from './plugins/rate-limit';
-import { useRetryAfter } from './plugins/retry-after';
+import { useSubgraphRefusals } from './plugins/subgraph-refusals';
 import { useValidation } from './plugins/validation';
 import { useResponseCache } from './response-cache/response-cache.plugin';
 import { SubgraphDataSource } from './subgraph-data-source';
@@ -135,7 +136,7 @@ export async function createGateway(config: GatewayConfig, logger: Logger, deps:
   const pipeline = new AdmissionPipeline(
     [
       useOperationLog({ logger, metrics, accessLog: config.accessLog }),
-      useRetryAfter(),
+      useSubgraphRefusals(),
       documentLimits,
       useClientIdentity({ config: config.clientIdentity, apiKeys: persistedQueries.apiKeys, metrics, logger }),
       usePersistedQueries({
@@ -156,6 +157,7 @@ export async function createGateway(config: GatewayConfig, logger: Logger, deps:
       useDemandControl({ config: config.demandControl, supergraphSdl, metrics, logger }),
       useRateLimit({ config: config.rateLimit, store: budgets, metrics, logger }),
       useCredentialThrottle({ config: config.credentialThrottle, store: budgets, metrics, logger }),
+      useDiscountCodeThrottle({ config: config.discountCodeThrottle, store: budgets, metrics, logger }),
       responseCache,
     ],
     logger,

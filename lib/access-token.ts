@@ -1,4 +1,4 @@
-import { SignJWT, jwtVerify, errors as joseErrors } from 'jose';
+import { SignJWT, decodeJwt, jwtVerify, errors as joseErrors } from 'jose';
 import { Role, type Viewer } from './identity';
 
 export const ACCESS_TOKEN_TTL_SECONDS = 15 * 60;
@@ -48,4 +48,16 @@ export async function verifyAccessToken(token: string, secret: string): Promise<
     if (error instanceof joseErrors.JWTExpired) throw new InvalidAccessTokenError('Access token has expired');
     throw new InvalidAccessTokenError('Access token is invalid');
   }
+}
+
+/**
+ * When an access token stops being valid, in ms since the epoch (its `exp`),
+ * or null when it has none. It reads the claim without checking the
+ * signature, so only call it with a token verifyAccessToken has accepted:
+ * it is for holders of a verified token that must stop acting on it in time
+ * (a subscription outliving the request that authenticated it).
+ */
+export function accessTokenExpiresAt(verifiedToken: string): number | null {
+  const { exp } = decodeJwt(verifiedToken);
+  return typeof exp === 'number' ? exp * 1000 : null;
 }

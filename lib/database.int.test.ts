@@ -81,8 +81,9 @@ describe('database errors in logs and responses', () => {
     expect(JSON.stringify(lines)).not.toContain('logged@example.com');
     expect(lines.map((line) => line.err)).toEqual([
       // A statement run through the connection directly fails with pg's own error.
-      { type: 'DatabaseError', code: '23514', constraint: CONSTRAINT, table: 'user_account' },
-      { type: 'DatabaseError', code: '23514', constraint: CONSTRAINT, table: 'user_account' },
+      // PostgreSQL's message names the table and constraint, never the row.
+      { type: 'DatabaseError', code: '23514', constraint: CONSTRAINT, table: 'user_account', message: `new row for relation "user_account" violates check constraint "${CONSTRAINT}"` },
+      { type: 'DatabaseError', code: '23514', constraint: CONSTRAINT, table: 'user_account', message: `new row for relation "user_account" violates check constraint "${CONSTRAINT}"` },
       expect.objectContaining({ message: 'could not save the account', cause: expect.objectContaining({ code: '23514', constraint: CONSTRAINT }) }),
     ]);
   });

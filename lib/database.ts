@@ -220,6 +220,9 @@ async function migratedOrm(spec: DatabaseSpec, options: OpenDatabaseOptions): Pr
     pool: { min: 0, max: options.poolMax ?? 10 },
     forceUtcTimezone: true,
     allowGlobalContext: false,
+    // Each database its own async-context name: in one process (npm start, tests) a fork or transaction of one
+    // subgraph's ORM never picks up another's transaction (MikroORM's contexts are keyed by this name, 'default' otherwise).
+    contextName: spec.name,
     discovery: { warnWhenNoEntities: false },
     logger: (message: string) => options.logger?.debug({ database: spec.name }, message),
     // knex writes its warnings (a pooled connection the server closed: "Connection Error: ...") to the console; here they are log lines, at debug once the process is stopping.
@@ -247,16 +250,39 @@ export function isDatabaseError(error: unknown): error is Error & Partial<Pick<D
 }
 
 /**
- * What may be logged of a database error at any level: its kind and where it
- * struck. Not its message, which embeds the statement with every parameter
- * value inlined (a password hash, an email) and can quote a rejected value;
- * not `detail`, which holds the key or the whole failing row; not `where` or
- * `internalQuery`; and no stack, whose first line repeats the message.
+ * What may be logged of a database error at any level: its kind, PostgreSQL's
+ * own message and where it struck. Not the message as thrown, which knex
+ * prefixes with the statement, every parameter value inlined (a password
+ * hash, an email); not `detail`, which holds the key or the whole failing
+ * row; not `where` or `internalQuery`; and no stack, whose first line repeats
+ * the thrown message.
  */
 export function databaseErrorFacts(error: Error & Partial<Pick<DatabaseError, 'code' | 'constraint' | 'table' | 'column'>>) {
   const { code, constraint, table, column } = error;
   // pg names its errors "error"; the class says more (as in pino's own serializer).
-  return { type: error.constructor.name, code, constraint, table, column };
+  return { type: error.constructor.name, code, message: postgresMessage(error), constraint, table, column };
+}
+
+/**
+ * PostgreSQL's message out of a thrown one. knex throws "<statement> -
+ * <PostgreSQL's message>", and MikroORM appends "\n - detail: <detail>" and
+ * "\n - hint: <hint>" (the detail quotes the row): those known endings are
+ * cut off, then the text after the last " - " is PostgreSQL's (the statement
+ * comes first, so it is never part of it). A data exception (SQLSTATE class
+ * 22) quotes the value it refused (`invalid input syntax for type uuid:
+ * "..."`): what follows a colon, and anything quoted, is left out of those.
+ * Other classes quote names (relations, columns, constraints), which are kept.
+ */
+function postgresMessage(error: Error & { code?: string; detail?: unknown; hint?: unknown }): string | undefined {
+  let thrown = error.message;
+  for (const [label, value] of [['hint', error.hint], ['detail', error.detail]] as const) {
+    const ending = `\n - ${label}: ${String(value)}`;
+    if (value != null && thrown.endsWith(ending)) thrown = thrown.slice(0, -ending.length);
+  }
+  const message = thrown.split(' - ').pop()!;
+  // Endings in a shape not foreseen: no message rather than the row.
+  if (error.detail != null && String(error.detail) !== '' && message.includes(String(error.detail))) return undefined;
+  return error.code?.startsWith('22') ? message.replace(/:.*$/s, '').replace(/"[^"]*"/g, '"…"') : message;
 }
 
 /**

@@ -1,10 +1,11 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { createPubSub } from '@graphql-yoga/subscription';
 import { RedisPubSub } from 'graphql-redis-subscriptions';
 import Redis, { ReplyError } from 'ioredis';
 import type { PubSub } from 'type-graphql';
 import { requireAtStart } from './entry-point';
 import type { EventPayloads, Topic } from './events';
-import type { Logger } from './logger';
+import { createLogger, type Logger } from './logger';
 import { connectFailure, StartupError } from './startup-error';
 
 /**
@@ -22,7 +23,8 @@ export interface EventBus {
    * Calls `handler` with every event of `topic` once the subscription is in
    * place (it resolves then, which waits for Redis if it is away), until the
    * returned function is called. For consumers that act on events rather than
-   * serve them to clients (the gateway's response cache).
+   * serve them to clients (the gateway's response cache). The handler runs
+   * in its own async context (AsyncLocalStorage), never the publisher's.
    */
   listen<T extends Topic>(topic: T, handler: (payload: EventPayloads[T]) => void): Promise<() => Promise<void>>;
   /**
@@ -52,27 +54,54 @@ export interface EventBusOptions {
 }
 
 export function createEventBus(options: EventBusOptions = {}): EventBus {
-  return options.redisUrl ? redisEventBus(options.redisUrl, options.namespace ?? '', options.logger, options.requiredAtStart ?? true) : inProcessEventBus();
+  return options.redisUrl
+    ? redisEventBus(options.redisUrl, options.namespace ?? '', options.logger, options.requiredAtStart ?? true)
+    : inProcessEventBus(options.logger ?? createLogger('events'));
 }
 
-function inProcessEventBus(): EventBus {
+type Listener = (payload: never) => unknown;
+/** Runs a function in the async context captured by `AsyncLocalStorage.snapshot()`. */
+type RunInContext = ReturnType<typeof AsyncLocalStorage.snapshot>;
+
+/**
+ * Delivers each event to `listen` handlers as Redis would: a handler runs in
+ * the async context it subscribed from, never in the publisher's. Under
+ * `npm start` the publisher is another subgraph's outbox relay, inside its
+ * transaction: MikroORM finds a context's EntityManager through
+ * AsyncLocalStorage by a name every subgraph's ORM shares, so a subscriber's
+ * `orm.em.fork()` run in the publisher's context would fork the publisher's
+ * EntityManager and write to the publisher's database. A failing handler is
+ * logged; it neither fails the publisher (whose relay would publish again) nor
+ * keeps the other handlers from their event.
+ */
+function inProcessEventBus(logger: Logger): EventBus {
   const pubSub = createPubSub();
-  const listeners = new Map<string, Set<(payload: never) => void>>();
+  /** Each handler with the snapshot of its subscriber's async context. */
+  const listeners = new Map<string, Map<Listener, RunInContext>>();
+  const deliver = (topic: string, listener: Listener, inSubscriberContext: RunInContext, payload: unknown) => {
+    const failed = (error: unknown) => logger.error({ err: error, topic }, 'an event handler failed');
+    try {
+      const result = inSubscriberContext(listener, payload as never);
+      if (result instanceof Promise) result.catch(failed);
+    } catch (error) {
+      failed(error);
+    }
+  };
   return {
     kind: 'in-process',
     publish: async (topic, payload) => {
       pubSub.publish(topic, payload);
-      for (const listener of listeners.get(topic) ?? []) listener(payload as never);
+      for (const [listener, inSubscriberContext] of listeners.get(topic) ?? []) deliver(topic, listener, inSubscriberContext, payload);
     },
     pubSub: {
       publish: (topic: string, payload: unknown) => pubSub.publish(topic, payload),
       subscribe: (topic: string) => pubSub.subscribe(topic),
     },
     listen: async (topic, handler) => {
-      const forTopic = listeners.get(topic) ?? listeners.set(topic, new Set()).get(topic)!;
-      forTopic.add(handler as (payload: never) => void);
+      const forTopic = listeners.get(topic) ?? listeners.set(topic, new Map()).get(topic)!;
+      forTopic.set(handler as Listener, AsyncLocalStorage.snapshot());
       return async () => {
-        forTopic.delete(handler as (payload: never) => void);
+        forTopic.delete(handler as Listener);
       };
     },
     receiving: () => true,

@@ -26,6 +26,12 @@ export interface StockChangedEvent {
   variantIds?: string[];
   availableQuantity: number;
   inStock: boolean;
+  /**
+   * Whether the product was in stock before this transaction: with `inStock`
+   * it says whether the product went in or out of stock (what lists filtered
+   * by availability depend on). Absent in events recorded before it existed.
+   */
+  wasInStock?: boolean;
   /** ISO 8601 */
   changedAt: string;
 }

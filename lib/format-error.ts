@@ -14,8 +14,8 @@ export function errorFormatter(logger: Logger, production: boolean) {
     const code = formatted.extensions?.code;
     if (code !== ErrorCode.INTERNAL_SERVER_ERROR) return formatted;
     const err = unwrapResolverError(error);
-    // Subgraph loggers reduce a database error to its kind and constraint (lib/database.ts
-    // serializeError); its message and stack, with the SQL and the values, are for debugging only.
+    // Subgraph loggers reduce a database error to its kind, constraint and PostgreSQL's own message
+    // (lib/database.ts); the statement, its values and the stack are for debugging only.
     logger.error({ err, path: formatted.path }, 'unexpected error while executing an operation');
     logger.debug({ path: formatted.path, stack: err instanceof Error ? err.stack : String(err) }, 'stack of the unexpected error');
     if (!production) return formatted;

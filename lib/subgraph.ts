@@ -356,7 +356,7 @@ export async function startSubgraph<Loaders, Config>(definition: SubgraphDefinit
     registry: register,
     caller: definition.name,
   });
-  const events = options.events ?? createEventBus();
+  const events = options.events ?? createEventBus({ logger });
   // Everything started so far, stopped in reverse if a later step fails (or on stop).
   const started: (() => Promise<void>)[] = [
     () => orm.close(true),

@@ -1,5 +1,7 @@
+import type { DestinationStream } from 'pino';
 import { readGatewayConfig, type GatewayConfig } from '../gateway/gateway.config';
 import { startGateway, type RunningGateway } from '../gateway/gateway.server';
+import { withSafeDatabaseErrors } from '../lib/database';
 import { createEventBus, type EventBus } from '../lib/event-bus';
 import { createLogger, type Logger } from '../lib/logger';
 import { DEFAULT_GATEWAY_PORT, DEFAULT_SUBGRAPH_PORTS, SUBGRAPH_NAMES, type SubgraphName } from '../lib/subgraph-names';
@@ -32,6 +34,8 @@ export interface LocalSupergraphOptions {
   onProgress?: (message: string) => void;
   /** Until started, the services log only warnings and errors (npm start: the progress lines tell the start). */
   quietStartup?: boolean;
+  /** Where every service's log lines go, as JSON (tests read them); stdout in LOG_FORMAT when absent. */
+  logDestination?: DestinationStream;
 }
 
 export interface LocalSupergraph {
@@ -55,11 +59,13 @@ export async function startLocalSupergraph(options: LocalSupergraphOptions): Pro
   let starting = options.quietStartup === true;
   const quiet = () => starting;
   const loggers = new Map<string, Logger>();
-  const loggerFor = (name: string) => loggers.get(name) ?? loggers.set(name, createLogger(name, logLevel, { quiet })).get(name)!;
+  const destination = options.logDestination && { destination: options.logDestination, format: 'json' as const };
+  const loggerFor = (name: string) => loggers.get(name) ?? loggers.set(name, createLogger(name, logLevel, { quiet, ...destination })).get(name)!;
   const subgraphs: Partial<Record<SubgraphName, RunningSubgraph>> = {};
   const urls: Partial<Record<SubgraphName, string>> = {};
   const seeded: SubgraphName[] = [];
-  const events = createEventBus({ redisUrl: options.redisUrl, namespace: options.redisNamespace, logger: loggerFor('events') });
+  // Safe like the subgraphs' loggers: a handler's database error may reach it.
+  const events = createEventBus({ redisUrl: options.redisUrl, namespace: options.redisNamespace, logger: withSafeDatabaseErrors(loggerFor('events')) });
   const stopAll = async () => {
     await Promise.allSettled(Object.values(subgraphs).map((subgraph) => subgraph.stop()));
     await events.close();

@@ -4,6 +4,7 @@ import { wholeNumber } from '../../lib/config';
 import type { Logger } from '../../lib/logger';
 import type { GatewayMetrics } from '../metrics';
 import type { Budget, BudgetStore } from '../pipeline/budgets';
+import { chargeAll, rootFieldOutcome } from '../pipeline/failure-budgets';
 import type { GatewayOperation, GatewayPlugin, OperationResponse } from '../pipeline/operation';
 import { throttled, tooComplex } from '../pipeline/refusals';
 
@@ -111,14 +112,16 @@ export function useCredentialThrottle(options: { config: CredentialThrottleConfi
         const email = getArgumentValues(field.definition!, field.nodes[0], operation.variables).email;
         if (typeof email === 'string') logins.push({ responseKey: field.responseKey, account: email.trim().toLowerCase() });
       }
-      // Each login is counted as a failure up front and refunded if it succeeds, so a burst of
-      // concurrent guesses is counted before any of them has been answered.
+      // Each login is counted as a failure up front and refunded if it succeeds (../pipeline/failure-budgets.ts).
       for (const login of logins) {
-        const [pair, whole] = await Promise.all([accountAndIp.spend(`${login.account}|${ip}`, 1), account.spend(login.account, 1)]);
-        if (!pair.allowed || !whole.allowed) {
+        const charged = await chargeAll([
+          { budget: accountAndIp, key: `${login.account}|${ip}`, points: 1 },
+          { budget: account, key: login.account, points: 1 },
+        ]);
+        if (!charged.allowed) {
           refused.inc({ limit: 'loginFailures' });
-          logger.warn({ ip, accountLocked: !whole.allowed }, 'login refused: too many failed attempts for this account');
-          throw throttled('Too many failed sign-in attempts for this account', Math.max(pair.allowed ? 0 : pair.resetSeconds, whole.allowed ? 0 : whole.resetSeconds), 'loginFailures');
+          logger.warn({ ip, accountLocked: charged.refusedBy.some((charge) => charge.budget === account) }, 'login refused: too many failed attempts for this account');
+          throw throttled('Too many failed sign-in attempts for this account', charged.retryAfterSeconds, 'loginFailures');
         }
       }
       loginsOf.set(operation, logins);
@@ -130,8 +133,7 @@ export function useCredentialThrottle(options: { config: CredentialThrottleConfi
       const ip = operation.client!.ip;
       await Promise.all(
         logins.map(async (login) => {
-          const succeeded = (response.result.data as Record<string, unknown> | null | undefined)?.[login.responseKey];
-          if (!succeeded) return;
+          if (!rootFieldOutcome(response, login.responseKey).value) return;
           // A successful sign-in clears this IP's failures for the account and refunds the attempt.
           await Promise.all([accountAndIp.reset(`${login.account}|${ip}`), account.refund(login.account, 1)]);
         }),

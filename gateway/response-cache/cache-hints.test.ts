@@ -4,7 +4,8 @@ import { Supergraph } from '@apollo/federation-internals';
 import { buildSchema, parse } from 'graphql';
 import { schemaDir } from '../../lib/paths';
 import { OperationAnalyzer } from '../pipeline/operation-analysis';
-import { ENTITY_ID, planCaching, readCacheHints, takeEntityTags } from './cache-hints';
+import { AVAILABILITY_TAG, availabilityTags, ENTITY_ID, planCaching, readCacheHints, takeEntityTags } from './cache-hints';
+import { CHANGED_PREFIX } from './mutation-changes';
 
 /** Cache plans from the hints the subgraphs declare, read from the committed supergraph. */
 const supergraphSdl = readFileSync(path.join(schemaDir(), 'supergraph.graphql'), 'utf8');
@@ -59,6 +60,32 @@ describe('cache hints', () => {
     expect(plan(`{ __schema { queryType { name } } }`).maxAge).toBe(0);
     // A response key the cache needs for itself: the client's would be lost.
     expect(plan(`{ products { nodes { ${ENTITY_ID}: name } } }`).maxAge).toBe(0);
+  });
+
+  it('marks what depends on availability: an available filter (literal or variable) and facets, not other filters', () => {
+    const filtered = `query($filter: ProductFilter) { products(first: 100, filter: $filter) { nodes { id name } } }`;
+    const byFilter = plan(filtered);
+    expect(availabilityTags(byFilter, { filter: { available: true, categoryId: 'c1' } })).toEqual([AVAILABILITY_TAG]);
+    expect(availabilityTags(byFilter, { filter: { available: false } })).toEqual([AVAILABILITY_TAG]);
+    expect(availabilityTags(byFilter, { filter: { categoryId: 'c1' } })).toEqual([]);
+    expect(availabilityTags(byFilter, { filter: null })).toEqual([]);
+    expect(availabilityTags(byFilter, {})).toEqual([]);
+    expect(availabilityTags(plan(`{ products(filter: { available: true }) { nodes { id } } }`), {})).toEqual([AVAILABILITY_TAG]);
+    expect(availabilityTags(plan(`{ products(filter: { minPrice: 100 }) { nodes { id } } }`), {})).toEqual([]);
+    // Facets always count by availability, whatever the filter.
+    expect(availabilityTags(plan(`{ products(first: 5) { facets { id values { id count } } } }`), {})).toEqual([AVAILABILITY_TAG]);
+    // A product page's stock is tagged by the product itself, as before.
+    expect(availabilityTags(plan(`query($slug: String!) { product(slug: $slug) { inStock availableQuantity } }`), { slug: 'x' })).toEqual([]);
+  });
+
+  it('asks each declared mutation for what it changed, under aliases the client may not use', () => {
+    const variant = plan(`mutation($id: ID!) { updateProductVariant(id: $id, input: { priceAmount: 100 }) { price { amount } } }`);
+    expect(variant.executedQuery).toContain(`${CHANGED_PREFIX}Product: product`);
+    const stock = plan(`mutation { adjustStock(productId: "p", warehouseId: "w", delta: 1) { onHand } }`);
+    expect(stock.executedQuery).not.toContain(CHANGED_PREFIX);
+    // Through a fragment on Mutation too.
+    expect(plan(`mutation { ...m } fragment m on Mutation { cancelOrder(id: "o") { status } }`).executedQuery).toContain(`${CHANGED_PREFIX}Items: items`);
+    expect(plan(`{ products { nodes { ${CHANGED_PREFIX}X: name } } }`).maxAge).toBe(0);
   });
 
   it('gives every public field of products and categories a max age', () => {

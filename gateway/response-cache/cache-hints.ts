@@ -1,4 +1,5 @@
 import {
+  getArgumentValues,
   getNamedType,
   getNullableType,
   isAbstractType,
@@ -19,6 +20,7 @@ import {
   type SelectionNode,
 } from 'graphql';
 import type { AnalyzedSelection, OperationAnalysis } from '../pipeline/operation-analysis';
+import { changeSelections, CHANGED_PREFIX } from './mutation-changes';
 
 /**
  * Cache hints are declared where the data is owned: each subgraph puts
@@ -113,6 +115,29 @@ export interface ResponseShape {
 export const ENTITY_ID = '_cacheEntityId';
 export const ENTITY_TYPE = '_cacheEntityType';
 
+/**
+ * The tag of responses that depend on which products are in stock, beyond
+ * the products they hold: a list filtered by availability (a product back in
+ * stock joins it, though no tag of it was there) and facets (the
+ * availability counts, and under an availability filter every count). The
+ * stock event drops it when a product goes from in stock to sold out or back,
+ * not on every change of a quantity.
+ */
+export const AVAILABILITY_TAG = 'Product.available';
+/** An argument of this input type filters by availability when its AVAILABILITY_FILTER_FIELD is set. */
+const AVAILABILITY_FILTER_INPUT = 'ProductFilter';
+const AVAILABILITY_FILTER_FIELD = 'available';
+/** Fields that count products by availability whatever their arguments (`Type.field`). */
+const AVAILABILITY_COUNTING_FIELDS = new Set(['ProductConnection.facets']);
+
+/** Where an operation may depend on availability: known for the document, or only once its variables are. */
+export interface AvailabilityDependence {
+  /** It selects a field that counts by availability. */
+  always: boolean;
+  /** Fields taking an availability filter: whether it is set depends on the request's variables. */
+  filteredFields: { definition: GraphQLField<unknown, unknown>; node: FieldNode }[];
+}
+
 /** What the cache knows of one operation, worked out once per document. */
 export interface CachePlan {
   /** Seconds a response may be kept; 0: never stored. */
@@ -129,11 +154,26 @@ export interface CachePlan {
    */
   typeTags: string[];
   shape: ResponseShape;
-  /** The document with the entity-id aliases added: what is executed when the response may be stored. */
+  /** Whether its responses depend on availability (see AVAILABILITY_TAG and availabilityTags). */
+  availability: AvailabilityDependence;
+  /**
+   * The document with the entity-id aliases added (and, for a mutation, the
+   * selections that say what it changed, see mutation-changes.ts): what is
+   * executed when the response may be stored or the mutation's changes dropped.
+   */
   executedQuery: string;
 }
 
-const notCacheable = (reason: string): CachePlan => ({ maxAge: 0, scope: 'PUBLIC', onlyWithInvalidation: false, reason, typeTags: [], shape: {}, executedQuery: '' });
+const notCacheable = (reason: string): CachePlan => ({
+  maxAge: 0,
+  scope: 'PUBLIC',
+  onlyWithInvalidation: false,
+  reason,
+  typeTags: [],
+  shape: {},
+  availability: { always: false, filteredFields: [] },
+  executedQuery: '',
+});
 
 /**
  * The cache plan of an analysed operation (fragments merged, `@skip`/`@include`
@@ -148,6 +188,7 @@ export function planCaching(hints: CacheHints, analysis: OperationAnalysis, docu
   let onlyWithInvalidation = false;
   let reason: string | undefined;
   const typeTags = new Set<string>();
+  const availability: AvailabilityDependence = { always: false, filteredFields: [] };
   // The analysis is a DAG: each merged selection is planned once per parent bound and its shape shared.
   const shapes = new Map<AnalyzedSelection, Map<number, ResponseShape>>();
 
@@ -159,7 +200,7 @@ export function planCaching(hints: CacheHints, analysis: OperationAnalysis, docu
     shapes.get(selection)!.set(parentMaxAge, shape);
     for (const field of selection.fields) {
       const { name, responseKey, definition, parentType } = field;
-      if (responseKey === ENTITY_ID || responseKey === ENTITY_TYPE) {
+      if (responseKey === ENTITY_ID || responseKey === ENTITY_TYPE || responseKey.startsWith(CHANGED_PREFIX)) {
         reason = `the operation uses the response key ${responseKey}, which the cache needs for itself`;
         continue;
       }
@@ -174,6 +215,12 @@ export function planCaching(hints: CacheHints, analysis: OperationAnalysis, docu
       if (policy.scope === 'PRIVATE') scope = 'PRIVATE';
       if (policy.onlyWithInvalidation) onlyWithInvalidation = true;
       maxAge = Math.min(maxAge, policy.maxAge);
+
+      if (AVAILABILITY_COUNTING_FIELDS.has(field.coordinate)) availability.always = true;
+      if (definition.args.some((argument) => getNamedType(argument.type).name === AVAILABILITY_FILTER_INPUT)) {
+        // Validation makes the arguments of merged nodes equal: the first one says it.
+        availability.filteredFields.push({ definition, node: field.nodes[0] });
+      }
 
       const listed = listedEntity(definition, hints);
       if (listed) typeTags.add(listed);
@@ -199,13 +246,38 @@ export function planCaching(hints: CacheHints, analysis: OperationAnalysis, docu
   if (reason) return notCacheable(reason);
   if (analysis.operationType === 'mutation') {
     // Never kept; its answer's entities are dropped on this replica at once (see useResponseCache).
-    return { maxAge: 0, scope, onlyWithInvalidation, reason: 'a mutation is never cached', typeTags: [], shape, executedQuery: print(withEntityIds(schema, hints, document)) };
+    return { maxAge: 0, scope, onlyWithInvalidation, reason: 'a mutation is never cached', typeTags: [], shape, availability, executedQuery: print(withEntityIds(schema, hints, document)) };
   }
   if (!Number.isFinite(maxAge)) maxAge = 0;
-  const plan: CachePlan = { maxAge, scope, onlyWithInvalidation, typeTags: [...typeTags].sort(), shape, executedQuery: '' };
+  const plan: CachePlan = { maxAge, scope, onlyWithInvalidation, typeTags: [...typeTags].sort(), shape, availability, executedQuery: '' };
   if (maxAge > 0 && scope === 'PUBLIC') plan.executedQuery = print(withEntityIds(schema, hints, document));
   else plan.reason = scope === 'PRIVATE' ? 'it holds data about the viewer (PRIVATE)' : 'a field in it has no cache hint (maxAge 0)';
   return plan;
+}
+
+/**
+ * `[AVAILABILITY_TAG]` when a response of the plan, with these (coerced)
+ * variables, depends on which products are in stock; else none. A filter
+ * that cannot be read is taken to depend on it (a needless drop costs a miss,
+ * a missing one a stale list).
+ */
+export function availabilityTags(plan: CachePlan, variables: Record<string, unknown> | undefined): string[] {
+  const { always, filteredFields } = plan.availability;
+  if (always) return [AVAILABILITY_TAG];
+  for (const { definition, node } of filteredFields) {
+    let values: Record<string, unknown>;
+    try {
+      values = getArgumentValues(definition, node, variables);
+    } catch {
+      return [AVAILABILITY_TAG];
+    }
+    for (const argument of definition.args) {
+      if (getNamedType(argument.type).name !== AVAILABILITY_FILTER_INPUT) continue;
+      const filter = values[argument.name] as Record<string, unknown> | null | undefined;
+      if (filter?.[AVAILABILITY_FILTER_FIELD] != null) return [AVAILABILITY_TAG];
+    }
+  }
+  return [];
 }
 
 /** One shape for two fields of the same response key: the union of what is below them. */
@@ -270,7 +342,9 @@ function listedEntity(field: GraphQLField<unknown, unknown>, hints: CacheHints):
 /**
  * The document with `_cacheEntityId: id` added to every selection of an
  * entity type (and `_cacheEntityType: __typename` plus the id per entity type
- * on abstract ones), so a response says which entities it holds.
+ * on abstract ones), so a response says which entities it holds; and each
+ * mutation field with the selections that say what it changed
+ * (mutation-changes.ts).
  */
 function withEntityIds(schema: GraphQLSchema, hints: CacheHints, document: DocumentNode): DocumentNode {
   const alias = (aliasName: string, fieldName: string): FieldNode => ({
@@ -279,6 +353,7 @@ function withEntityIds(schema: GraphQLSchema, hints: CacheHints, document: Docum
     name: { kind: Kind.NAME, value: fieldName },
   });
   const typeStack: (GraphQLCompositeType | undefined)[] = [];
+  const mutationType = schema.getMutationType() ?? undefined;
   const fragmentType = (name: string) => {
     const type = schema.getType(name);
     return isCompositeType(type) ? type : undefined;
@@ -321,6 +396,8 @@ function withEntityIds(schema: GraphQLSchema, hints: CacheHints, document: Docum
         const type = typeStack.pop();
         if (!node.selectionSet || !type) return undefined;
         const added: SelectionNode[] = [];
+        // A mutation field also asks for what says which cached data it changed.
+        if (mutationType && typeStack.at(-1) === mutationType) added.push(...changeSelections(node.name.value));
         if (isObjectType(type) && hints.entities.has(type.name)) added.push(alias(ENTITY_ID, 'id'));
         else if (isAbstractType(type)) {
           added.push(alias(ENTITY_TYPE, '__typename'));

@@ -2,6 +2,7 @@ import { demoCatalog } from '../../lib/demo-data';
 import { demoAdmin, demoCustomer, startTestSupergraph, type TestSupergraph } from '../../test/supergraph-harness';
 import { scrape } from '../../test/prometheus-text';
 import { eventually } from '../../test/wait';
+import { postGraphQLWithHeaders, type HttpGraphQLAnswer } from '../../test/graphql-http';
 
 /**
  * The response cache through the whole supergraph (one process, the event
@@ -15,11 +16,7 @@ const LIST = `query List($first: Int) { products(first: $first, sort: NEWEST) { 
 const UPDATE_PRICE = `mutation($id: ID!, $amount: Int!) { updateProduct(id: $id, input: { priceAmount: $amount }) { id price { amount } } }`;
 const ADJUST = `mutation($productId: ID!, $warehouseId: ID!, $delta: Int!) { adjustStock(productId: $productId, warehouseId: $warehouseId, delta: $delta) { onHand } }`;
 
-interface Answer {
-  status: number;
-  headers: Headers;
-  body: { data?: any; errors?: { message: string; extensions?: Record<string, unknown> }[] };
-}
+type Answer = HttpGraphQLAnswer;
 
 describe('response cache', () => {
   let supergraph: TestSupergraph;
@@ -31,14 +28,8 @@ describe('response cache', () => {
   }, 60_000);
   afterAll(() => supergraph?.stop());
 
-  async function post(query: string, variables: Record<string, unknown> = {}, token?: string): Promise<Answer> {
-    const response = await fetch(supergraph.gatewayUrl, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
-      body: JSON.stringify({ query, variables }),
-    });
-    return { status: response.status, headers: response.headers, body: (await response.json()) as Answer['body'] };
-  }
+  const post = (query: string, variables: Record<string, unknown> = {}, token?: string): Promise<Answer> => postGraphQLWithHeaders(supergraph.gatewayUrl, query, variables, token);
+
 
   /** The gateway's invalidation count (all topics). */
   async function invalidations(): Promise<number> {

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { GraphQLSchema } from 'graphql';
+import { getArgumentValues, type GraphQLSchema } from 'graphql';
 import { Counter, Gauge, Histogram } from 'prom-client';
 import { bool, wholeNumber } from '../../lib/config';
 import type { EventBus } from '../../lib/event-bus';
@@ -8,8 +8,9 @@ import type { Logger } from '../../lib/logger';
 import { connectFailFastRedis } from '../fail-fast-redis';
 import type { GatewayMetrics } from '../metrics';
 import type { Execute, GatewayOperation, GatewayPlugin, OperationResponse } from '../pipeline/operation';
-import type { OperationAnalysis } from '../pipeline/operation-analysis';
-import { planCaching, readCacheHints, takeEntityTags, type CachePlan } from './cache-hints';
+import type { AnalyzedField, OperationAnalysis } from '../pipeline/operation-analysis';
+import { AVAILABILITY_TAG, availabilityTags, planCaching, readCacheHints, takeEntityTags, type CachePlan } from './cache-hints';
+import { takeChangedTags } from './mutation-changes';
 import { ResponseCacheStore } from './response-cache.store';
 
 /**
@@ -40,17 +41,43 @@ export interface ResponseCacheConfig {
   maxBytes: number;
   /** Keep responses in Redis too (when REDIS_URL is set). */
   shared: boolean;
+  /**
+   * After a product goes in or out of stock, how long responses that depend
+   * on availability are not stored (catalog's availability projection, which
+   * filtered lists and facets read, takes the same event). Default
+   * DEFAULT_AVAILABILITY_SETTLE_MS.
+   */
+  availabilitySettleMs?: number;
 }
+
+/** Far above the milliseconds catalog takes to record a stock event, well within the 2 s in which every read must agree. */
+export const DEFAULT_AVAILABILITY_SETTLE_MS = 1_000;
 
 export const responseCacheEnv = {
   RESPONSE_CACHE: bool({ default: true, desc: 'cache public query responses at the gateway, dropped by domain events' }),
   RESPONSE_CACHE_MAX_ENTRIES: wholeNumber('responses')({ default: 10_000, desc: 'responses the in-process tier keeps at most' }),
   RESPONSE_CACHE_MAX_MB: wholeNumber('MiB')({ default: 64, desc: 'size of the responses the in-process tier keeps at most' }),
   RESPONSE_CACHE_SHARED: bool({ default: true, desc: 'also keep responses in Redis (REDIS_URL), shared by the replicas' }),
+  RESPONSE_CACHE_AVAILABILITY_SETTLE_MS: wholeNumber('milliseconds', 0, 60_000)({
+    default: DEFAULT_AVAILABILITY_SETTLE_MS,
+    desc: 'after a product goes in or out of stock, how long lists filtered by availability and facets are not cached (catalog updates its availability projection from the same event)',
+  }),
 };
 
-export function responseCacheConfig(values: { RESPONSE_CACHE: boolean; RESPONSE_CACHE_MAX_ENTRIES: number; RESPONSE_CACHE_MAX_MB: number; RESPONSE_CACHE_SHARED: boolean }): ResponseCacheConfig {
-  return { enabled: values.RESPONSE_CACHE, maxEntries: values.RESPONSE_CACHE_MAX_ENTRIES, maxBytes: values.RESPONSE_CACHE_MAX_MB * 1024 * 1024, shared: values.RESPONSE_CACHE_SHARED };
+export function responseCacheConfig(values: {
+  RESPONSE_CACHE: boolean;
+  RESPONSE_CACHE_MAX_ENTRIES: number;
+  RESPONSE_CACHE_MAX_MB: number;
+  RESPONSE_CACHE_SHARED: boolean;
+  RESPONSE_CACHE_AVAILABILITY_SETTLE_MS: number;
+}): ResponseCacheConfig {
+  return {
+    enabled: values.RESPONSE_CACHE,
+    maxEntries: values.RESPONSE_CACHE_MAX_ENTRIES,
+    maxBytes: values.RESPONSE_CACHE_MAX_MB * 1024 * 1024,
+    shared: values.RESPONSE_CACHE_SHARED,
+    availabilitySettleMs: values.RESPONSE_CACHE_AVAILABILITY_SETTLE_MS,
+  };
 }
 
 /** The response header saying what the cache did. */
@@ -59,10 +86,17 @@ export const CACHE_STATUS_HEADER = 'x-cache';
 /**
  * The tags each event drops. A changed product may join, leave or move in any
  * list of products. A stock change drops the product and the variants whose
- * stock changed.
+ * stock changed; when the product went in or out of stock, also whatever
+ * depends on availability (a filtered list it was not in may now hold it).
+ * An event that does not say what it was before (recorded before
+ * `wasInStock` existed) is taken as such a flip.
  */
 const invalidatedBy: { [T in Topic]?: (event: EventPayloads[T]) => string[] } = {
-  [Topics.STOCK_CHANGED]: (event) => [`Product:${event.productId}`, ...changedVariantIds(event).map((id) => `ProductVariant:${id}`)],
+  [Topics.STOCK_CHANGED]: (event) => [
+    `Product:${event.productId}`,
+    ...changedVariantIds(event).map((id) => `ProductVariant:${id}`),
+    ...(event.wasInStock === event.inStock ? [] : [AVAILABILITY_TAG]),
+  ],
   [Topics.PRODUCT_CHANGED]: (event) => [`Product:${event.productId}`, 'Product'],
   [Topics.CATEGORY_CHANGED]: (event) => [`Category:${event.categoryId}`, 'Category'],
 };
@@ -87,6 +121,7 @@ export interface ResponseCache extends GatewayPlugin {
 
 export async function useResponseCache(options: ResponseCacheOptions): Promise<ResponseCache> {
   const { config, events, logger } = options;
+  const availabilitySettleMs = config.availabilitySettleMs ?? DEFAULT_AVAILABILITY_SETTLE_MS;
   const hints = readCacheHints(options.supergraphSdl);
   // A new supergraph may change what a document returns: its responses never meet the old one's.
   const schemaVersion = createHash('sha256').update(options.supergraphSdl).digest('hex').slice(0, 12);
@@ -153,8 +188,11 @@ export async function useResponseCache(options: ResponseCacheOptions): Promise<R
   if (config.enabled && events) {
     for (const [topic, tagsOf] of Object.entries(invalidatedBy) as [Topic, (event: unknown) => string[]][]) {
       const subscribed = events.listen(topic, (event) => {
+        const tags = tagsOf(event);
+        // Catalog's availability projection (what filtered lists and facets read) takes this event too and may not have written it yet.
+        if (tags.includes(AVAILABILITY_TAG)) store.hold([AVAILABILITY_TAG], availabilitySettleMs);
         void store
-          .invalidate(tagsOf(event))
+          .invalidate(tags)
           .then(() => {
             invalidations.inc({ topic });
             const changedAt = Date.parse((event as { changedAt?: string }).changedAt ?? '');
@@ -220,19 +258,27 @@ export async function useResponseCache(options: ResponseCacheOptions): Promise<R
   };
 
   /**
-   * A mutation through this gateway drops, at once and before it answers, what
-   * holds the entities it returns (and their lists): whoever sent it reads
-   * their own write here even before its event arrives. Other replicas drop
-   * theirs when the event comes.
+   * A mutation through this gateway drops, after it ran and before it
+   * answers, what holds what it changed, as mutation-changes.ts declares per
+   * field (a field not declared there: the entities it returns, and their
+   * lists): whoever sent it reads their own write here even before its event
+   * arrives. Other replicas drop theirs when the event comes.
    */
   const executeMutation = async (operation: GatewayOperation, next: Execute): Promise<OperationResponse> => {
     const plan = planOf(operation);
-    if (!plan?.executedQuery) return next(operation);
-    operation.executedQuery = plan.executedQuery;
+    if (plan?.executedQuery) operation.executedQuery = plan.executedQuery;
     const response = await next(operation);
-    const tags = takeEntityTags(response.result.data, plan);
-    const withLists = [...new Set(tags.flatMap((tag) => (tag.includes(':') ? [tag, tag.slice(0, tag.indexOf(':'))] : [tag])))];
-    if (withLists.length > 0) await store.invalidate(withLists);
+    const data = (response.result.data ?? undefined) as Record<string, unknown> | undefined;
+    const tags = new Set<string>();
+    for (const field of operation.analysis()?.rootFields ?? []) {
+      const answer = data?.[field.responseKey];
+      // Also removes the cache's aliases from the field's answer.
+      const returned = plan?.executedQuery ? entityTagsOfRootField(plan, field.responseKey, answer) : [];
+      const declared = takeChangedTags(field.name, argumentsOf(field, operation.variables), answer);
+      const withLists = returned.flatMap((tag) => (tag.includes(':') ? [tag, tag.slice(0, tag.indexOf(':'))] : [tag]));
+      for (const tag of declared ?? withLists) tags.add(tag);
+    }
+    if (tags.size > 0) await store.invalidate([...tags]);
     return response;
   };
 
@@ -267,7 +313,7 @@ export async function useResponseCache(options: ResponseCacheOptions): Promise<R
       const execution = (async () => {
         operation.executedQuery = plan.executedQuery;
         const response = await next(operation);
-        const tags = takeEntityTags(response.result.data, plan);
+        const tags = [...takeEntityTags(response.result.data, plan), ...availabilityTags(plan, operation.variables)];
         if (!response.result.errors?.length && response.result.data && (response.status ?? 200) === 200) {
           const stored = await store.set(key, { result: { data: response.result.data }, tags, storedAt: Date.now(), ttlMs: plan.maxAge * 1000 }, snapshot);
           stores.inc({ result: stored ? 'stored' : 'raced' });
@@ -296,4 +342,21 @@ export async function useResponseCache(options: ResponseCacheOptions): Promise<R
   };
 
   return plugin;
+}
+
+/** The tags of the entities in one root field's answer, as takeEntityTags makes them (the cache's aliases are removed, in place). */
+function entityTagsOfRootField(plan: CachePlan, responseKey: string, answer: unknown): string[] {
+  const shape = plan.shape.children?.get(responseKey);
+  if (!shape || answer === null || answer === undefined) return [];
+  return takeEntityTags({ [responseKey]: answer }, { ...plan, typeTags: [], shape: { children: new Map([[responseKey, shape]]) } });
+}
+
+/** A root field's arguments as coerced with the request's variables; none when they cannot be read (the field then failed anyway). */
+function argumentsOf(field: AnalyzedField, variables: Record<string, unknown> | undefined): Record<string, unknown> {
+  if (!field.definition || field.nodes.length === 0) return {};
+  try {
+    return getArgumentValues(field.definition, field.nodes[0], variables);
+  } catch {
+    return {};
+  }
 }

@@ -71,6 +71,8 @@ export class ResponseCacheStore {
   private clearedAt = 0;
   /** Tag -> the invalidation count when it was last invalidated. */
   private readonly invalidatedAt = new LRUCache<string, number>({ max: REMEMBERED_INVALIDATIONS });
+  /** Tag -> epoch ms until which responses holding it are neither stored nor taken from Redis (see `hold`). */
+  private readonly heldUntil = new Map<string, number>();
   /** Tag -> keys in memory holding it. */
   private readonly keysByTag = new Map<string, Set<string>>();
   private readonly memory: LRUCache<string, CachedResponse>;
@@ -154,6 +156,19 @@ export class ResponseCacheStore {
     return removed;
   }
 
+  /**
+   * For `ms` from now, responses holding any of `tags` are neither stored nor
+   * taken from Redis: for data that another service derives from the same
+   * event (catalog's availability projection) and may still be writing when
+   * this replica drops what held it, an answer built in that window may
+   * predate the change. Call it with the invalidation of the same tags.
+   */
+  hold(tags: readonly string[], ms: number): void {
+    if (ms <= 0) return;
+    const until = Date.now() + ms;
+    for (const tag of tags) this.heldUntil.set(tag, Math.max(until, this.heldUntil.get(tag) ?? 0));
+  }
+
   /** Forgets everything in memory (events may have been missed); anything in flight is not stored. */
   clearMemory(): void {
     this.invalidations += 1;
@@ -173,7 +188,15 @@ export class ResponseCacheStore {
 
   private changedSince(tags: readonly string[], snapshot: number): boolean {
     if (this.clearedAt > snapshot) return true;
-    return tags.some((tag) => (this.invalidatedAt.get(tag) ?? 0) > snapshot);
+    return tags.some((tag) => (this.invalidatedAt.get(tag) ?? 0) > snapshot || this.isHeld(tag));
+  }
+
+  private isHeld(tag: string): boolean {
+    const until = this.heldUntil.get(tag);
+    if (until === undefined) return false;
+    if (until > Date.now()) return true;
+    this.heldUntil.delete(tag);
+    return false;
   }
 
   private remember(key: string, entry: CachedResponse, ttlMs: number): void {

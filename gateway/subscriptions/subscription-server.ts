@@ -12,6 +12,7 @@ import type { AdmissionPipeline } from '../pipeline/pipeline';
 import { operationSpanContext } from '../pipeline/operation-span';
 import { FederatedSubscriptions, type SubscriptionResult } from './federated-subscriptions';
 import { SubscriptionMetrics } from './subscription-metrics';
+import { endingAtExpiry, subscriptionExpiresAt } from './token-expiry';
 import type { WebSocketConfig } from './websocket.config';
 import { UpstreamSubscriptions } from './upstream';
 
@@ -96,7 +97,9 @@ function observed(stream: AsyncIterableIterator<SubscriptionResult>, onEnd: (err
  * (`authorization`, `x-api-key`, `apollographql-client-name`/`-version`):
  * a refusal is sent as the operation's errors, with the same codes as HTTP.
  * Subscriptions then run as federated subscriptions; queries and mutations
- * through Apollo Server like HTTP ones.
+ * through Apollo Server like HTTP ones. A subscription authenticated by an
+ * access token ends at the token's expiry (UNAUTHENTICATED, then complete:
+ * ./token-expiry.ts); anonymous ones and the connection go on.
  */
 export function attachSubscriptionServer(options: SubscriptionServerOptions): SubscriptionServer {
   const upstream = new UpstreamSubscriptions(options.subgraphUrls, options.internalSecret, options.logger);
@@ -179,6 +182,8 @@ export function attachSubscriptionServer(options: SubscriptionServerOptions): Su
       subscribe: (args) => {
         const operation = args.contextValue as GatewayOperation;
         try {
+          // The viewer was proved by the connection's access token: its rights end with that token.
+          const expiresAt = operation.viewer ? subscriptionExpiresAt(operation.request.header('authorization')) : null;
           const stream = federated.subscribe({
             document: args.document,
             operationName: args.operationName,
@@ -186,13 +191,13 @@ export function attachSubscriptionServer(options: SubscriptionServerOptions): Su
             viewer: operation.viewer,
             subscribedIn: operationSpanContext(operation),
           });
-          return observed(stream, (errors) => void pipeline.respond(operation, { result: { errors: errors?.map((error) => error.toJSON()) }, refused: false })) as never;
+          return observed(expiresAt === null ? stream : endingAtExpiry(stream, expiresAt), (errors) => void pipeline.respond(operation, { result: { errors: errors?.map((error) => error.toJSON()) }, refused: false })) as never;
         } catch (error) {
           options.logger.error({ err: error }, 'could not plan a subscription');
           return { errors: [new GraphQLError('Could not plan this subscription', { extensions: { code: ErrorCode.INTERNAL_SERVER_ERROR } })] };
         }
       },
-      execute: (args) => options.executeOperation(args.contextValue as GatewayOperation) as never,
+      execute: async (args) => withSerializableErrors(await options.executeOperation(args.contextValue as GatewayOperation)) as never,
     },
     wss,
     limits.keepAliveMs,
@@ -208,4 +213,15 @@ export function attachSubscriptionServer(options: SubscriptionServerOptions): Su
       await upstream.close();
     },
   };
+}
+
+/**
+ * A formatted result as graphql-ws sends it: graphql-ws serializes each
+ * error with its `toJSON()` (a GraphQLError's), which the already formatted
+ * errors of an executed query or mutation (a NOT_FOUND, a DISCOUNT_CODE_INVALID)
+ * lack: without it, any answer with an error is lost on the socket.
+ */
+function withSerializableErrors(result: FormattedExecutionResult): FormattedExecutionResult {
+  if (!result.errors) return result;
+  return { ...result, errors: result.errors.map((error) => ({ ...error, toJSON: () => error })) };
 }

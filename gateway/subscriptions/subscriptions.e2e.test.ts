@@ -40,6 +40,22 @@ describe('federated subscriptions through the gateway (one process, in-process e
     expect(result.errors).toBeUndefined();
   }
 
+  it('answers queries and mutations over the socket with their errors, as over HTTP', async () => {
+    const client = wsClient(supergraph.gatewayUrl, customerToken);
+    try {
+      const missing = subscribe(client, `query($id: ID!) { order(id: $id) { id } product(id: $id) { id } }`, { id: '00000000-0000-4000-8000-000000000000' });
+      expect(await missing.next()).toEqual({ data: { order: null, product: null } });
+      const refused = subscribe(client, `mutation { applyDiscountCode(code: "NO-SUCH-CODE") { id } }`);
+      const answer = await refused.next();
+      expect(answer.data).toBeNull();
+      expect(answer.errors?.map((error) => error.extensions?.code)).toEqual(['DISCOUNT_CODE_INVALID']);
+      expect(answer.errors?.[0]).toMatchObject({ path: ['applyDiscountCode'], message: expect.any(String) });
+      expect(await refused.ended).toBeNull();
+    } finally {
+      await client.dispose();
+    }
+  });
+
   it('answers stock changes with the whole selection, fields of catalog included', async () => {
     const [product, other] = inStock;
     const client = wsClient(supergraph.gatewayUrl);

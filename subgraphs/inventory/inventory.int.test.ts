@@ -210,8 +210,8 @@ describe('inventory subgraph', () => {
         { kind: 'ADJUSTMENT', warehouse: ams.id, delta: -7, reservedDelta: 0, reason: null, actorId: ADMIN.id, orderId: null },
       ]);
       expect(await events(product.id)).toEqual([
-        { productId: product.id, variantIds: [product.id], availableQuantity: total + 7, inStock: true, changedAt: expect.any(String) },
-        { productId: product.id, variantIds: [product.id], availableQuantity: total, inStock: true, changedAt: expect.any(String) },
+        { productId: product.id, variantIds: [product.id], availableQuantity: total + 7, inStock: true, wasInStock: true, changedAt: expect.any(String) },
+        { productId: product.id, variantIds: [product.id], availableQuantity: total, inStock: true, wasInStock: true, changedAt: expect.any(String) },
       ]);
     });
 
@@ -223,7 +223,7 @@ describe('inventory subgraph', () => {
       const stock = await inventory.query<{ _entities: ProductStock[] }>(ENTITIES, { representations: representations([productId]) });
       expect(stock.data!._entities).toEqual([{ id: productId, inStock: true, availableQuantity: 4 }]);
       expect(await events(productId.toLowerCase())).toEqual([
-        { productId: productId.toLowerCase(), variantIds: [productId.toLowerCase()], availableQuantity: 4, inStock: true, changedAt: expect.any(String) },
+        { productId: productId.toLowerCase(), variantIds: [productId.toLowerCase()], availableQuantity: 4, inStock: true, wasInStock: false, changedAt: expect.any(String) },
       ]);
     });
 

@@ -251,7 +251,7 @@ describe('stock per product variant', () => {
       expect(reserveMovements.map((m) => m.variantId).sort()).toEqual([red, red, blue].sort());
       // One event for the product, product-wide figure, both variants named.
       const event = (await eventsOf(product)).at(-1)!;
-      expect(event).toEqual({ productId: product, variantIds: [red, blue].sort(), availableQuantity: 5 + 1 + 2, inStock: true, changedAt: expect.any(String) });
+      expect(event).toEqual({ productId: product, variantIds: [red, blue].sort(), availableQuantity: 5 + 1 + 2, inStock: true, wasInStock: true, changedAt: expect.any(String) });
       expect(await variantStock([red, blue, product])).toEqual([
         { id: red, availableQuantity: 1, inStock: true },
         { id: blue, availableQuantity: 2, inStock: true },

@@ -279,8 +279,10 @@ describe('checkout through the gateway', () => {
     // The cart is left as it was, to pay another way.
     expect((await myCart(shopper))!.items).toEqual([{ quantity: 3, product: { id: p.id } }]);
 
-    // The same key stays declined, even with another card: a new attempt is a new key.
-    expect(codeOf(await checkout(shopper, input({ paymentToken: 'tok_visa', idempotencyKey: key })))).toBe('PAYMENT_DECLINED');
+    // The same key stays declined; with another card it is another request (422, nothing charged): a new attempt is a new key.
+    expect(codeOf(await checkout(shopper, input({ paymentToken: 'tok_declined', idempotencyKey: key })))).toBe('PAYMENT_DECLINED');
+    const otherCard = await checkout(shopper, input({ paymentToken: 'tok_visa', idempotencyKey: key }));
+    expect({ status: otherCard.status, code: codeOf(otherCard) }).toEqual({ status: 422, code: 'IDEMPOTENCY_KEY_REUSED' });
     const paid = await checkout(shopper, input({ paymentToken: 'tok_visa' }));
     expect(paid.errors).toBeUndefined();
     expect(paid.data!.checkout.status).toBe('PAID');
@@ -369,6 +371,37 @@ describe('checkout through the gateway', () => {
     const next = await checkout(shopper, input());
     expect(next.errors).toBeUndefined();
     expect(next.data!.checkout.items.map((item) => item.product.id)).toEqual([second.id]);
+  });
+
+  it('refuses a key reused with another address, payment token or shipping method with 422 IDEMPOTENCY_KEY_REUSED, nothing charged; the same request gets the same order', async () => {
+    const shopper = customer();
+    await add(shopper, takeProduct().id, 1);
+    const key = randomUUID();
+    const first = input({ idempotencyKey: key });
+    const placed = await checkout(shopper, first);
+    expect(placed.errors).toBeUndefined();
+    const order = placed.data!.checkout;
+    const paymentsBefore = await supergraph.subgraphs.orders.orm.em.fork().count(Payment, {});
+    for (const changed of [
+      { shippingAddress: { ...ADDRESS, line1: 'Another Street 9' } },
+      { paymentToken: 'tok_declined' },
+      { shippingAddress: { ...ADDRESS, line1: 'Another Street 9' }, paymentToken: 'tok_declined' },
+      { shippingMethodId: 'express' },
+    ]) {
+      const reused = await checkout(shopper, { ...first, ...changed });
+      expect({ changed, status: reused.status, code: codeOf(reused), orderId: reused.errors?.[0]?.extensions?.orderId }).toEqual({
+        changed,
+        status: 422,
+        code: 'IDEMPOTENCY_KEY_REUSED',
+        orderId: order.id,
+      });
+    }
+    // The same request is a retry: 200 and the same order, unchanged.
+    const again = await checkout(shopper, first);
+    expect(again.status).toBe(200);
+    expect(again.data!.checkout).toMatchObject({ id: order.id, status: 'PAID', shippingAddress: { line1: ADDRESS.line1 } });
+    expect(await ordersOf(shopper.id)).toHaveLength(1);
+    expect(await supergraph.subgraphs.orders.orm.em.fork().count(Payment, {})).toBe(paymentsBefore);
   });
 
   it('turns concurrent retries of one key into one order and one charge, even when the stock suffices only once', async () => {

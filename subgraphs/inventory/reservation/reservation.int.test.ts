@@ -124,7 +124,7 @@ describe('stock reservations', () => {
     const events = await eventsOf(product);
     // Three adjustments, then one event for the reservation (not one per warehouse).
     expect(events.map((e) => e.availableQuantity)).toEqual([3, 5, 6, 2]);
-    expect(events.at(-1)).toEqual({ productId: product, variantIds: [product], availableQuantity: 2, inStock: true, changedAt: expect.any(String) });
+    expect(events.at(-1)).toEqual({ productId: product, variantIds: [product], availableQuantity: 2, inStock: true, wasInStock: true, changedAt: expect.any(String) });
   });
 
   it('reserves all lines or none: a shortage is OUT_OF_STOCK naming the short products and writes nothing', async () => {

@@ -182,6 +182,8 @@ export class StockLedger {
         variantIds: [...byProduct.get(productId)!.variantIds].sort(),
         availableQuantity,
         inStock: availableQuantity > 0,
+        // The update above moved the row by exactly this delta.
+        wasInStock: availableQuantity - byProduct.get(productId)!.delta > 0,
         changedAt: changedAt.toISOString(),
       });
     }

@@ -42,6 +42,8 @@ export interface PlaceOrder {
   quote: CheckoutQuote;
   shippingAddress: AddressInput;
   idempotencyKey: string;
+  /** requestFingerprint of the checkout request: what a retry under the key must ask for again (none: compared by cart and lines only). */
+  requestFingerprint?: string;
 }
 
 type FollowUpFlag = 'stockCommitted' | 'stockReleased' | 'cartCompleted';
@@ -148,6 +150,7 @@ export class CheckoutSteps {
         idempotencyKey: placing.idempotencyKey,
         cartId: placing.cartId,
         linesFingerprint: linesFingerprint(quote.lines),
+        requestFingerprint: placing.requestFingerprint ?? null,
       });
       for (const line of quote.lines) {
         tx.create(OrderItem, {

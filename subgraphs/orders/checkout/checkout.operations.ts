@@ -59,6 +59,8 @@ export interface CheckoutCart {
   id: string;
   /** One line per variant, sorted by variant id. */
   lines: StockLine[];
+  /** The codes applied to the cart, sorted (when asked for). */
+  discountCodes?: string[];
 }
 
 export interface QuotedCart extends CheckoutCart {
@@ -79,6 +81,31 @@ export function linesFingerprint(lines: StockLine[]): string {
     .map((line) => `${line.variantId}:${line.quantity}`)
     .join(',');
   return createHash('sha256').update(canonical).digest('hex');
+}
+
+/** What a checkout request asks for besides the cart's contents, as `requestFingerprint` digests it. */
+export interface CheckoutRequest {
+  cartId?: string | null;
+  shippingAddress: { line1: string; line2?: string | null; city: string; postalCode: string; country: string };
+  paymentToken: string;
+  shippingMethodId?: string | null;
+}
+
+/**
+ * Digest of a checkout request besides the cart's contents: the cart it
+ * names (none: the active one), the shipping address (trimmed, country in
+ * upper case), the payment token and the shipping method (none: the
+ * cheapest). A retry under the same idempotency key must digest the same.
+ */
+export function requestFingerprint(request: CheckoutRequest): string {
+  const address = request.shippingAddress;
+  const canonical = [
+    request.cartId?.toLowerCase() ?? null,
+    [address.line1.trim(), address.line2?.trim() || null, address.city.trim(), address.postalCode.trim(), address.country.trim().toUpperCase()],
+    request.paymentToken,
+    request.shippingMethodId ?? null,
+  ];
+  return createHash('sha256').update(JSON.stringify(canonical)).digest('hex');
 }
 
 /**
@@ -115,20 +142,25 @@ function mergeLines<T extends StockLine>(lines: T[]): T[] {
 }
 
 const CART_LINES = `query CheckoutCartLines($id: ID) { cart(id: $id) { id items { quantity product { id } variant { id } } } }`;
+const CART_LINES_AND_CODES = `query CheckoutCartLinesAndCodes($id: ID) { cart(id: $id) { id items { quantity product { id } variant { id } } discountCodes { code } } }`;
 
 interface CartLinesData {
-  cart: { id: string; items: { quantity: number; product: { id: string }; variant: { id: string } }[] } | null;
+  cart: { id: string; items: { quantity: number; product: { id: string }; variant: { id: string } }[]; discountCodes?: { code: string }[] } | null;
 }
 
 /**
  * The cart as `cart(id)` shows it to the viewer (without an id, the viewer's
- * active cart), lines only; null when there is none. What a retry compares
- * with the order it placed.
+ * active cart), lines only (and its discount codes with `withCodes`, for a
+ * retry to compare with the order it placed); null when there is none.
  */
-export async function readCart(clients: SubgraphClients, viewer: Viewer, cartId: string | null): Promise<CheckoutCart | null> {
-  const { cart } = await clients.cart.request<CartLinesData>(CART_LINES, { id: cartId }, viewer);
+export async function readCart(clients: SubgraphClients, viewer: Viewer, cartId: string | null, options: { withCodes?: boolean } = {}): Promise<CheckoutCart | null> {
+  const { cart } = await clients.cart.request<CartLinesData>(options.withCodes ? CART_LINES_AND_CODES : CART_LINES, { id: cartId }, viewer);
   if (!cart) return null;
-  return { id: cart.id, lines: mergeLines(cart.items.map((item) => ({ productId: item.product.id, variantId: item.variant.id, quantity: item.quantity }))) };
+  return {
+    id: cart.id,
+    lines: mergeLines(cart.items.map((item) => ({ productId: item.product.id, variantId: item.variant.id, quantity: item.quantity }))),
+    ...(cart.discountCodes ? { discountCodes: cart.discountCodes.map((discount) => discount.code).sort() } : {}),
+  };
 }
 
 const CHECKOUT_CART = `query CheckoutCart($id: ID, $countryCode: String!, $shippingMethodId: ID) {

@@ -15,7 +15,7 @@ import { CheckoutSteps } from './checkout-steps';
 import type { CheckoutTurns } from './checkout-admission';
 import { CheckoutAttempt, isSiblingFailure, serviceBusy, type SagaOutcome } from './checkout-attempt';
 import { checkoutRuntime } from './checkout-runtime';
-import { attemptOrderId, errorCode, isOutOfStock, linesFingerprint, readCart, readQuotedCart, releaseStock, reserveStock, type QuotedCart, type StockLine } from './checkout.operations';
+import { attemptOrderId, errorCode, isOutOfStock, linesFingerprint, readCart, readQuotedCart, releaseStock, requestFingerprint, reserveStock, type QuotedCart, type StockLine } from './checkout.operations';
 
 const paymentDeclined = (orderId: string) =>
   graphQLError(ErrorCode.PAYMENT_DECLINED, 'The payment was declined: nothing was charged, the order was cancelled and its stock released', { orderId });
@@ -23,7 +23,7 @@ const paymentDeclined = (orderId: string) =>
 const keyReused = (orderId: string) =>
   graphQLError(
     ErrorCode.IDEMPOTENCY_KEY_REUSED,
-    'This idempotencyKey was already used for a checkout of a different cart or different items; use a new key for a new checkout',
+    'This idempotencyKey was already used for a different checkout (another cart, other items or codes, another address, shipping method or payment token): nothing was charged for this one; use a new key for a new checkout',
     { orderId },
   );
 
@@ -192,6 +192,7 @@ export class CheckoutService {
           quote: cart.quote,
           shippingAddress: input.shippingAddress,
           idempotencyKey: input.idempotencyKey,
+          requestFingerprint: requestFingerprint(input),
         },
         // Last, inside its transaction: a checkout that has given up on the buyer places nothing (the reservation is given back below).
         () => attempt.beforePlacing(),
@@ -289,16 +290,21 @@ export class CheckoutService {
   }
 
   /**
-   * The request is the same when it names the same cart with the same lines.
-   * Once the order completed its cart, that cart is no longer visible (and
-   * the user's active cart, if any, is a new one): a retry that names no
-   * other cart with items is still the same request.
+   * The request is the same when it asks for the same: the same cart with
+   * the same lines and discount codes, shipped to the same address by the
+   * same method, paid with the same token (requestFingerprint; orders placed
+   * before it was kept are compared by cart and lines). Once the order
+   * completed its cart, that cart is no longer visible (and the user's
+   * active cart, if any, is a new one): a retry that names no other cart
+   * with items is still the same request as far as the cart goes.
    */
   private async assertSameRequest(ctx: OrdersContext, earlier: Order, input: CheckoutInput): Promise<void> {
+    if (earlier.requestFingerprint != null && earlier.requestFingerprint !== requestFingerprint(input)) throw keyReused(earlier.id);
     if (input.cartId != null && input.cartId !== earlier.cartId) throw keyReused(earlier.id);
     if (input.cartId != null && earlier.cartCompleted) return;
-    const cart = await readCart(ctx.clients, shopper(ctx.viewer!), input.cartId ?? null);
+    const cart = await readCart(ctx.clients, shopper(ctx.viewer!), input.cartId ?? null, { withCodes: true });
     if (!cart || cart.lines.length === 0) return;
     if (cart.id !== earlier.cartId || linesFingerprint(cart.lines) !== earlier.linesFingerprint) throw keyReused(earlier.id);
+    if (earlier.requestFingerprint != null && (cart.discountCodes ?? []).join(',') !== [...earlier.discountCodes].sort().join(',')) throw keyReused(earlier.id);
   }
 }

@@ -23,13 +23,13 @@ describe('migration: variants, cost breakdown, shipping method, discount redempt
   beforeAll(async () => {
     await dropDatabase(url);
     await ensureDatabase(url);
-    // The database as it was: every migration before this one, and orders placed then.
+    // The database as it was: every migration before this one (later ones may follow it), and orders placed then.
     const before = await MikroORM.init({
       clientUrl: url,
       entities: [],
       discovery: { warnWhenNoEntities: false },
       extensions: [Migrator],
-      migrations: { migrationsList: ordersMigrations.slice(0, -1), transactional: true, allOrNothing: true, snapshot: false, tableName: 'mikro_orm_migrations' },
+      migrations: { migrationsList: ordersMigrations.slice(0, ordersMigrations.findIndex((m) => m.name === 'Migration20261130160000_variants_cost_discounts')), transactional: true, allOrNothing: true, snapshot: false, tableName: 'mikro_orm_migrations' },
       allowGlobalContext: true,
       forceUtcTimezone: true,
       logger: () => undefined,
@@ -48,7 +48,7 @@ describe('migration: variants, cost breakdown, shipping method, discount redempt
     } finally {
       await before.close(true);
     }
-    // The subgraph starting on it: the pending migration runs.
+    // The subgraph starting on it: the pending migrations run.
     ({ orm } = await openDatabase(ordersSubgraph.database!, { url }));
   }, 30_000);
   afterAll(async () => {

@@ -146,6 +146,10 @@ export class Order {
   @Property({ type: 'text', nullable: true })
   linesFingerprint?: string | null;
 
+  /** Digest of the rest of the checkout request (the cart named, shipping address, payment token, shipping method): a reused key asking for anything else is refused. Null for orders placed before it was kept. */
+  @Property({ type: 'text', nullable: true })
+  requestFingerprint?: string | null;
+
   /*
    * Follow-up steps of checkout that run after the status change, each in
    * another subgraph. Each flag is set once its step is known done, so
