@@ -33,12 +33,37 @@ interface Waiter {
   products: readonly string[];
 }
 
+/**
+ * The buyers a lane refused lately and told to come back, counted per second
+ * they are due (at most MAX_RETRY_AFTER_SECONDS + 1 seconds ahead): a
+ * virtual queue behind the real one, O(1) to keep however many are refused.
+ */
+class ComingBack {
+  private readonly dueBySecond = new Map<number, number>();
+
+  /** Buyers told to come back later than now. */
+  count(now: number): number {
+    const second = Math.floor(now / 1000);
+    let count = 0;
+    for (const [due, buyers] of this.dueBySecond) {
+      if (due <= second) this.dueBySecond.delete(due);
+      else count += buyers;
+    }
+    return count;
+  }
+
+  add(dueAt: number): void {
+    const due = Math.ceil(dueAt / 1000);
+    this.dueBySecond.set(due, (this.dueBySecond.get(due) ?? 0) + 1);
+  }
+}
+
 /** One queue's turns: who holds one, and who waits for one, first come first served. */
 class Lane {
   active = 0;
   readonly waiting: Waiter[] = [];
-  /** When the buyers refused lately were told to come back (ms since epoch), earliest first: a virtual queue behind the real one. */
-  readonly comingBack: number[] = [];
+  /** The buyers refused lately and told to come back. */
+  readonly comingBack = new ComingBack();
   /** Turns held per product (the queue of all only). */
   readonly heldBy = new Map<string, number>();
   constructor(
@@ -250,9 +275,7 @@ export class CheckoutAdmission {
    * is next used: at most one small lane per product.
    */
   private dropIfIdle(key: string, lane: Lane): void {
-    const now = Date.now();
-    while (lane.comingBack.length > 0 && lane.comingBack[0] <= now) lane.comingBack.shift();
-    if (lane.active === 0 && lane.waiting.length === 0 && lane.comingBack.length === 0) this.lanes.delete(key);
+    if (lane.active === 0 && lane.waiting.length === 0 && lane.comingBack.count(Date.now()) === 0) this.lanes.delete(key);
   }
 
   /**
@@ -266,12 +289,9 @@ export class CheckoutAdmission {
    */
   private retryAfterSeconds(lane: Lane, waitersAhead: number): number {
     const now = Date.now();
-    while (lane.comingBack.length > 0 && lane.comingBack[0] <= now) lane.comingBack.shift();
-    const ahead = lane.active + waitersAhead + lane.comingBack.length;
+    const ahead = lane.active + waitersAhead + lane.comingBack.count(now);
     const seconds = Math.min(MAX_RETRY_AFTER_SECONDS, Math.max(1, Math.ceil(((ahead / lane.concurrency) * this.averageTurnMs[lane.kind]) / 1000)));
-    lane.comingBack.push(now + seconds * 1000);
-    // Earliest first, so the ones due are dropped from the front.
-    lane.comingBack.sort((a, b) => a - b);
+    lane.comingBack.add(now + seconds * 1000);
     return seconds;
   }
 
