@@ -73,7 +73,7 @@ describe('lists that follow stock, in the split deployment', () => {
 
     const restockedAt = Date.now();
     await adjust(soldOut.id, demo.stock.find((level) => level.productId === soldOut.id)!.warehouseId, 5);
-    await within2s(restockedAt, async () => {
+    const restockShownMs = await within2s(restockedAt, async () => {
       const now = await availableIn(soldOut.categoryId);
       return now.ids.includes(soldOut.id) && now.facet['availability.true'] === (restockBefore.facet['availability.true'] ?? 0) + 1;
     });
@@ -83,7 +83,8 @@ describe('lists that follow stock, in the split deployment', () => {
     for (const level of levels.body.data.product.stockLevels as { warehouse: { id: string }; available: number }[]) {
       if (level.available > 0) await adjust(inStock.id, level.warehouse.id, -level.available);
     }
-    await within2s(soldOutAt, async () => !(await availableIn(inStock.categoryId)).ids.includes(inStock.id));
+    const sellOutShownMs = await within2s(soldOutAt, async () => !(await availableIn(inStock.categoryId)).ids.includes(inStock.id));
+    console.log(`split deployment, cached availability list: restock shown ${restockShownMs} ms, sell-out shown ${sellOutShownMs} ms after the stock mutation was sent`);
 
     // Catalog recorded every stock event in its projection (the same holds in one process: availability-one-process.e2e.test.ts).
     const failures = deployment.process('catalog').logLines().filter((line) => /could not record/.test(String(line.msg)));

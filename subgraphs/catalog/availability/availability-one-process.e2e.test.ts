@@ -98,6 +98,7 @@ describe('the availability projection when every subgraph shares one process (np
     for (const level of levels.data!.product.stockLevels) if (level.available > 0) await adjust(inStock.id, level.warehouse.id, -level.available);
 
     let seen: [CategoryView, CategoryView] | undefined;
+    const changedAt = Date.now();
     await eventually(
       async () => {
         seen = [await view(soldOut.categoryId), await view(inStock.categoryId)];
@@ -107,6 +108,7 @@ describe('the availability projection when every subgraph shares one process (np
       2_000,
     ).catch(() => undefined);
     expect(seen).toEqual([expectedRestocked, expectedSoldOut]);
+    console.log(`one process: the availability filter and facet followed both stock changes ${Date.now() - changedAt} ms after the last one was answered`);
     expect(lines.filter((line) => line.level >= 50 && /could not record/.test(line.msg))).toEqual([]);
   });
 });
